@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every Debian package uplinkd needs to build, test, benchmark and run its demo.
+# Service-less variants are chosen on purpose (dnsmasq-base, dhcpcd-base): the tests start these
+# programs themselves inside network namespaces, and a service started by the package in the machine's own
+# namespace would hand out leases or rewrite routes there.
+set -euo pipefail
+
+build_packages=(
+  build-essential cmake ninja-build pkg-config clang-format
+  libmnl-dev libnftables-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libasio-dev libgtest-dev libgmock-dev libbenchmark-dev
+)
+runtime_test_packages=(
+  iproute2 nftables conntrack iputils-ping iperf3 procps psmisc
+  dnsmasq-base isc-dhcp-client dhcpcd-base udhcpc busybox
+)
+
+missing=()
+for pkg in "${build_packages[@]}" "${runtime_test_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run this script as root" >&2
+  exit 1
+fi
+
+# Keep any package from starting a service while it is installed (iperf3 and nftables ship units).
+# An existing policy-rc.d belongs to the machine and is left as it is.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+fi
+trap '[ "$own_policy" -eq 1 ] && rm -f "$policy"' EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${missing[@]}"

@@ -1,0 +1,46 @@
+// The applier's whole view of the kernel: the objects uplinkd owns, and a way to change them in one batch.
+// Two implementations: NetlinkKernel (src/apply/netlink_kernel.*) and the in-memory FakeKernel that unit tests
+// use (tests/fakes/fake_kernel.hpp).
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/error.hpp"
+#include "netlink/objects.hpp"
+
+namespace uplinkd {
+
+struct KernelObjects {
+  std::vector<netlink::Nexthop> nexthops;
+  std::vector<netlink::Route> routes;
+  std::vector<netlink::Rule> rules;
+};
+
+enum class ChangeKind { add, replace, remove };
+using KernelObject = std::variant<netlink::Nexthop, netlink::Route, netlink::Rule>;
+
+struct Change {
+  ChangeKind kind;
+  KernelObject object;
+};
+
+// "add route 10.0.0.0/8 table 200", "replace nexthop 1962934472", "remove rule 20100 from 100.64.1.10 table 200":
+// the words every message about a change uses.
+std::string describe(const Change& change);
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+
+  // Only what uplinkd owns (ownership.hpp): routes of its protocol, rules in its priority range with its
+  // protocol, nexthops in its id range.
+  virtual Expected<KernelObjects> dump_owned() = 0;
+
+  // Applies the changes in the given order, as one batch where the implementation can. Returns one error per
+  // change that failed; the others have taken effect.
+  virtual std::vector<KernelError> apply(const std::vector<Change>& changes) = 0;
+};
+
+}  // namespace uplinkd

@@ -1,0 +1,107 @@
+#include "common/ip.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+namespace uplinkd {
+
+int to_af(Family family) { return family == Family::v4 ? AF_INET : AF_INET6; }
+
+std::optional<Family> family_from_af(int af) {
+  if (af == AF_INET) return Family::v4;
+  if (af == AF_INET6) return Family::v6;
+  return std::nullopt;
+}
+
+std::string_view family_name(Family family) { return family == Family::v4 ? "inet" : "inet6"; }
+
+std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  std::string copy(text);
+  uint8_t buffer[16] = {};
+  if (inet_pton(AF_INET, copy.c_str(), buffer) == 1) return from_bytes(Family::v4, buffer);
+  if (inet_pton(AF_INET6, copy.c_str(), buffer) == 1) return from_bytes(Family::v6, buffer);
+  return std::nullopt;
+}
+
+IpAddress IpAddress::from_bytes(Family family, const void* bytes) {
+  IpAddress address;
+  address.family_ = family;
+  std::memcpy(address.bytes_.data(), bytes, address.size());
+  return address;
+}
+
+IpAddress IpAddress::any(Family family) {
+  IpAddress address;
+  address.family_ = family;
+  return address;
+}
+
+bool IpAddress::is_unspecified() const {
+  for (size_t i = 0; i < size(); ++i)
+    if (bytes_[i] != 0) return false;
+  return true;
+}
+
+std::string IpAddress::to_string() const {
+  char buffer[INET6_ADDRSTRLEN] = {};
+  inet_ntop(to_af(family_), bytes_.data(), buffer, sizeof buffer);
+  return buffer;
+}
+
+std::optional<Prefix> Prefix::parse(std::string_view text) {
+  if (text == "default") return default_route(Family::v4);
+  if (text == "default6") return default_route(Family::v6);
+  auto slash = text.find('/');
+  auto address = IpAddress::parse(text.substr(0, slash));
+  if (!address) return std::nullopt;
+  if (slash == std::string_view::npos) return host(*address);
+  auto digits = text.substr(slash + 1);
+  if (digits.empty() || digits.size() > 3) return std::nullopt;
+  unsigned length = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    length = length * 10 + static_cast<unsigned>(c - '0');
+  }
+  Prefix prefix{*address, static_cast<uint8_t>(length)};
+  if (length > prefix.max_length()) return std::nullopt;
+  return prefix;
+}
+
+Prefix Prefix::host(const IpAddress& address) {
+  return Prefix{address, static_cast<uint8_t>(address.family() == Family::v4 ? 32 : 128)};
+}
+
+Prefix Prefix::default_route(Family family) { return Prefix{IpAddress::any(family), 0}; }
+
+Prefix Prefix::network() const {
+  uint8_t bytes[16] = {};
+  std::memcpy(bytes, address.data(), address.size());
+  for (size_t bit = length; bit < max_length(); ++bit) bytes[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
+  return Prefix{IpAddress::from_bytes(family(), bytes), length};
+}
+
+bool Prefix::contains(const IpAddress& other) const {
+  if (other.family() != family()) return false;
+  return Prefix{other, length}.network() == network();
+}
+
+std::string Prefix::to_string() const {
+  if (length == 0 && address.is_unspecified()) return "default";
+  return address.to_string() + "/" + std::to_string(length);
+}
+
+std::optional<uint8_t> netmask_to_length(std::string_view netmask) {
+  auto mask = IpAddress::parse(netmask);
+  if (!mask || mask->family() != Family::v4) return std::nullopt;
+  uint32_t bits = 0;
+  std::memcpy(&bits, mask->data(), 4);
+  bits = ntohl(bits);
+  uint8_t length = 0;
+  while (length < 32 && (bits & (0x80000000u >> length))) ++length;
+  if (length < 32 && (bits << length) != 0) return std::nullopt;  // a one after a zero: not a netmask
+  return length;
+}
+
+}  // namespace uplinkd

@@ -1,0 +1,64 @@
+// Addresses and prefixes of either family. Everything above the netlink layer speaks these types, so that
+// IPv6 support is a matter of planning, not of re-plumbing.
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace uplinkd {
+
+enum class Family : uint8_t { v4 = 2 /* AF_INET */, v6 = 10 /* AF_INET6 */ };
+
+int to_af(Family family);
+std::optional<Family> family_from_af(int af);
+std::string_view family_name(Family family);  // "inet" or "inet6", as iproute2 says it
+
+class IpAddress {
+ public:
+  IpAddress() = default;  // 0.0.0.0
+  static std::optional<IpAddress> parse(std::string_view text);
+  // `bytes` holds 4 (v4) or 16 (v6) bytes in network order.
+  static IpAddress from_bytes(Family family, const void* bytes);
+  static IpAddress any(Family family);
+
+  Family family() const { return family_; }
+  const uint8_t* data() const { return bytes_.data(); }
+  size_t size() const { return family_ == Family::v4 ? 4 : 16; }
+  bool is_unspecified() const;
+  std::string to_string() const;
+
+  auto operator<=>(const IpAddress&) const = default;
+
+ private:
+  Family family_ = Family::v4;
+  std::array<uint8_t, 16> bytes_{};
+};
+
+struct Prefix {
+  IpAddress address;
+  uint8_t length = 0;
+
+  // Accepts "A.B.C.D/N", "X::/N", a bare address (host prefix) and "default" (0.0.0.0/0); "default6" is ::/0.
+  static std::optional<Prefix> parse(std::string_view text);
+  static Prefix host(const IpAddress& address);
+  static Prefix default_route(Family family);
+
+  Family family() const { return address.family(); }
+  uint8_t max_length() const { return address.family() == Family::v4 ? 32 : 128; }
+  Prefix network() const;  // host bits cleared
+  bool contains(const IpAddress& other) const;
+  bool is_default() const { return length == 0; }
+  std::string to_string() const;  // "default" for length 0, as `ip route` prints it
+
+  auto operator<=>(const Prefix&) const = default;
+};
+
+// Dotted netmask ("255.255.255.0") to a prefix length; nullopt when the mask is not contiguous.
+std::optional<uint8_t> netmask_to_length(std::string_view netmask);
+
+}  // namespace uplinkd
