@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/ip.hpp"
@@ -23,13 +24,19 @@ struct HookEvent {
   std::string interface;
   std::string reason;  // as the client said it, for logs
   LeaseChange change = LeaseChange::ignore;
-  std::optional<Prefix> address;       // the new lease's address and subnet length (change == up)
-  std::vector<IpAddress> routers;      // the new lease's routers, in the order the server gave them
-  std::optional<Prefix> old_address;   // the previous lease, when the client says so
+  std::optional<Prefix> address;      // the new lease's address and subnet length (change == up)
+  std::vector<IpAddress> routers;     // the new lease's routers, in the order the server gave them
+  std::optional<Prefix> old_address;  // the previous lease, when the client says so
 
   bool operator==(const HookEvent&) const = default;
 };
 
 using Environment = std::map<std::string, std::string>;
+
+// The words used on the command line (`uplinkctl hook --client dhcpcd`), in JSON and in logs.
+std::string_view to_string(DhcpClient client);
+std::string_view to_string(LeaseChange change);
+std::optional<DhcpClient> dhcp_client_from_string(std::string_view text);
+std::optional<LeaseChange> lease_change_from_string(std::string_view text);
 
 }  // namespace uplinkd

@@ -1,0 +1,43 @@
+#include "sources/hook_event.hpp"
+
+#include "common/error.hpp"
+
+namespace uplinkd {
+
+std::string_view to_string(DhcpClient client) {
+  switch (client) {
+    case DhcpClient::dhclient:
+      return "dhclient";
+    case DhcpClient::dhcpcd:
+      return "dhcpcd";
+    case DhcpClient::udhcpc:
+      return "udhcpc";
+  }
+  UPLINKD_ASSERT(false, "DhcpClient out of range");
+}
+
+std::string_view to_string(LeaseChange change) {
+  switch (change) {
+    case LeaseChange::up:
+      return "up";
+    case LeaseChange::down:
+      return "down";
+    case LeaseChange::ignore:
+      return "ignore";
+  }
+  UPLINKD_ASSERT(false, "LeaseChange out of range");
+}
+
+std::optional<DhcpClient> dhcp_client_from_string(std::string_view text) {
+  for (auto client : {DhcpClient::dhclient, DhcpClient::dhcpcd, DhcpClient::udhcpc})
+    if (to_string(client) == text) return client;
+  return std::nullopt;
+}
+
+std::optional<LeaseChange> lease_change_from_string(std::string_view text) {
+  for (auto change : {LeaseChange::up, LeaseChange::down, LeaseChange::ignore})
+    if (to_string(change) == text) return change;
+  return std::nullopt;
+}
+
+}  // namespace uplinkd

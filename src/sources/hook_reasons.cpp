@@ -1,0 +1,121 @@
+#include "sources/hook_reasons.hpp"
+
+#include <array>
+
+#include "sources/hook_fields.hpp"
+
+namespace uplinkd {
+namespace {
+
+using enum LeaseChange;
+
+// dhclient-script(8) and Debian's /sbin/dhclient-script. TIMEOUT is listed as `ignore` here, but
+// parse_dhclient() turns it into up or down: dhclient hands the script an old lease, and keeps it only if
+// the script exits 0 (Debian's script pings the first router; on failure it flushes the address and
+// exits 2). The exit hook sees that verdict in $exit_status.
+constexpr std::array kDhclient{
+    HookReason{"BOUND", up},
+    HookReason{"RENEW", up},
+    HookReason{"REBIND", up},
+    HookReason{"REBOOT", up},
+    HookReason{"EXPIRE", down},
+    HookReason{"FAIL", down},
+    HookReason{"RELEASE", down},
+    HookReason{"STOP", down},
+    HookReason{"TIMEOUT", ignore},
+    HookReason{"PREINIT", ignore},
+    HookReason{"MEDIUM", ignore},
+    HookReason{"ARPCHECK", ignore},
+    HookReason{"ARPSEND", ignore},
+    HookReason{"NBI", ignore},
+    // DHCPv6: uplinkd balances IPv4 only for now; v6 leases are left to netlink events.
+    HookReason{"PREINIT6", ignore},
+    HookReason{"BOUND6", ignore},
+    HookReason{"RENEW6", ignore},
+    HookReason{"REBIND6", ignore},
+    HookReason{"DEPREF6", ignore},
+    HookReason{"EXPIRE6", ignore},
+    HookReason{"RELEASE6", ignore},
+    HookReason{"STOP6", ignore},
+};
+
+// dhcpcd-run-hooks(8), dhcpcd 9.4. TIMEOUT: "failed to contact any DHCP servers but was able to use an old
+// lease", so the lease is current. NAK: "should be treated as EXPIRE". NOCARRIER: dhcpcd drops the address;
+// NOCARRIER_ROAMING keeps it, so nothing changes. IPV4LL (169.254/16) is never an uplink.
+constexpr std::array kDhcpcd{
+    HookReason{"BOUND", up},
+    HookReason{"RENEW", up},
+    HookReason{"REBIND", up},
+    HookReason{"REBOOT", up},
+    HookReason{"STATIC", up},
+    HookReason{"TIMEOUT", up},
+    HookReason{"EXPIRE", down},
+    HookReason{"NAK", down},
+    HookReason{"NOCARRIER", down},
+    HookReason{"RELEASE", down},
+    HookReason{"STOP", down},
+    HookReason{"STOPPED", down},
+    HookReason{"DEPARTED", down},
+    HookReason{"FAIL", down},
+    HookReason{"PREINIT", ignore},
+    HookReason{"CARRIER", ignore},
+    HookReason{"NOCARRIER_ROAMING", ignore},
+    HookReason{"INFORM", ignore},
+    HookReason{"IPV4LL", ignore},
+    HookReason{"3RDPARTY", ignore},
+    HookReason{"RECONFIGURE", ignore},
+    HookReason{"TEST", ignore},
+    // IPv6: not balanced yet.
+    HookReason{"INFORM6", ignore},
+    HookReason{"BOUND6", ignore},
+    HookReason{"RENEW6", ignore},
+    HookReason{"REBIND6", ignore},
+    HookReason{"REBOOT6", ignore},
+    HookReason{"DELEGATED6", ignore},
+    HookReason{"EXPIRE6", ignore},
+    HookReason{"STOP6", ignore},
+    HookReason{"ROUTERADVERT", ignore},
+};
+
+// busybox udhcpc (networking/udhcp/dhcpc.c): the script's $1. After a NAK udhcpc itself runs `deconfig`
+// when it held a lease, so `nak` needs no action of its own; `leasefail` means no lease was obtained, and
+// any lease held before was already given up with `deconfig`.
+constexpr std::array kUdhcpc{
+    HookReason{"bound", up},         HookReason{"renew", up},   HookReason{"deconfig", down},
+    HookReason{"leasefail", ignore}, HookReason{"nak", ignore},
+};
+
+}  // namespace
+
+std::span<const HookReason> hook_reasons(DhcpClient client) {
+  switch (client) {
+    case DhcpClient::dhclient:
+      return kDhclient;
+    case DhcpClient::dhcpcd:
+      return kDhcpcd;
+    case DhcpClient::udhcpc:
+      return kUdhcpc;
+  }
+  return {};
+}
+
+std::optional<LeaseChange> hook_reason_change(DhcpClient client, std::string_view reason) {
+  for (const auto& known : hook_reasons(client))
+    if (known.reason == reason) return known.change;
+  return std::nullopt;
+}
+
+}  // namespace uplinkd
+
+namespace uplinkd::hook {
+
+LeaseChange known_reason(DhcpClient client, std::string_view variable, std::string_view reason) {
+  if (auto change = hook_reason_change(client, reason)) return *change;
+  std::string known;
+  for (const auto& entry : hook_reasons(client))
+    known += (known.empty() ? "" : ", ") + std::string(entry.reason);
+  fail(variable, quoted(reason) + " is not a reason " + std::string(to_string(client)) + " gives",
+       "known: " + known);
+}
+
+}  // namespace uplinkd::hook
