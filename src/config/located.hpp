@@ -1,0 +1,62 @@
+// What the format readers hand to validation: each setting as written, with where it was written, so that
+// one validator serves both formats and every message points at the offending text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace uplinkd::detail {
+
+template <class T>
+struct Located {
+  std::optional<T> value;  // nullopt: not written, the default applies
+  SourceLocation where;
+
+  bool given() const { return value.has_value(); }
+};
+
+using LocatedStrings = std::vector<Located<std::string>>;
+
+struct RawHealth {
+  Located<LocatedStrings> targets;
+  Located<double> interval;
+  Located<double> timeout;
+  Located<int64_t> down_after;
+  Located<int64_t> up_after;
+};
+
+struct RawUplink {
+  SourceLocation where;  // the [[uplink]] header, or the dhcp-lb line
+  Located<std::string> name;
+  Located<std::string> interface;
+  Located<int64_t> table;
+  Located<std::string> table_name;
+  Located<int64_t> weight;
+  Located<int64_t> tier;
+  Located<std::string> gateway;
+  Located<bool> masquerade;
+  RawHealth health;
+};
+
+struct RawConfig {
+  std::string path;
+  Located<std::string> mode;
+  Located<LocatedStrings> destinations;
+  Located<std::string> socket;
+  Located<std::string> rt_tables;
+  Located<std::string> state_file;
+  Located<int64_t> balance_table;
+  Located<std::string> balance_table_name;
+  Located<std::variant<std::string, int64_t>> multipath_hash_policy;
+  Located<std::string> on_exit;
+  Located<int64_t> resilient_buckets;
+  Located<int64_t> resilient_idle_timer;
+  std::vector<RawUplink> uplinks;
+};
+
+}  // namespace uplinkd::detail

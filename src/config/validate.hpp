@@ -1,0 +1,31 @@
+// Turns what a reader found into a Config, checking the config as a whole: ranges, addresses, names, and
+// that no two uplinks share a name, interface, table or table name.
+#pragma once
+
+#include "config/config.hpp"
+#include "config/located.hpp"
+#include "config/problems.hpp"
+
+namespace uplinkd::detail {
+
+// Throws InputError for the problem nearest the top of the file.
+Config validate(const RawConfig& raw);
+
+// The parts of validate(), each adding what is wrong to `problems` and leaving the default where a value
+// is unusable, so later checks do not report the same mistake again.
+void check_settings(const RawConfig& raw, Config& config, Problems& problems);
+
+struct CheckedUplink {
+  UplinkConfig uplink;
+  SourceLocation name_at;  // the name, or the interface it defaults to
+  SourceLocation interface_at;
+  SourceLocation table_at;  // empty when the table is chosen by default
+  SourceLocation table_name_at;
+  bool name_ok = false;
+  bool interface_ok = false;
+  bool table_ok = false;  // an explicit table that passed its checks
+  bool table_name_ok = false;
+};
+CheckedUplink check_uplink(const RawUplink& raw, Problems& problems);
+
+}  // namespace uplinkd::detail

@@ -1,0 +1,149 @@
+// The settings outside [[uplink]]: what to balance, how, and where uplinkd keeps its files.
+#include <set>
+
+#include "config/limits.hpp"
+#include "config/names.hpp"
+#include "config/validate.hpp"
+
+namespace uplinkd::detail {
+namespace {
+
+std::string quoted(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
+
+void check_mode(const Located<std::string>& raw, Config& config, Problems& problems) {
+  if (!raw.given()) return;
+  const auto& text = *raw.value;
+  for (auto mode : {Mode::flow, Mode::resilient, Mode::connection, Mode::packet})
+    if (mode_name(mode) == text) return void(config.mode = mode);
+  problems.add(raw.where, "mode " + quoted(text) + " is not a mode",
+               "use \"flow\", \"resilient\", \"connection\" or \"packet\"");
+}
+
+void check_on_exit(const Located<std::string>& raw, Config& config, Problems& problems) {
+  if (!raw.given()) return;
+  if (*raw.value == "flush")
+    config.on_exit = OnExit::flush;
+  else if (*raw.value == "keep")
+    config.on_exit = OnExit::keep;
+  else
+    problems.add(raw.where, "on_exit " + quoted(*raw.value) + " is not a choice",
+                 "use \"flush\" (remove uplinkd's routes on exit) or \"keep\" (leave them)");
+}
+
+void check_hash_policy(const Located<std::variant<std::string, int64_t>>& raw, Config& config,
+                       Problems& problems) {
+  if (!raw.given()) return;
+  constexpr const char* kHint =
+      "use \"l3\", \"l4\", \"l3-inner\" or 0–3 (net.ipv4.fib_multipath_hash_policy)";
+  if (const auto* number = std::get_if<int64_t>(&*raw.value)) {
+    if (*number < 0 || *number > 3)
+      problems.add(raw.where, "multipath_hash_policy " + std::to_string(*number) + " is out of range", kHint);
+    else
+      config.multipath_hash_policy = static_cast<int>(*number);
+    return;
+  }
+  const auto& text = std::get<std::string>(*raw.value);
+  if (text == "l3")
+    config.multipath_hash_policy = 0;
+  else if (text == "l4")
+    config.multipath_hash_policy = 1;
+  else if (text == "l3-inner")
+    config.multipath_hash_policy = 2;
+  else
+    problems.add(raw.where, "multipath_hash_policy " + quoted(text) + " is not a policy", kHint);
+}
+
+void check_destinations(const Located<LocatedStrings>& raw, Config& config, Problems& problems) {
+  if (!raw.given()) return;
+  if (raw.value->empty()) {
+    problems.add(raw.where, "destinations is empty",
+                 "list the prefixes to balance, e.g. [\"default\"], or leave the key out");
+    return;
+  }
+  std::vector<Prefix> destinations;
+  std::set<Prefix> seen;
+  for (const auto& item : *raw.value) {
+    auto prefix = Prefix::parse(*item.value);
+    if (!prefix) {
+      problems.add(item.where, "destination " + quoted(*item.value) + " is not a prefix",
+                   "use A.B.C.D/N, X:X::/N, \"default\" (0.0.0.0/0) or \"default6\" (::/0)");
+      continue;
+    }
+    // The kernel refuses a route whose prefix has host bits set; say so now rather than at run time.
+    if (prefix->network() != *prefix) {
+      problems.add(item.where, "destination " + quoted(*item.value) + " has host bits set",
+                   "did you mean \"" + prefix->network().address.to_string() + "/" +
+                       std::to_string(prefix->length) + "\"?");
+      continue;
+    }
+    if (!seen.insert(*prefix).second) {
+      problems.add(item.where, "destination " + quoted(*item.value) + " is listed twice",
+                   "list each prefix once");
+      continue;
+    }
+    destinations.push_back(*prefix);
+  }
+  config.destinations = std::move(destinations);
+}
+
+void check_path(std::string_view key, const Located<std::string>& raw, std::string& target,
+                Problems& problems) {
+  if (!raw.given()) return;
+  if (raw.value->empty())
+    problems.add(raw.where, std::string(key) + " is empty",
+                 "give a file path, or leave the key out for the default");
+  else
+    target = *raw.value;
+}
+
+void check_balance_table(const RawConfig& raw, Config& config, Problems& problems) {
+  if (raw.balance_table.given()) {
+    // Only uplink tables feed nexthop ids; the balance table may be any table the kernel allows.
+    if (auto complaint = check_table_id("balance_table", *raw.balance_table.value, UINT32_MAX))
+      problems.add(raw.balance_table.where, complaint->what, complaint->hint);
+    else
+      config.balance_table = static_cast<uint32_t>(*raw.balance_table.value);
+  }
+  if (raw.balance_table_name.given()) {
+    if (auto complaint = check_table_name(*raw.balance_table_name.value))
+      problems.add(raw.balance_table_name.where, complaint->what, complaint->hint);
+    else
+      config.balance_table_name = *raw.balance_table_name.value;
+  }
+}
+
+void check_resilient(const RawConfig& raw, Config& config, Problems& problems) {
+  if (const auto& buckets = raw.resilient_buckets; buckets.given()) {
+    if (*buckets.value < 1 || *buckets.value > 65535)
+      problems.add(buckets.where, "buckets " + std::to_string(*buckets.value) + " is out of range",
+                   "buckets must be 1–65535; a few per unit of total weight spreads traffic evenly");
+    else
+      config.resilient_buckets = static_cast<uint16_t>(*buckets.value);
+  }
+  if (const auto& idle = raw.resilient_idle_timer; idle.given()) {
+    if (*idle.value < 0 || *idle.value > config_limits::kMaxIdleTimer)
+      problems.add(idle.where, "idle_timer " + std::to_string(*idle.value) + " is out of range",
+                   "idle_timer is in seconds, 0–" + std::to_string(config_limits::kMaxIdleTimer));
+    else
+      config.resilient_idle_timer_s = static_cast<uint32_t>(*idle.value);
+  }
+}
+
+}  // namespace
+
+void check_settings(const RawConfig& raw, Config& config, Problems& problems) {
+  config.path = raw.path;
+  check_mode(raw.mode, config, problems);
+  check_on_exit(raw.on_exit, config, problems);
+  check_hash_policy(raw.multipath_hash_policy, config, problems);
+  check_destinations(raw.destinations, config, problems);
+  check_path("socket", raw.socket, config.socket, problems);
+  check_path("rt_tables", raw.rt_tables, config.rt_tables, problems);
+  check_path("state_file", raw.state_file, config.state_file, problems);
+  check_balance_table(raw, config, problems);
+  check_resilient(raw, config, problems);
+}
+
+}  // namespace uplinkd::detail

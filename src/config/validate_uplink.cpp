@@ -1,0 +1,147 @@
+// One [[uplink]] on its own. Whatever involves other uplinks (defaults that must not clash, duplicates) is
+// in validate.cpp.
+#include "config/limits.hpp"
+#include "config/names.hpp"
+#include "config/validate.hpp"
+
+namespace uplinkd::detail {
+namespace {
+
+std::string quoted(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
+
+void check_gateway(const Located<std::string>& raw, UplinkConfig& uplink, Problems& problems) {
+  if (!raw.given()) return;
+  const auto& text = *raw.value;
+  if (text == "auto") return void(uplink.gateway_kind = GatewayKind::automatic);
+  if (text == "none") return void(uplink.gateway_kind = GatewayKind::none);
+  auto address = IpAddress::parse(text);
+  if (!address || address->is_unspecified()) {
+    problems.add(raw.where, "gateway " + quoted(text) + " is not an IP address",
+                 "use \"auto\" (learn it from DHCP or the kernel), \"none\" (a direct link) or an IPv4/IPv6 "
+                 "address");
+    return;
+  }
+  uplink.gateway_kind = GatewayKind::fixed;
+  uplink.gateway = *address;
+}
+
+template <class T>
+void check_count(std::string_view key, const Located<int64_t>& raw, int64_t min, int64_t max,
+                 std::string hint, T& target, Problems& problems) {
+  if (!raw.given()) return;
+  if (*raw.value < min || *raw.value > max)
+    problems.add(raw.where, std::string(key) + " " + std::to_string(*raw.value) + " is out of range", hint);
+  else
+    target = static_cast<T>(*raw.value);
+}
+
+void check_seconds(std::string_view key, const Located<double>& raw, double& target, Problems& problems) {
+  if (!raw.given()) return;
+  // Also rejects nan and inf, which TOML allows.
+  if (!(*raw.value > 0 && *raw.value < 86400))
+    problems.add(raw.where, std::string(key) + " must be more than 0 seconds and less than a day",
+                 "e.g. " + std::string(key) + " = 0.5");
+  else
+    target = *raw.value;
+}
+
+void check_health(const RawHealth& raw, HealthConfig& health, Problems& problems) {
+  if (raw.targets.given()) {
+    health.targets.clear();
+    for (const auto& target : *raw.targets.value) {
+      if (IpAddress::parse(*target.value))
+        health.targets.push_back(*target.value);
+      else
+        problems.add(target.where, "health target " + quoted(*target.value) + " is not an IP address",
+                     "probes go to IPv4 or IPv6 addresses, e.g. \"1.1.1.1\"; names are not resolved");
+    }
+  }
+  check_seconds("interval", raw.interval, health.interval_s, problems);
+  check_seconds("timeout", raw.timeout, health.timeout_s, problems);
+  check_count("down_after", raw.down_after, 1, 1000000, "down_after counts failed probes: 1 or more",
+              health.down_after, problems);
+  check_count("up_after", raw.up_after, 1, 1000000, "up_after counts good probes: 1 or more", health.up_after,
+              problems);
+}
+
+}  // namespace
+
+CheckedUplink check_uplink(const RawUplink& raw, Problems& problems) {
+  CheckedUplink checked;
+  auto& uplink = checked.uplink;
+  uplink.where = raw.where;
+
+  if (!raw.interface.given()) {
+    // A type error in `interface` was reported by the reader, which stops before validation.
+    problems.add(raw.where, "uplink has no interface",
+                 "add interface = \"eth0\" with its Linux interface name");
+  } else if (!is_valid_interface_name(*raw.interface.value)) {
+    problems.add(raw.interface.where,
+                 "interface " + quoted(*raw.interface.value) + " is not a valid interface name",
+                 "Linux interface names are 1–15 characters, without '/', ':' or whitespace");
+  } else {
+    uplink.interface = *raw.interface.value;
+    checked.interface_ok = true;
+  }
+  checked.interface_at = raw.interface.given() ? raw.interface.where : raw.where;
+
+  if (raw.name.given()) {
+    checked.name_at = raw.name.where;
+    if (is_valid_uplink_name(*raw.name.value)) {
+      uplink.name = *raw.name.value;
+      checked.name_ok = true;
+    } else {
+      problems.add(raw.name.where, "uplink name " + quoted(*raw.name.value) + " is not valid",
+                   "use 1–32 of A-Z a-z 0-9 _ . -");
+    }
+  } else if (checked.interface_ok) {
+    checked.name_at = raw.interface.where;
+    if (is_valid_uplink_name(uplink.interface)) {
+      uplink.name = uplink.interface;
+      checked.name_ok = true;
+    } else {
+      problems.add(
+          raw.interface.where,
+          "interface " + quoted(uplink.interface) + " cannot be the uplink's name, as it is by default",
+          "give the uplink a name of 1–32 of A-Z a-z 0-9 _ . -");
+    }
+  }
+
+  if (raw.table.given()) {
+    checked.table_at = raw.table.where;
+    if (auto complaint = check_table_id("table", *raw.table.value, config_limits::kMaxUplinkTable)) {
+      problems.add(raw.table.where, complaint->what, complaint->hint);
+    } else {
+      uplink.table = static_cast<uint32_t>(*raw.table.value);
+      checked.table_ok = true;
+    }
+  }
+
+  if (raw.table_name.given()) {
+    checked.table_name_at = raw.table_name.where;
+    if (auto complaint = check_table_name(*raw.table_name.value)) {
+      problems.add(raw.table_name.where, complaint->what, complaint->hint);
+    } else {
+      uplink.table_name = *raw.table_name.value;
+      checked.table_name_ok = true;
+    }
+  } else if (checked.name_ok) {
+    // The name's alphabet keeps the default a valid table name.
+    checked.table_name_at = checked.name_at;
+    uplink.table_name = "uplinkd-" + uplink.name;
+    checked.table_name_ok = true;
+  }
+
+  check_count("weight", raw.weight, 1, config_limits::kMaxWeight, "weight must be 1–256", uplink.weight,
+              problems);
+  check_count("tier", raw.tier, 0, UINT32_MAX, "tier must be 0 or more; lower tiers are used first",
+              uplink.tier, problems);
+  check_gateway(raw.gateway, uplink, problems);
+  if (raw.masquerade.given()) uplink.masquerade = *raw.masquerade.value;
+  check_health(raw.health, uplink.health, problems);
+  return checked;
+}
+
+}  // namespace uplinkd::detail
