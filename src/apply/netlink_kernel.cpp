@@ -1,0 +1,80 @@
+#include "apply/netlink_kernel.hpp"
+
+#include <cerrno>
+
+#include "plan/ownership.hpp"
+
+namespace uplinkd {
+
+namespace {
+
+netlink::Operation operation_of(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::add:
+      return netlink::Operation::add;
+    case ChangeKind::replace:
+      return netlink::Operation::replace;
+    case ChangeKind::remove:
+      break;
+  }
+  return netlink::Operation::remove;
+}
+
+bool harmless(const Change& change, int code) {
+  // ESRCH: what IPv4 route deletes report for a route that is not there; ENOENT: everything else.
+  if (change.kind == ChangeKind::remove) return code == ENOENT || code == ESRCH;
+  // A rule has no replace, so a rule already in place is the wanted state.
+  if (std::holds_alternative<netlink::Rule>(change.object)) return code == EEXIST;
+  return false;
+}
+
+bool owned(const netlink::Rule& rule) {
+  return ownership::owns_rule_priority(rule.priority) && rule.protocol == ownership::kProtocol;
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<NetlinkKernel>> NetlinkKernel::open() {
+  auto socket = netlink::Socket::open();
+  if (!socket) return socket.error();
+  return std::make_unique<NetlinkKernel>(std::move(*socket));
+}
+
+Expected<KernelObjects> NetlinkKernel::dump_owned() {
+  KernelObjects objects;
+  auto nexthops = socket_.dump_nexthops();
+  if (!nexthops) return nexthops.error();
+  for (auto& nexthop : *nexthops) {
+    if (ownership::owns_nexthop_id(nexthop.id)) objects.nexthops.push_back(std::move(nexthop));
+  }
+  for (const Family family : {Family::v4, Family::v6}) {
+    auto routes = socket_.dump_routes(family, {.table = 0, .protocol = ownership::kProtocol});
+    if (!routes) return routes.error();
+    objects.routes.insert(objects.routes.end(), routes->begin(), routes->end());
+    auto rules = socket_.dump_rules(family);
+    if (!rules) return rules.error();
+    for (auto& rule : *rules) {
+      if (owned(rule)) objects.rules.push_back(std::move(rule));
+    }
+  }
+  return objects;
+}
+
+std::vector<KernelError> NetlinkKernel::apply(const std::vector<Change>& changes) {
+  std::vector<netlink::Request> requests;
+  requests.reserve(changes.size());
+  for (const auto& change : changes) {
+    netlink::Request request;
+    request.operation = operation_of(change.kind);
+    std::visit([&](const auto& object) { request.object = object; }, change.object);
+    request.description = describe(change);
+    requests.push_back(std::move(request));
+  }
+  std::vector<KernelError> errors;
+  for (auto& failure : socket_.execute(requests)) {
+    if (!harmless(changes[failure.index], failure.error.code)) errors.push_back(std::move(failure.error));
+  }
+  return errors;
+}
+
+}  // namespace uplinkd
