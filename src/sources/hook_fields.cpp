@@ -46,6 +46,10 @@ std::optional<std::string_view> optional_value(const Environment& env, std::stri
   if (found->second.size() > kMaxValueLength)
     fail(variable, "is too long (" + std::to_string(found->second.size()) + " bytes, at most " +
                        std::to_string(kMaxValueLength) + ")");
+  // The environment cannot hold a NUL, but a value may come from elsewhere (a test, a JSON request), and
+  // inet_pton would read only up to it.
+  if (found->second.find('\0') != std::string::npos)
+    fail(variable, quoted(found->second) + " holds a NUL byte");
   return found->second;
 }
 

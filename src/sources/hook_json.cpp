@@ -42,6 +42,8 @@ class Fields {
     if (!value->is_string()) fail(name(field), "must be a string");
     auto text = value->get<std::string>();
     if (text.size() > hook::kMaxValueLength) fail(name(field), "is too long");
+    // JSON may carry "\u0000"; inet_pton and interface names would stop reading at it.
+    if (text.find('\0') != std::string::npos) fail(name(field), hook::quoted(text) + " holds a NUL byte");
     return text;
   }
 
@@ -66,7 +68,8 @@ class Fields {
     for (size_t i = 0; i < value->size(); ++i) {
       const auto& item = (*value)[i];
       auto item_name = name(field) + "[" + std::to_string(i) + "]";
-      auto address = item.is_string() ? IpAddress::parse(item.get<std::string>()) : std::nullopt;
+      auto text = item.is_string() ? item.get<std::string>() : std::string();
+      auto address = text.find('\0') == std::string::npos ? IpAddress::parse(text) : std::nullopt;
       if (!address || address->family() != Family::v4 || address->is_unspecified())
         fail(item_name, "must be a router's IPv4 address");
       routers.push_back(*address);
