@@ -1,1 +1,86 @@
-int main() { return 0; }
+// uplinkctl: talks to a running uplinkd over its control socket.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/control_client.hpp"
+#include "cli/hook_command.hpp"
+#include "cli/status_table.hpp"
+
+namespace {
+
+// Prints the daemon's answer; a refused request is an error on stderr and exit code 1.
+int finish(const nlohmann::json& response, const std::function<void(const nlohmann::json&)>& print) {
+  if (!response.value("ok", false)) {
+    std::cerr << "uplinkctl: " << response.value("error", std::string("uplinkd refused the request")) << "\n";
+    return 1;
+  }
+  print(response);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"uplinkctl — see and steer a running uplinkd"};
+  const char* socket_from_env = std::getenv("UPLINKD_SOCKET");
+  std::string socket = socket_from_env ? socket_from_env : uplinkd::kDefaultSocket;
+  app.add_option("-s,--socket", socket,
+                 "uplinkd's control socket (default $UPLINKD_SOCKET or /run/uplinkd.sock)");
+  app.require_subcommand(1);
+
+  auto* status =
+      app.add_subcommand("status", "show every uplink: state and why, address, gateway, weight, tier, table");
+  bool json = false;
+  status->add_flag("--json", json, "print the daemon's JSON as it is");
+  auto* plan = app.add_subcommand("plan", "print the plan as equivalent ip/nft commands (changes nothing)");
+  auto* reload =
+      app.add_subcommand("reload", "re-read the config file; a bad one is refused and the old one stays");
+  auto* hook =
+      app.add_subcommand("hook", "called by DHCP clients' hooks: report a lease event (always exits 0)");
+  std::string client_name;
+  std::vector<std::string> hook_args;
+  hook->add_option("--client", client_name,
+                   "dhclient, dhcpcd or udhcpc (guessed from the environment if absent)")
+      ->check(CLI::IsMember({"dhclient", "dhcpcd", "udhcpc"}));
+  hook->add_option("args", hook_args, "udhcpc's action (deconfig, bound, renew, ...)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // A DHCP client's hook must never fail, even when it calls us wrongly.
+    if (hook->parsed()) return 0;
+    return app.exit(error);
+  }
+
+  if (hook->parsed()) {
+    std::optional<uplinkd::DhcpClient> client;
+    if (!client_name.empty()) client = uplinkd::dhcp_client_from_string(client_name);
+    return uplinkd::run_hook(socket, client, hook_args);
+  }
+  try {
+    if (status->parsed()) {
+      return finish(uplinkd::call_daemon(socket, {{"command", "status"}}),
+                    [&](const nlohmann::json& response) {
+                      std::cout << (json ? response.dump(2) + "\n" : uplinkd::render_status_table(response));
+                    });
+    }
+    if (plan->parsed()) {
+      return finish(uplinkd::call_daemon(socket, {{"command", "plan"}}), [](const nlohmann::json& response) {
+        for (const auto& command : response.value("commands", nlohmann::json::array()))
+          std::cout << command.get<std::string>() << "\n";
+      });
+    }
+    if (reload->parsed()) {
+      return finish(uplinkd::call_daemon(socket, {{"command", "reload"}}),
+                    [](const nlohmann::json& response) {
+                      std::cout << "reloaded " << response.value("config", std::string()) << "\n";
+                    });
+    }
+  } catch (const std::exception& error) {
+    std::cerr << "uplinkctl: " << error.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

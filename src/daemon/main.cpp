@@ -1,1 +1,56 @@
-int main() { return 0; }
+// uplinkd: balances traffic over several uplinks and fails over between them. Runs in the foreground and
+// logs to stderr (systemd's journal picks it up).
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "config/config.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/netns_guard.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"uplinkd — balance traffic over several uplinks and fail over between them"};
+  std::string config_path;
+  bool check_only = false;
+  std::string log_level = "info";
+  app.add_option("-c,--config", config_path,
+                 "config file: TOML, or dhcp-lb's `interface table-name table-id weight` lines")
+      ->required();
+  app.add_flag("--check", check_only, "validate the config and exit (0 when it is good)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.set_version_flag("--version", "uplinkd 0.1.0");
+  CLI11_PARSE(app, argc, argv);
+
+  uplinkd::Config config;
+  try {
+    config = uplinkd::load_config(config_path);
+    uplinkd::check_supported(config);
+  } catch (const uplinkd::InputError& error) {
+    std::cerr << error.what() << "\n";
+    return 1;
+  }
+  if (check_only) {
+    std::cout << config_path << ": OK, " << config.uplinks.size() << " uplinks, mode "
+              << uplinkd::mode_name(config.mode) << "\n";
+    return 0;
+  }
+  if (auto refusal = uplinkd::netns_guard_refusal()) {
+    std::cerr << "uplinkd: " << *refusal << "\n";
+    return 1;
+  }
+
+  auto logger = spdlog::stderr_color_mt("uplinkd");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  logger->set_level(spdlog::level::from_str(log_level));
+  spdlog::set_default_logger(logger);
+  try {
+    uplinkd::Daemon daemon(std::move(config));
+    return daemon.run();
+  } catch (const std::exception& error) {
+    spdlog::critical("{}", error.what());
+    return 1;
+  }
+}

@@ -27,8 +27,12 @@ inline constexpr uint32_t kGroupIdMultipathV6 = 0x75f00001;
 inline constexpr uint32_t kGroupIdResilientV4 = 0x75f00010;
 inline constexpr uint32_t kGroupIdResilientV6 = 0x75f00011;
 
-inline constexpr uint32_t uplink_nexthop_id(uint32_t table) { return kNexthopIdFirst + table; }
-inline constexpr bool owns_nexthop_id(uint32_t id) { return id >= kNexthopIdFirst && id <= kNexthopIdLast; }
+inline constexpr uint32_t uplink_nexthop_id(uint32_t table) {
+  return kNexthopIdFirst + table;
+}
+inline constexpr bool owns_nexthop_id(uint32_t id) {
+  return id >= kNexthopIdFirst && id <= kNexthopIdLast;
+}
 inline constexpr bool owns_rule_priority(uint32_t priority) {
   return priority >= kRulePriorityFirst && priority <= kRulePriorityLast;
 }

@@ -1,0 +1,29 @@
+#include "apply/applier.hpp"
+
+#include "apply/diff.hpp"
+
+namespace uplinkd {
+
+ApplyOutcome Applier::converge(const std::vector<netlink::Nexthop>& nexthops,
+                               const std::vector<netlink::Route>& routes,
+                               const std::vector<netlink::Rule>& rules) {
+  ApplyOutcome outcome;
+  auto have = kernel_.dump_owned();
+  if (!have) {
+    outcome.errors.push_back(have.error());
+    return outcome;
+  }
+  outcome.changes = diff(WantedObjects{nexthops, routes, rules}, *have);
+  if (!outcome.changes.empty()) outcome.errors = kernel_.apply(outcome.changes);
+  return outcome;
+}
+
+ApplyOutcome Applier::apply(const Plan& plan) {
+  return converge(plan.nexthops, plan.routes, plan.rules);
+}
+
+ApplyOutcome Applier::flush() {
+  return converge({}, {}, {});
+}
+
+}  // namespace uplinkd

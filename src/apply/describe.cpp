@@ -1,0 +1,55 @@
+#include <string>
+#include <variant>
+
+#include "apply/kernel.hpp"
+
+namespace uplinkd {
+namespace {
+
+std::string verb(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::add:
+      return "add";
+    case ChangeKind::replace:
+      return "replace";
+    case ChangeKind::remove:
+      return "remove";
+  }
+  return "?";
+}
+
+std::string describe_object(const netlink::Nexthop& nexthop) {
+  std::string text = "nexthop " + std::to_string(nexthop.id);
+  if (nexthop.is_group()) {
+    text += " group ";
+    for (size_t i = 0; i < nexthop.group.size(); ++i) {
+      if (i) text += '/';
+      text += std::to_string(nexthop.group[i].id) + "," + std::to_string(nexthop.group[i].weight);
+    }
+    return text;
+  }
+  if (nexthop.gateway) text += " via " + nexthop.gateway->to_string();
+  if (nexthop.ifindex) text += " ifindex " + std::to_string(nexthop.ifindex);
+  return text;
+}
+
+std::string describe_object(const netlink::Route& route) {
+  return "route " + route.destination.to_string() + " table " + std::to_string(route.table);
+}
+
+std::string describe_object(const netlink::Rule& rule) {
+  std::string text = "rule " + std::to_string(rule.priority);
+  if (rule.source) text += " from " + rule.source->to_string();
+  if (rule.suppress_prefixlength)
+    text += " suppress_prefixlength " + std::to_string(*rule.suppress_prefixlength);
+  return text + " table " + std::to_string(rule.table);
+}
+
+}  // namespace
+
+std::string describe(const Change& change) {
+  return verb(change.kind) + " " +
+         std::visit([](const auto& object) { return describe_object(object); }, change.object);
+}
+
+}  // namespace uplinkd

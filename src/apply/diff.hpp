@@ -1,0 +1,28 @@
+// diff(plan, kernel) → the ordered changes that turn what the kernel has into what the plan wants.
+// Pure. The order is what keeps a default route at every moment while one uplink is usable:
+//   1. add/replace, in dependency order: single nexthops, groups, routes, rules;
+//   2. remove, in reverse: rules, routes, groups, single nexthops.
+// So a group loses a dead member (one atomic replace) before that member's nexthop goes, a route moves to a
+// new group before the old group is deleted, and a new source rule exists before the old one is removed.
+#pragma once
+
+#include <vector>
+
+#include "apply/kernel.hpp"
+
+namespace uplinkd {
+
+struct WantedObjects {
+  const std::vector<netlink::Nexthop>& nexthops;
+  const std::vector<netlink::Route>& routes;
+  const std::vector<netlink::Rule>& rules;
+};
+
+std::vector<Change> diff(const WantedObjects& wanted, const KernelObjects& have);
+
+// The kernel reports more than it was given (a route via nhid comes back with the nexthop's gateway and
+// device, groups come back without a family); these compare only what uplinkd sets.
+bool same_nexthop(const netlink::Nexthop& a, const netlink::Nexthop& b);
+bool same_route(const netlink::Route& a, const netlink::Route& b);
+
+}  // namespace uplinkd

@@ -1,0 +1,17 @@
+// One request to the daemon's control socket and its response (see src/daemon/control_server.hpp).
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace uplinkd {
+
+inline constexpr const char* kDefaultSocket = "/run/uplinkd.sock";
+
+// Throws std::runtime_error with the socket path when the daemon cannot be reached or does not answer
+// within `timeout`.
+nlohmann::json call_daemon(const std::string& socket_path, const nlohmann::json& request,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+}  // namespace uplinkd

@@ -1,0 +1,281 @@
+#include "daemon/daemon.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "apply/netlink_kernel.hpp"
+#include "daemon/status_report.hpp"
+#include "plan/ownership.hpp"
+#include "plan/plan_commands.hpp"
+#include "sources/hook_json.hpp"
+
+namespace uplinkd {
+namespace {
+
+constexpr uint32_t kMainTable = 254;
+constexpr auto kRetryDelay = std::chrono::seconds(1);
+
+template <class T>
+T opened(Expected<T> value, const std::string& what) {
+  if (!value) throw std::runtime_error(what + ": " + value.error().message());
+  return std::move(*value);
+}
+
+}  // namespace
+
+void check_supported(const Config& config) {
+  if (config.mode == Mode::connection || config.mode == Mode::packet)
+    throw InputError({config.path},
+                     "mode \"" + std::string(mode_name(config.mode)) + "\" is not available in this version",
+                     "use mode = \"flow\" or \"resilient\"");
+}
+
+Daemon::Daemon(Config config)
+    : signals_(io_, SIGTERM, SIGINT, SIGHUP),
+      retry_timer_(io_),
+      config_(std::move(config)),
+      state_(config_),
+      // The monitor subscribes before the first dump, so nothing that happens in between is missed.
+      socket_(opened(netlink::Socket::open(), "netlink socket")),
+      monitor_(opened(netlink::Monitor::open(), "netlink monitor")),
+      monitor_stream_(io_, monitor_.fd()),
+      kernel_(opened(NetlinkKernel::open(), "netlink socket")),
+      applier_(*kernel_),
+      host_(config_.rt_tables) {
+  leases_ = load_leases(config_.state_file);
+  for (const auto& [interface, lease] : leases_) state_.restore_lease(interface, lease);
+  register_commands();
+  control_ = std::make_unique<ControlServer>(
+      io_, config_.socket, [this](const nlohmann::json& request) { return commands_.dispatch(request); });
+}
+
+Daemon::~Daemon() {
+  // The stream does not own the monitor's descriptor; the Monitor closes it.
+  monitor_stream_.release();
+}
+
+int Daemon::run() {
+  spdlog::info("uplinkd starting: {} uplinks, mode {}, control socket {}", config_.uplinks.size(),
+               mode_name(config_.mode), config_.socket);
+  resync("start");
+  wait_for_signals();
+  wait_for_netlink();
+  io_.run();
+  return 0;
+}
+
+void Daemon::register_commands() {
+  commands_.add("status", "every uplink's state and why, address, gateway, weight, tier, table",
+                [this](const auto&) { return status_report(config_, plan_, errors_); });
+  commands_.add("plan", "the current plan as ip/nft commands; changes nothing", [this](const auto&) {
+    InterfaceNames names;
+    for (const auto& [interface, facts] : state_.all_facts())
+      if (facts.ifindex) names[*facts.ifindex] = interface;
+    return nlohmann::json{{"commands", plan_commands(make_plan(config_, state_), names)}};
+  });
+  commands_.add("reload", "re-read the config file; a bad one is refused and the old one stays",
+                [this](const auto&) {
+                  reload();
+                  return nlohmann::json{{"config", config_.path}};
+                });
+  commands_.add("hook", "a DHCP client's lease event (sent by `uplinkctl hook`)",
+                [this](const nlohmann::json& request) {
+                  if (!request.contains("event")) throw InputError({"request"}, "event is missing");
+                  HookEvent event = hook_event_from_json(request["event"]);
+                  spdlog::info("hook: {} {} on {}", to_string(event.client), event.reason, event.interface);
+                  if (state_.on_hook(event)) {
+                    remember_lease(event);
+                    converge("hook " + event.reason + " on " + event.interface);
+                  }
+                  return nlohmann::json::object();
+                });
+}
+
+void Daemon::wait_for_signals() {
+  signals_.async_wait([this](std::error_code error, int signal) {
+    if (error) return;
+    if (signal == SIGHUP) {
+      try {
+        reload();
+      } catch (const InputError& refused) {
+        spdlog::error("reload refused: {}", refused.what());
+      }
+      wait_for_signals();
+      return;
+    }
+    spdlog::info("signal {}: stopping", signal);
+    shutdown();
+  });
+}
+
+void Daemon::wait_for_netlink() {
+  monitor_stream_.async_wait(asio::posix::stream_descriptor::wait_read, [this](std::error_code error) {
+    if (error) return;
+    on_netlink_events();
+    wait_for_netlink();
+  });
+}
+
+void Daemon::on_netlink_events() {
+  auto batch = monitor_.read_pending();
+  if (!batch) {
+    spdlog::warn("netlink monitor: {}", batch.error().message());
+    return;
+  }
+  if (batch->overrun) {
+    resync("netlink overrun");
+    return;
+  }
+  bool changed = false;
+  bool owned_object_removed = false;
+  for (const auto& event : batch->events) changed |= handle(event, owned_object_removed);
+  if (changed)
+    converge("netlink event");
+  else if (owned_object_removed)
+    converge("an object of uplinkd's was removed");
+}
+
+// Removals of uplinkd's own objects trigger a converge (someone deleted them, or the kernel flushed them with
+// a link); additions and replacements do not, since they are the echo of uplinkd's own batches.
+bool Daemon::handle(const netlink::Event& event, bool& owned_object_removed) {
+  using netlink::EventKind;
+  if (const auto* link = std::get_if<netlink::LinkEvent>(&event))
+    return state_.on_link(link->object, link->kind == EventKind::removed);
+  if (const auto* address = std::get_if<netlink::AddressEvent>(&event))
+    return state_.on_address(address->object, address->kind == EventKind::removed);
+  if (const auto* route = std::get_if<netlink::RouteEvent>(&event)) {
+    bool removed = route->kind == EventKind::removed;
+    if (route->object.protocol == ownership::kProtocol) {
+      owned_object_removed |= removed;
+      return false;
+    }
+    return state_.on_route(route->object, removed);
+  }
+  if (const auto* rule = std::get_if<netlink::RuleEvent>(&event)) {
+    owned_object_removed |= rule->kind == EventKind::removed &&
+                            rule->object.protocol == ownership::kProtocol &&
+                            ownership::owns_rule_priority(rule->object.priority);
+    return false;
+  }
+  if (const auto* nexthop = std::get_if<netlink::NexthopEvent>(&event))
+    owned_object_removed |=
+        nexthop->kind == EventKind::removed && ownership::owns_nexthop_id(nexthop->object.id);
+  return false;
+}
+
+void Daemon::resync(const std::string& reason) {
+  auto links = socket_.dump_links();
+  auto addresses = socket_.dump_addresses(Family::v4);
+  auto routes = socket_.dump_routes(Family::v4, netlink::RouteFilter{kMainTable, 0});
+  for (const KernelError* error : {links ? nullptr : &links.error(), addresses ? nullptr : &addresses.error(),
+                                   routes ? nullptr : &routes.error()}) {
+    if (error) {
+      spdlog::warn("{}: {}", reason, error->message());
+      errors_ = {error->message()};
+      schedule_retry();
+      return;
+    }
+  }
+  state_.reset(*links, *addresses, *routes);
+  converge(reason);
+}
+
+void Daemon::converge(const std::string& reason) {
+  auto started = std::chrono::steady_clock::now();
+  Plan plan = make_plan(config_, state_);
+  log_transitions(plan);
+  std::vector<KernelError> errors = host_.apply(plan);
+  ApplyOutcome outcome = applier_.apply(plan);
+  errors.insert(errors.end(), outcome.errors.begin(), outcome.errors.end());
+  auto took =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+
+  for (const auto& change : outcome.changes) spdlog::debug("  {}", describe(change));
+  if (!outcome.changes.empty())
+    spdlog::info("{}: {} kernel changes in {} us", reason, outcome.changes.size(), took.count());
+  errors_.clear();
+  for (const auto& error : errors) {
+    spdlog::warn("{}: {}", reason, error.message());
+    errors_.push_back(error.message());
+  }
+  for (const auto& note : plan.notes)
+    if (!planned_ || std::find(plan_.notes.begin(), plan_.notes.end(), note) == plan_.notes.end())
+      spdlog::warn("{}", note);
+  plan_ = std::move(plan);
+  planned_ = true;
+  if (!errors.empty()) schedule_retry();
+}
+
+void Daemon::schedule_retry() {
+  retry_timer_.expires_after(kRetryDelay);
+  retry_timer_.async_wait([this](std::error_code error) {
+    if (!error) resync("retry after errors");
+  });
+}
+
+void Daemon::log_transitions(const Plan& plan) const {
+  for (size_t i = 0; i < plan.uplinks.size(); ++i) {
+    const PlannedUplink& now = plan.uplinks[i];
+    const PlannedUplink* before = nullptr;
+    if (planned_)
+      for (const auto& old : plan_.uplinks)
+        if (old.name == now.name) before = &old;
+    auto state = uplink_state_name(now);
+    if (before && uplink_state_name(*before) == state && before->status.why == now.status.why &&
+        before->status.gateway == now.status.gateway && before->status.address == now.status.address)
+      continue;
+    spdlog::info("uplink {}: {} ({}{}{})", now.name, state, now.status.why,
+                 now.status.address ? ", address " + now.status.address->to_string() : "",
+                 now.status.gateway ? ", gateway " + now.status.gateway->to_string() : "");
+  }
+}
+
+void Daemon::remember_lease(const HookEvent& event) {
+  const auto& facts = state_.facts(event.interface);
+  if (facts.lease)
+    leases_[event.interface] = *facts.lease;
+  else
+    leases_.erase(event.interface);
+  try {
+    save_leases(config_.state_file, leases_);
+  } catch (const std::exception& error) {
+    spdlog::warn("leases not saved: {}", error.what());
+  }
+}
+
+void Daemon::reload() {
+  Config fresh;
+  try {
+    fresh = load_config(config_.path);
+    check_supported(fresh);
+  } catch (const InputError& error) {
+    throw InputError(error.where(), error.problem(),
+                     (error.hint().empty() ? "" : error.hint() + "; ") + "the running config stays in force");
+  }
+  if (fresh.socket != config_.socket)
+    spdlog::warn("reload: the control socket stays {} until a restart", config_.socket);
+  fresh.socket = config_.socket;
+  spdlog::info("reload: {} uplinks, mode {}", fresh.uplinks.size(), mode_name(fresh.mode));
+  config_ = std::move(fresh);
+  state_.reconfigure(config_);
+  host_.set_rt_tables_path(config_.rt_tables);
+  resync("reload");
+}
+
+void Daemon::shutdown() {
+  retry_timer_.cancel();
+  if (config_.on_exit == OnExit::flush) {
+    auto outcome = applier_.flush();
+    auto errors = host_.remove();
+    errors.insert(errors.end(), outcome.errors.begin(), outcome.errors.end());
+    for (const auto& error : errors) spdlog::warn("shutdown: {}", error.message());
+    spdlog::info("removed uplinkd's {} kernel objects", outcome.changes.size());
+  } else {
+    spdlog::info("leaving routes in place (on_exit = \"keep\")");
+  }
+  control_.reset();
+  io_.stop();
+}
+
+}  // namespace uplinkd

@@ -1,0 +1,69 @@
+// The daemon: one Asio loop, one thread. Sources (netlink monitor, control socket with hook events, signals)
+// update the State; every change re-plans and converges the kernel through the Applier.
+#pragma once
+
+#include <asio.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apply/applier.hpp"
+#include "apply/host_settings.hpp"
+#include "apply/kernel.hpp"
+#include "config/config.hpp"
+#include "daemon/command_registry.hpp"
+#include "daemon/control_server.hpp"
+#include "daemon/lease_store.hpp"
+#include "netlink/monitor.hpp"
+#include "netlink/socket.hpp"
+#include "plan/plan.hpp"
+#include "state/state.hpp"
+
+namespace uplinkd {
+
+class Daemon {
+ public:
+  // Throws std::system_error (or std::runtime_error) naming what could not be opened.
+  explicit Daemon(Config config);
+  ~Daemon();
+
+  // Runs until SIGTERM or SIGINT; returns the process exit code.
+  int run();
+
+ private:
+  void register_commands();
+  void wait_for_signals();
+  void wait_for_netlink();
+  void on_netlink_events();
+  bool handle(const netlink::Event& event, bool& owned_object_removed);
+  void resync(const std::string& reason);
+  void converge(const std::string& reason);
+  void schedule_retry();
+  void log_transitions(const Plan& plan) const;
+  void remember_lease(const HookEvent& event);
+  void reload();  // throws InputError for a bad config, which then changes nothing
+  void shutdown();
+
+  asio::io_context io_;
+  asio::signal_set signals_;
+  asio::steady_timer retry_timer_;
+  Config config_;
+  State state_;
+  netlink::Socket socket_;
+  netlink::Monitor monitor_;
+  asio::posix::stream_descriptor monitor_stream_;
+  std::unique_ptr<Kernel> kernel_;
+  Applier applier_;
+  HostSettings host_;
+  Leases leases_;
+  CommandRegistry commands_;
+  std::unique_ptr<ControlServer> control_;
+  Plan plan_;
+  bool planned_ = false;
+  std::vector<std::string> errors_;  // of the last converge
+};
+
+// Refuses a config that names a feature this build cannot deliver yet; InputError like any config error.
+void check_supported(const Config& config);
+
+}  // namespace uplinkd

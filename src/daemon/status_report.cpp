@@ -1,0 +1,46 @@
+#include "daemon/status_report.hpp"
+
+namespace uplinkd {
+
+std::string_view uplink_state_name(const PlannedUplink& uplink) {
+  if (uplink.in_group) return "active";
+  if (uplink.status.usable) return "standby";
+  return "down";
+}
+
+nlohmann::json status_report(const Config& config, const Plan& plan, const std::vector<std::string>& errors) {
+  nlohmann::json uplinks = nlohmann::json::array();
+  int active = 0;
+  for (size_t i = 0; i < config.uplinks.size() && i < plan.uplinks.size(); ++i) {
+    const UplinkConfig& uplink = config.uplinks[i];
+    const PlannedUplink& planned = plan.uplinks[i];
+    const UplinkStatus& status = planned.status;
+    active += planned.in_group;
+    nlohmann::json entry = {
+        {"name", uplink.name},
+        {"interface", uplink.interface},
+        {"state", std::string(uplink_state_name(planned))},
+        {"why", status.why},
+        {"address", status.address ? nlohmann::json(status.address->to_string()) : nlohmann::json()},
+        {"gateway", status.gateway ? nlohmann::json(status.gateway->to_string()) : nlohmann::json()},
+        {"gateway_source", std::string(gateway_source_name(status.gateway_source))},
+        {"weight", uplink.weight},
+        {"tier", uplink.tier},
+        {"table", uplink.table},
+        {"table_name", uplink.table_name},
+        {"in_group", planned.in_group},
+    };
+    uplinks.push_back(entry);
+  }
+  return {
+      {"mode", std::string(mode_name(config.mode))},
+      {"config", config.path},
+      {"active", active},
+      {"uplinks", uplinks},
+      {"notes", plan.notes},
+      {"errors", errors},
+      {"converged", errors.empty()},
+  };
+}
+
+}  // namespace uplinkd

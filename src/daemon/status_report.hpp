@@ -1,0 +1,18 @@
+// The `status` command's answer, built from the plan so that what the operator reads is what was applied.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "plan/plan.hpp"
+
+namespace uplinkd {
+
+// "active" (in the balanced group), "standby" (usable, but a better tier is in use), "down" (not usable).
+std::string_view uplink_state_name(const PlannedUplink& uplink);
+
+nlohmann::json status_report(const Config& config, const Plan& plan, const std::vector<std::string>& errors);
+
+}  // namespace uplinkd

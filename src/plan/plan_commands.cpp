@@ -1,0 +1,71 @@
+#include "plan/plan_commands.hpp"
+
+#include "nft/nat_table.hpp"
+
+namespace uplinkd {
+namespace {
+
+std::string device(uint32_t ifindex, const InterfaceNames& names) {
+  auto it = names.find(ifindex);
+  return it != names.end() ? it->second : "if" + std::to_string(ifindex);
+}
+
+std::string nexthop_command(const netlink::Nexthop& nexthop, const InterfaceNames& names) {
+  std::string command = "ip nexthop replace id " + std::to_string(nexthop.id);
+  if (nexthop.is_group()) {
+    command += " group ";
+    for (size_t i = 0; i < nexthop.group.size(); ++i) {
+      if (i) command += '/';
+      command += std::to_string(nexthop.group[i].id) + "," + std::to_string(nexthop.group[i].weight);
+    }
+    if (nexthop.resilient) {
+      command += " type resilient buckets " + std::to_string(nexthop.resilient->buckets) + " idle_timer " +
+                 std::to_string(nexthop.resilient->idle_timer_s);
+    }
+  } else {
+    if (nexthop.gateway) command += " via " + nexthop.gateway->to_string();
+    command += " dev " + device(nexthop.ifindex, names);
+    if (nexthop.onlink) command += " onlink";
+  }
+  return command + " proto " + std::to_string(nexthop.protocol);
+}
+
+std::string route_command(const netlink::Route& route, const InterfaceNames& names) {
+  std::string command =
+      "ip route replace " + route.destination.to_string() + " table " + std::to_string(route.table);
+  if (route.nexthop_id) command += " nhid " + std::to_string(route.nexthop_id);
+  if (route.gateway) command += " via " + route.gateway->to_string();
+  if (route.oif) command += " dev " + device(route.oif, names);
+  if (route.scope == 253) command += " scope link";
+  if (route.prefsrc) command += " src " + route.prefsrc->to_string();
+  return command + " proto " + std::to_string(route.protocol);
+}
+
+std::string rule_command(const netlink::Rule& rule) {
+  std::string command = "ip rule add priority " + std::to_string(rule.priority);
+  if (rule.source) command += " from " + rule.source->to_string();
+  if (rule.destination) command += " to " + rule.destination->to_string();
+  command += " lookup " + std::to_string(rule.table);
+  if (rule.suppress_prefixlength)
+    command += " suppress_prefixlength " + std::to_string(*rule.suppress_prefixlength);
+  return command + " protocol " + std::to_string(rule.protocol);
+}
+
+}  // namespace
+
+std::vector<std::string> plan_commands(const Plan& plan, const InterfaceNames& names) {
+  std::vector<std::string> commands;
+  for (const auto& sysctl : plan.sysctls) commands.push_back("sysctl -w " + sysctl.key + "=" + sysctl.value);
+  // Single nexthops before the groups that name them, as the kernel requires.
+  for (const auto& nexthop : plan.nexthops)
+    if (!nexthop.is_group()) commands.push_back(nexthop_command(nexthop, names));
+  for (const auto& nexthop : plan.nexthops)
+    if (nexthop.is_group()) commands.push_back(nexthop_command(nexthop, names));
+  for (const auto& route : plan.routes) commands.push_back(route_command(route, names));
+  for (const auto& rule : plan.rules) commands.push_back(rule_command(rule));
+  if (!plan.nat.masquerade_interfaces.empty())
+    commands.push_back("nft -f - <<'EOF'\n" + render_nat_table(plan.nat) + "EOF");
+  return commands;
+}
+
+}  // namespace uplinkd

@@ -1,0 +1,164 @@
+#include "state/state.hpp"
+
+#include <algorithm>
+
+#include "common/error.hpp"
+
+namespace uplinkd {
+namespace {
+
+constexpr uint32_t kMainTable = 254;
+
+template <class T>
+bool insert_unique(std::vector<T>& values, const T& value) {
+  if (std::find(values.begin(), values.end(), value) != values.end()) return false;
+  values.push_back(value);
+  return true;
+}
+
+template <class T>
+bool erase_value(std::vector<T>& values, const T& value) {
+  auto it = std::find(values.begin(), values.end(), value);
+  if (it == values.end()) return false;
+  values.erase(it);
+  return true;
+}
+
+// A default route that someone else (a DHCP client, an admin) put in main: its gateways on `ifindex` are
+// how uplinkd learns a gateway without any hook.
+std::vector<IpAddress> default_gateways_on(const netlink::Route& route, uint32_t ifindex) {
+  std::vector<IpAddress> gateways;
+  if (route.table != kMainTable || !route.destination.is_default() || route.family() != Family::v4)
+    return gateways;
+  if (route.gateway && route.oif == ifindex) gateways.push_back(*route.gateway);
+  for (const auto& leg : route.multipath)
+    if (leg.gateway && leg.ifindex == ifindex) gateways.push_back(*leg.gateway);
+  return gateways;
+}
+
+}  // namespace
+
+void State::reconfigure(const Config& config) {
+  std::map<std::string, UplinkFacts> kept;
+  for (const auto& uplink : config.uplinks) {
+    auto known = facts_.find(uplink.interface);
+    kept[uplink.interface] = known != facts_.end() ? known->second : UplinkFacts{};
+  }
+  facts_ = std::move(kept);
+}
+
+bool State::reset(const std::vector<netlink::Link>& links, const std::vector<netlink::Address>& addresses,
+                  const std::vector<netlink::Route>& routes) {
+  auto before = facts_;
+  for (auto& [interface, facts] : facts_) {
+    auto lease = facts.lease;
+    facts = UplinkFacts{};
+    facts.lease = lease;
+  }
+  for (const auto& link : links) on_link(link, false);
+  for (const auto& address : addresses) on_address(address, false);
+  for (const auto& route : routes) on_route(route, false);
+  return before != facts_;
+}
+
+UplinkFacts* State::by_ifindex(uint32_t ifindex) {
+  for (auto& [interface, facts] : facts_)
+    if (facts.ifindex == ifindex) return &facts;
+  return nullptr;
+}
+
+UplinkFacts* State::by_interface(const std::string& interface) {
+  auto it = facts_.find(interface);
+  return it == facts_.end() ? nullptr : &it->second;
+}
+
+bool State::on_link(const netlink::Link& link, bool removed) {
+  UplinkFacts* facts = by_interface(link.name);
+  // A renamed link: the uplink whose ifindex it had loses it.
+  UplinkFacts* previous = by_ifindex(link.index);
+  bool changed = false;
+  if (previous && previous != facts) {
+    auto lease = previous->lease;
+    *previous = UplinkFacts{};
+    previous->lease = lease;
+    changed = true;
+  }
+  if (!facts) return changed;
+  UplinkFacts updated = *facts;
+  if (removed) {
+    updated = UplinkFacts{};
+    updated.lease = facts->lease;
+  } else {
+    if (updated.ifindex &&
+        *updated.ifindex != link.index) {  // recreated: its addresses and routes went with it
+      updated.addresses.clear();
+      updated.route_gateways.clear();
+    }
+    updated.ifindex = link.index;
+    updated.admin_up = link.admin_up;
+    updated.carrier = link.carrier;
+  }
+  changed = changed || updated != *facts;
+  *facts = std::move(updated);
+  return changed;
+}
+
+bool State::on_address(const netlink::Address& address, bool removed) {
+  if (address.local.family() != Family::v4) return false;
+  UplinkFacts* facts = by_ifindex(address.ifindex);
+  if (!facts) return false;
+  return removed ? erase_value(facts->addresses, address.local)
+                 : insert_unique(facts->addresses, address.local);
+}
+
+bool State::on_route(const netlink::Route& route, bool removed) {
+  bool changed = false;
+  for (auto& [interface, facts] : facts_) {
+    if (!facts.ifindex) continue;
+    for (const auto& gateway : default_gateways_on(route, *facts.ifindex))
+      changed |=
+          removed ? erase_value(facts.route_gateways, gateway) : insert_unique(facts.route_gateways, gateway);
+  }
+  return changed;
+}
+
+bool State::on_hook(const HookEvent& event) {
+  UplinkFacts* facts = by_interface(event.interface);
+  if (!facts)
+    throw InputError(
+        {"request"}, "event.interface \"" + event.interface + "\" is not an uplink's interface",
+        "list it as `interface` of an [[uplink]] in the config, or stop calling the hook for it");
+  switch (event.change) {
+    case LeaseChange::ignore:
+      return false;
+    case LeaseChange::down: {
+      bool had = facts->lease.has_value();
+      facts->lease.reset();
+      return had;
+    }
+    case LeaseChange::up: {
+      UPLINKD_ASSERT(event.address.has_value(), "a lease-up hook event carries an address");
+      DhcpLease lease{*event.address, std::nullopt, event.client};
+      if (!event.routers.empty()) lease.gateway = event.routers.front();
+      bool changed = facts->lease != lease;
+      facts->lease = lease;
+      return changed;
+    }
+  }
+  return false;
+}
+
+bool State::restore_lease(const std::string& interface, const DhcpLease& lease) {
+  UplinkFacts* facts = by_interface(interface);
+  if (!facts || facts->lease == lease) return false;
+  facts->lease = lease;
+  return true;
+}
+
+const UplinkFacts& State::facts(const std::string& interface) const {
+  static const UplinkFacts kUnknown;
+  auto it = facts_.find(interface);
+  return it == facts_.end() ? kUnknown : it->second;
+}
+
+}  // namespace uplinkd

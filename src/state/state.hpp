@@ -1,0 +1,46 @@
+// Everything uplinkd knows about its uplinks, updated by typed events from the sources. Pure: no I/O.
+// Each event handler returns whether anything the planner reads has changed, so the daemon only plans when
+// it must.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "netlink/objects.hpp"
+#include "sources/hook_event.hpp"
+#include "state/uplink_facts.hpp"
+
+namespace uplinkd {
+
+class State {
+ public:
+  State() = default;
+  explicit State(const Config& config) { reconfigure(config); }
+
+  // Keeps what is known about interfaces that stay uplinks; forgets the others.
+  void reconfigure(const Config& config);
+
+  // A full dump (at start and after a netlink overrun) replaces all kernel-derived facts. Hook leases stay.
+  bool reset(const std::vector<netlink::Link>& links, const std::vector<netlink::Address>& addresses,
+             const std::vector<netlink::Route>& routes);
+
+  bool on_link(const netlink::Link& link, bool removed);
+  bool on_address(const netlink::Address& address, bool removed);
+  bool on_route(const netlink::Route& route, bool removed);
+  // Throws InputError when the event names an interface that is no uplink's.
+  bool on_hook(const HookEvent& event);
+  bool restore_lease(const std::string& interface, const DhcpLease& lease);
+
+  const UplinkFacts& facts(const std::string& interface) const;
+  const std::map<std::string, UplinkFacts>& all_facts() const { return facts_; }
+
+ private:
+  UplinkFacts* by_ifindex(uint32_t ifindex);
+  UplinkFacts* by_interface(const std::string& interface);
+
+  std::map<std::string, UplinkFacts> facts_;  // by interface name
+};
+
+}  // namespace uplinkd

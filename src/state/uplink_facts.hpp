@@ -1,0 +1,50 @@
+// What is known about one uplink, and whether it can carry traffic. evaluate() is the single place that
+// decides; `status` and the planner both read its answer, so what the operator sees is what was planned.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ip.hpp"
+#include "config/config.hpp"
+#include "sources/hook_event.hpp"
+
+namespace uplinkd {
+
+enum class GatewaySource { none, config, hook, route };
+std::string_view gateway_source_name(GatewaySource source);  // "none", "config", "dhcp-hook", "route"
+
+struct DhcpLease {  // as a DHCP client's hook reported it
+  Prefix address;
+  std::optional<IpAddress> gateway;
+  DhcpClient client = DhcpClient::dhclient;
+  bool operator==(const DhcpLease&) const = default;
+};
+
+struct UplinkFacts {
+  std::optional<uint32_t> ifindex;
+  bool admin_up = false;
+  bool carrier = false;
+  std::vector<Prefix> addresses;          // the interface's IPv4 addresses, oldest first
+  std::optional<DhcpLease> lease;         // from the last hook call
+  std::vector<IpAddress> route_gateways;  // gateways of default routes others put in main via this interface
+  bool operator==(const UplinkFacts&) const = default;
+};
+
+struct UplinkStatus {
+  // Routable: the uplink has what its own table needs (interface, carrier, address, gateway). Its table and
+  // source rule exist so replies and locally bound traffic leave by it.
+  bool routable = false;
+  // Usable: routable and healthy; a candidate for the balanced group.
+  bool usable = false;
+  std::string why;  // why it is not usable, or "usable"
+  std::optional<Prefix> address;
+  std::optional<IpAddress> gateway;
+  GatewaySource gateway_source = GatewaySource::none;
+};
+
+UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts);
+
+}  // namespace uplinkd

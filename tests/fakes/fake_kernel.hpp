@@ -1,0 +1,141 @@
+// An in-memory kernel for unit tests of the applier: it keeps uplinkd's objects with the kernel's rules
+// that matter for ordering (a group needs its members, a route needs its nexthop, deleting a nexthop takes
+// its routes and group memberships with it) and reports objects the way the kernel dumps them. It is for
+// unit tests of logic only; behaviour is tested against the real kernel in tests/integration.
+#pragma once
+
+#include <algorithm>
+#include <cerrno>
+#include <functional>
+#include <variant>
+
+#include "apply/kernel.hpp"
+
+namespace uplinkd::testing {
+
+class FakeKernel : public Kernel {
+ public:
+  KernelObjects objects;
+  int dumps = 0;
+  std::vector<Change> applied;
+  // Called after every single change takes effect, to check invariants that must hold at every moment.
+  std::function<void(const KernelObjects&)> after_each_change;
+  std::function<std::optional<int>(const Change&)> fail_with;  // inject a failure (errno) for a change
+
+  Expected<KernelObjects> dump_owned() override {
+    ++dumps;
+    KernelObjects dumped = objects;
+    // Compat-mode dumps expand a route's single nexthop into gateway and device, as the real kernel does.
+    for (auto& route : dumped.routes) {
+      if (const auto* nexthop = find_nexthop(route.nexthop_id); nexthop && !nexthop->is_group()) {
+        route.gateway = nexthop->gateway;
+        route.oif = nexthop->ifindex;
+      }
+    }
+    return dumped;
+  }
+
+  std::vector<KernelError> apply(const std::vector<Change>& changes) override {
+    std::vector<KernelError> errors;
+    for (const auto& change : changes) {
+      applied.push_back(change);
+      int error = 0;
+      if (fail_with) error = fail_with(change).value_or(0);
+      if (!error)
+        error = std::visit([&](const auto& object) { return apply_one(change.kind, object); }, change.object);
+      if (error) {
+        errors.push_back(KernelError{describe(change), error, {}});
+        continue;
+      }
+      if (after_each_change) after_each_change(objects);
+    }
+    return errors;
+  }
+
+  const netlink::Nexthop* find_nexthop(uint32_t id) const {
+    for (const auto& nexthop : objects.nexthops)
+      if (nexthop.id == id) return &nexthop;
+    return nullptr;
+  }
+
+ private:
+  static auto route_key(const netlink::Route& route) {
+    return std::make_tuple(route.family(), route.table, route.destination, route.priority);
+  }
+
+  int apply_one(ChangeKind kind, netlink::Nexthop nexthop) {
+    auto& list = objects.nexthops;
+    auto it = std::find_if(list.begin(), list.end(), [&](const auto& n) { return n.id == nexthop.id; });
+    if (kind == ChangeKind::remove) {
+      if (it != list.end()) remove_nexthop(nexthop.id);
+      return 0;
+    }
+    if (nexthop.is_group()) {
+      nexthop.family = Family::v4;  // the kernel does not keep a group's family
+      for (const auto& member : nexthop.group) {
+        const auto* target = find_nexthop(member.id);
+        if (!target || target->is_group()) return EINVAL;
+      }
+    }
+    if (it == list.end()) {
+      list.push_back(nexthop);
+      return 0;
+    }
+    if (kind == ChangeKind::add) return EEXIST;
+    if (it->is_group() != nexthop.is_group() || it->group_type != nexthop.group_type) return EINVAL;
+    *it = nexthop;
+    return 0;
+  }
+
+  void remove_nexthop(uint32_t id) {
+    auto& list = objects.nexthops;
+    list.erase(std::remove_if(list.begin(), list.end(), [&](const auto& n) { return n.id == id; }),
+               list.end());
+    std::vector<uint32_t> emptied;
+    for (auto& nexthop : list) {
+      auto& group = nexthop.group;
+      if (group.empty()) continue;
+      group.erase(std::remove_if(group.begin(), group.end(), [&](const auto& m) { return m.id == id; }),
+                  group.end());
+      if (group.empty()) emptied.push_back(nexthop.id);
+    }
+    auto& routes = objects.routes;
+    routes.erase(
+        std::remove_if(routes.begin(), routes.end(), [&](const auto& r) { return r.nexthop_id == id; }),
+        routes.end());
+    for (auto group_id : emptied) remove_nexthop(group_id);
+  }
+
+  int apply_one(ChangeKind kind, const netlink::Route& route) {
+    auto& list = objects.routes;
+    auto it = std::find_if(list.begin(), list.end(),
+                           [&](const auto& r) { return route_key(r) == route_key(route); });
+    if (kind == ChangeKind::remove) {
+      if (it != list.end()) list.erase(it);
+      return 0;
+    }
+    if (route.nexthop_id && !find_nexthop(route.nexthop_id)) return EINVAL;
+    netlink::Route stored = route;
+    if (stored.nexthop_id) stored.gateway.reset(), stored.oif = 0;
+    if (it == list.end()) {
+      list.push_back(stored);
+      return 0;
+    }
+    if (kind == ChangeKind::add) return EEXIST;
+    *it = stored;
+    return 0;
+  }
+
+  int apply_one(ChangeKind kind, const netlink::Rule& rule) {
+    auto& list = objects.rules;
+    auto it = std::find(list.begin(), list.end(), rule);
+    if (kind == ChangeKind::remove) {
+      if (it != list.end()) list.erase(it);
+      return 0;
+    }
+    if (it == list.end()) list.push_back(rule);
+    return 0;
+  }
+};
+
+}  // namespace uplinkd::testing
