@@ -1,0 +1,25 @@
+// Masquerading for routers: the nat part of uplinkd's table, built from the planner's NatPlan.
+#pragma once
+
+#include <string>
+
+#include "nft/nft_plan.hpp"
+#include "nft/nft_script.hpp"
+
+namespace uplinkd::nft {
+
+// The `postrouting` nat chain with one `oifname "IF" masquerade` per interface; no chain when none.
+void add_nat_chains(Table& table, const NatPlan& plan);
+
+// uplinkd's whole table (`inet uplinkd`) when NAT is all it holds.
+Table nat_table(const NatPlan& plan);
+
+}  // namespace uplinkd::nft
+
+namespace uplinkd {
+
+// The replacing transaction for `plan`: the table with its postrouting chain, or, for an empty plan, the
+// table's removal.
+std::string render_nat_table(const NatPlan& plan);
+
+}  // namespace uplinkd

@@ -1,0 +1,50 @@
+// uplinkd's nftables table as a value, and its rendering to nft script text. Each mode adds its chains to
+// one Table (nat_table.hpp today; the packet and connection modes' mark chains next), and the whole table
+// is replaced in one transaction, so there is never a moment with half a ruleset.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace uplinkd::nft {
+
+// What makes a chain a base chain: the netfilter hook it is attached to.
+struct ChainHook {
+  std::string type;      // filter, nat, route
+  std::string hook;      // prerouting, output, postrouting, ...
+  std::string priority;  // a number or nft's keyword (srcnat, mangle, ...)
+  std::string policy = "accept";
+
+  bool operator==(const ChainHook&) const = default;
+};
+
+struct Chain {
+  std::string name;
+  std::optional<ChainHook> hook;   // nullopt: a regular chain, reached by jump/goto
+  std::vector<std::string> rules;  // one rule each, e.g. `oifname "eth0" masquerade`
+
+  bool operator==(const Chain&) const = default;
+};
+
+struct Table {
+  std::string family = "inet";
+  std::string name;  // ownership::kNftTable for uplinkd's own
+  std::vector<Chain> chains;
+
+  bool operator==(const Table&) const = default;
+};
+
+// The table's definition, formatted as `nft list table` prints it, so that a listing can be compared.
+std::string render_table(const Table& table);
+
+// One transaction that makes the kernel's table exactly `table`: `add` (so that `delete` cannot fail on a
+// missing table), `delete`, then the new definition. A table without chains is only removed.
+std::string render_replace(const Table& table);
+
+// `"eth0"` for a rule. The name must be plain (config and hook parsers ensure that); anything that could
+// break out of the quotes is a bug upstream and aborts.
+std::string quoted_interface(std::string_view name);
+
+}  // namespace uplinkd::nft

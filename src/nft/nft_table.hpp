@@ -1,0 +1,45 @@
+// The only code that talks to nftables: libnftables, on uplinkd's own table and nothing else.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/error.hpp"
+#include "nft/nft_plan.hpp"
+#include "nft/nft_script.hpp"
+
+struct nft_ctx;
+
+namespace uplinkd {
+
+class NftTable {
+ public:
+  NftTable();  // a libnftables context with its output and errors captured, not printed
+  ~NftTable();
+  NftTable(const NftTable&) = delete;
+  NftTable& operator=(const NftTable&) = delete;
+  NftTable(NftTable&&) noexcept;
+  NftTable& operator=(NftTable&&) noexcept;
+
+  // Makes `inet uplinkd` exactly what the plan says, in one transaction: on failure nothing changed.
+  // An empty plan removes the table.
+  std::optional<KernelError> replace(const NatPlan& plan);
+  std::optional<KernelError> replace(const nft::Table& table);
+
+  // Removes uplinkd's table; not an error when it is already gone.
+  std::optional<KernelError> remove();
+
+  // The table as `nft list table inet uplinkd` prints it; empty when there is none.
+  Expected<std::string> list();
+
+ private:
+  std::optional<KernelError> run(const std::string& what, const std::string& script);
+
+  struct Free {
+    void operator()(nft_ctx* context) const;
+  };
+  std::unique_ptr<nft_ctx, Free> context_;
+};
+
+}  // namespace uplinkd

@@ -1,0 +1,59 @@
+#include "nft/nat_table.hpp"
+
+#include <gtest/gtest.h>
+
+namespace uplinkd {
+namespace {
+
+TEST(RenderNatTable, MasqueradesEachInterfaceInOneTransaction) {
+  EXPECT_EQ(render_nat_table(NatPlan{{"eth0", "wwan0"}}),
+            "add table inet uplinkd\n"
+            "delete table inet uplinkd\n"
+            "table inet uplinkd {\n"
+            "\tchain postrouting {\n"
+            "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+            "\t\toifname \"eth0\" masquerade\n"
+            "\t\toifname \"wwan0\" masquerade\n"
+            "\t}\n"
+            "}\n");
+}
+
+TEST(RenderNatTable, EmptyPlanRemovesTheTable) {
+  EXPECT_EQ(render_nat_table(NatPlan{}), "add table inet uplinkd\ndelete table inet uplinkd\n");
+}
+
+TEST(RenderNatTable, KeepsThePlansOrder) {
+  auto text = render_nat_table(NatPlan{{"ppp0", "eth1", "eth0.100"}});
+  auto ppp0 = text.find("\"ppp0\"");
+  auto eth1 = text.find("\"eth1\"");
+  auto vlan = text.find("\"eth0.100\"");
+  EXPECT_LT(ppp0, eth1);
+  EXPECT_LT(eth1, vlan);
+}
+
+TEST(NatTable, IsUplinkdsOwnTable) {
+  auto table = nft::nat_table(NatPlan{{"eth0"}});
+  EXPECT_EQ(table.family, "inet");
+  EXPECT_EQ(table.name, "uplinkd");
+  ASSERT_EQ(table.chains.size(), 1u);
+  EXPECT_EQ(table.chains[0].hook, (nft::ChainHook{"nat", "postrouting", "srcnat", "accept"}));
+  EXPECT_TRUE(nft::nat_table(NatPlan{}).chains.empty());
+}
+
+TEST(NatTable, OtherChainsOfTheTableStay) {
+  // How the packet and connection modes will share the table: each adds its chains to the same Table.
+  nft::Table table{
+      "inet", "uplinkd", {nft::Chain{"mark", nft::ChainHook{"filter", "prerouting", "mangle"}, {}}}};
+  nft::add_nat_chains(table, NatPlan{{"eth0"}});
+  ASSERT_EQ(table.chains.size(), 2u);
+  EXPECT_EQ(table.chains[0].name, "mark");
+  EXPECT_EQ(table.chains[1].name, "postrouting");
+}
+
+TEST(NatTableDeathTest, RefusesAnInterfaceNameThatIsNotPlain) {
+  EXPECT_DEATH(render_nat_table(NatPlan{{"eth0\" accept; oifname \"x"}}), "not plain");
+  EXPECT_DEATH(render_nat_table(NatPlan{{""}}), "not plain");
+}
+
+}  // namespace
+}  // namespace uplinkd

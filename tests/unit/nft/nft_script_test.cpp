@@ -1,0 +1,37 @@
+#include "nft/nft_script.hpp"
+
+#include <gtest/gtest.h>
+
+namespace uplinkd::nft {
+namespace {
+
+TEST(RenderTable, RegularAndBaseChainsAsNftListsThem) {
+  Table table{"inet",
+              "uplinkd",
+              {Chain{"prerouting", ChainHook{"filter", "prerouting", "mangle"}, {"jump pick"}},
+               Chain{"pick", std::nullopt, {"meta mark set 1"}}}};
+  EXPECT_EQ(render_table(table),
+            "table inet uplinkd {\n"
+            "\tchain prerouting {\n"
+            "\t\ttype filter hook prerouting priority mangle; policy accept;\n"
+            "\t\tjump pick\n"
+            "\t}\n"
+            "\n"
+            "\tchain pick {\n"
+            "\t\tmeta mark set 1\n"
+            "\t}\n"
+            "}\n");
+}
+
+TEST(RenderReplace, AddsBeforeDeletingSoAMissingTableIsNoError) {
+  Table table{"inet", "uplinkd", {Chain{"c", std::nullopt, {}}}};
+  auto text = render_replace(table);
+  EXPECT_EQ(text.find("add table inet uplinkd\ndelete table inet uplinkd\ntable inet uplinkd {\n"), 0u);
+}
+
+TEST(QuotedInterface, Quotes) {
+  EXPECT_EQ(quoted_interface("eth0.100"), "\"eth0.100\"");
+}
+
+}  // namespace
+}  // namespace uplinkd::nft

@@ -1,0 +1,128 @@
+// NftTable against a real kernel, but only inside a network namespace of its own: each test forks a child
+// that unshares its network namespace (which disappears with the child) before it touches nftables, so the
+// machine's ruleset is never seen or changed. Without CAP_SYS_ADMIN the tests are skipped.
+#include <gtest/gtest.h>
+#include <nftables/libnftables.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
+#include <string>
+
+#include "nft/nat_table.hpp"
+#include "nft/nft_table.hpp"
+
+namespace uplinkd {
+namespace {
+
+constexpr int kSkip = 77;
+
+ino_t network_namespace() {
+  struct stat info {};
+  if (stat("/proc/self/ns/net", &info) != 0) return 0;
+  return info.st_ino;
+}
+
+// Runs `body` in a forked child inside a fresh network namespace. `body` returns "" on success or what went
+// wrong; the parent turns that into a test failure.
+void in_own_namespace(const std::function<std::string()>& body) {
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(pipe_fds[0]);
+    ino_t before = network_namespace();
+    // Both checks guard the machine's ruleset: no nftables call happens unless the namespace is new.
+    if (unshare(CLONE_NEWNET) != 0) _exit(kSkip);
+    if (before == 0 || network_namespace() == before) _exit(kSkip);
+    std::string problems = body();
+    if (write(pipe_fds[1], problems.data(), problems.size()) < 0) _exit(2);
+    _exit(problems.empty() ? 0 : 1);
+  }
+  close(pipe_fds[1]);
+  std::string problems;
+  char buffer[4096];
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) problems.append(buffer, n);
+  close(pipe_fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "child died: " << status;
+  if (WEXITSTATUS(status) == kSkip) GTEST_SKIP() << "cannot create a network namespace (needs CAP_SYS_ADMIN)";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << problems;
+}
+
+std::string expect_listing(NftTable& nft, const std::string& expected, const char* step) {
+  auto listing = nft.list();
+  if (!listing) return std::string(step) + ": list failed: " + listing.error().message() + "\n";
+  if (*listing != expected)
+    return std::string(step) + ": listed\n" + *listing + "\nexpected\n" + expected + "\n";
+  return {};
+}
+
+TEST(NftTableKernel, ReplaceListRemove) {
+  in_own_namespace([] {
+    std::string problems;
+    NftTable nft;
+    problems += expect_listing(nft, "", "fresh namespace");
+    if (auto error = nft.remove()) problems += "remove of a missing table: " + error->message() + "\n";
+
+    NatPlan two{{"eth0", "wwan0"}};
+    if (auto error = nft.replace(two)) problems += "replace: " + error->message() + "\n";
+    problems += expect_listing(nft, nft::render_table(nft::nat_table(two)), "after replace");
+    if (auto error = nft.replace(two)) problems += "replace again: " + error->message() + "\n";
+    problems += expect_listing(nft, nft::render_table(nft::nat_table(two)), "after replace again");
+
+    NatPlan one{{"eth1"}};
+    if (auto error = nft.replace(one)) problems += "replace with another plan: " + error->message() + "\n";
+    problems += expect_listing(nft, nft::render_table(nft::nat_table(one)), "after the other plan");
+
+    if (auto error = nft.replace(NatPlan{}))
+      problems += "replace with an empty plan: " + error->message() + "\n";
+    problems += expect_listing(nft, "", "after the empty plan");
+    return problems;
+  });
+}
+
+TEST(NftTableKernel, AFailedReplaceChangesNothing) {
+  in_own_namespace([] {
+    std::string problems;
+    NftTable nft;
+    NatPlan plan{{"eth0"}};
+    if (auto error = nft.replace(plan)) problems += "replace: " + error->message() + "\n";
+    auto broken = nft::nat_table(plan);
+    broken.chains[0].rules.push_back("this is not a rule");
+    auto error = nft.replace(broken);
+    if (!error) problems += "a broken table was accepted\n";
+    if (error && error->detail.find("syntax error") == std::string::npos)
+      problems += "error detail lacks nft's message: " + error->message() + "\n";
+    if (error && error->object != "replace nftables table inet uplinkd")
+      problems += "error names " + error->object + "\n";
+    problems += expect_listing(nft, nft::render_table(nft::nat_table(plan)), "after the failed replace");
+    return problems;
+  });
+}
+
+TEST(NftTableKernel, OtherTablesAreLeftAlone) {
+  in_own_namespace([] {
+    std::string problems;
+    // Someone else's firewall, written with libnftables directly since NftTable only touches its own.
+    nft_ctx* other = nft_ctx_new(NFT_CTX_DEFAULT);
+    nft_ctx_buffer_output(other);
+    nft_ctx_buffer_error(other);
+    if (nft_run_cmd_from_buffer(other, "add table inet firewall; add chain inet firewall input") != 0)
+      problems += "could not create the other table\n";
+    NftTable nft;
+    if (auto error = nft.replace(NatPlan{{"eth0"}})) problems += "replace: " + error->message() + "\n";
+    if (auto error = nft.remove()) problems += "remove: " + error->message() + "\n";
+    if (nft_run_cmd_from_buffer(other, "list table inet firewall") != 0)
+      problems += "the other table is gone\n";
+    nft_ctx_free(other);
+    return problems;
+  });
+}
+
+}  // namespace
+}  // namespace uplinkd
