@@ -21,8 +21,8 @@ static size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string closest(std::string_view word, std::span<const std::string_view> candidates) {
-  // A third of the word may differ: "weigth" finds "weight", "foo" finds nothing.
-  size_t best = word.size() / 3 + 1;
+  // Short words may be one edit off, longer ones two or three: "mood" finds "mode", "foo" finds nothing.
+  size_t best = word.size() < 4 ? 2 : word.size() < 9 ? 3 : 4;
   std::string_view found;
   for (auto candidate : candidates) {
     size_t distance = edit_distance(word, candidate);
