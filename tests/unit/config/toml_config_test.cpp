@@ -240,3 +240,55 @@ TEST(ModeName, NamesEveryMode) {
 
 }  // namespace
 }  // namespace uplinkd
+
+namespace uplinkd {
+namespace {
+
+// The example in docs/configuration.md, kept in step with it.
+TEST(TomlConfig, DocumentedExample) {
+  auto config = parse_config(R"(# /etc/uplinkd/uplinkd.toml
+mode = "flow"
+multipath_hash_policy = "l4"
+
+[[uplink]]
+name = "cable"
+interface = "eth0"
+weight = 1
+masquerade = true
+[uplink.health]
+targets = ["1.1.1.1", "9.9.9.9"]
+
+[[uplink]]
+name = "fibre"
+interface = "eth1"
+weight = 2
+masquerade = true
+[uplink.health]
+targets = ["1.1.1.1", "9.9.9.9"]
+)",
+                             "uplinkd.toml");
+  ASSERT_EQ(config.uplinks.size(), 2u);
+  EXPECT_EQ(config.uplinks[0].table, 200u);
+  EXPECT_EQ(config.uplinks[0].table_name, "uplinkd-cable");
+  EXPECT_EQ(config.uplinks[0].weight, 1);
+  EXPECT_EQ(config.uplinks[1].table, 201u);
+  EXPECT_EQ(config.uplinks[1].table_name, "uplinkd-fibre");
+  EXPECT_EQ(config.uplinks[1].weight, 2);
+  EXPECT_EQ(config.uplinks[1].health.targets.size(), 2u);
+  EXPECT_EQ(config.balance_table, 1000u);
+}
+
+TEST(DhcpLbConfig, DocumentedReservedTableMessage) {
+  try {
+    parse_config("eth0 table-eth0 200 1\nwlan0 table-wlan0 254 2\n", "/etc/dhcp-lb");
+    FAIL();
+  } catch (const InputError& error) {
+    EXPECT_STREQ(
+        error.what(),
+        "/etc/dhcp-lb:2:19: table 254 is reserved (0 (unspec), 253 (default), 254 (main) and 255 (local) "
+        "are the kernel's; use another id, e.g. 200)");
+  }
+}
+
+}  // namespace
+}  // namespace uplinkd
