@@ -112,7 +112,10 @@ nlmsghdr* encode_route(std::span<char> buffer, Operation operation, const Route&
   if (route.priority) writer.put_u32(RTA_PRIORITY, route.priority);
   if (route.prefsrc) writer.put_address(RTA_PREFSRC, *route.prefsrc);
   if (route.nexthop_id) {
-    writer.put_u32(RTA_NH_ID, route.nexthop_id);
+    // The kernel refuses a delete naming a nexthop id that no longer exists (EINVAL, not ENOENT), which would
+    // make removing a route after its nexthop fail; destination, table, protocol and metric identify it
+    // anyway.
+    if (operation != Operation::remove) writer.put_u32(RTA_NH_ID, route.nexthop_id);
   } else {
     if (route.gateway) put_gateway(writer, route.family(), *route.gateway);
     if (route.oif) writer.put_u32(RTA_OIF, route.oif);
