@@ -25,6 +25,14 @@ if [[ -z $ns_inode || $ns_inode == "$init_inode" || $ns_inode == 4026531833 ]]; 
 fi
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# Whether `ip ARGS` prints a line matching PATTERN. (ip's output is read whole first: with pipefail,
+# `ip ... | grep -q` fails at random when grep exits before ip has written everything.)
+ip_has() {
+  local pattern=$1 out
+  shift
+  out=$(in_ns ip "$@")
+  grep -q -- "$pattern" <<<"$out"
+}
 pass() { echo "ok: $*"; }
 
 in_ns ip link set lo up
@@ -56,11 +64,11 @@ compare_with_ip() {
   route=$( (in_ns ip -d -4 route show table all proto 117; in_ns ip -d -6 route show table all proto 117) |
     grep -c '^[^[:space:]]' || true)
   [[ $(grep -c '^route' <<<"$dump") == "$route" ]] || fail "route count differs from ip's ($route)"
-  in_ns ip -d route show table 200 proto 117 | grep -q '^unicast default nhid 1978662912' || fail "ip lacks the nhid route"
+  ip_has '^unicast default nhid 1978662912' -d route show table 200 proto 117 || fail "ip lacks the nhid route"
   grep -q '^route default nhid 1978662912 table 200 proto 117$' <<<"$dump" || fail "dump lacks the nhid route"
   rule=$(in_ns ip -d rule show | grep -c 'proto 117' || true)
   [[ $(grep -c '^rule' <<<"$dump") == $((rule - 1)) ]] || fail "rule count differs from ip's"
-  in_ns ip rule show | grep -q '^20100:.*from 10.99.0.10 lookup 200 proto 117' || fail "ip lacks the rule"
+  ip_has '^20100:.*from 10.99.0.10 lookup 200 proto 117' rule show || fail "ip lacks the rule"
   grep -q '^rule 20100: from 10.99.0.10/32 lookup 200 proto 117$' <<<"$dump" || fail "dump lacks the rule"
   ! grep -Eq '10\.98\.0\.0|^rule 20200|^rule 30000|id 42 ' <<<"$dump" || fail "dump_owned returned a foreign object"
 }
@@ -75,7 +83,7 @@ in_ns "$CHECK" replace-group || fail "replace the group"
 dump=$(in_ns "$CHECK" dump) || fail "dump: $dump"
 compare_with_ip "$dump"
 grep -q 'group 1962934273,5/1962934274,2 proto 117' <<<"$dump" || fail "replaced weights 5/2 not in the dump"
-in_ns ip nexthop show id 1978662912 | grep -q 'group 1962934273,5/1962934274,2' || fail "ip shows other weights"
+ip_has 'group 1962934273,5/1962934274,2' nexthop show id 1978662912 || fail "ip shows other weights"
 pass "group weights replaced in place"
 
 in_ns "$CHECK" re-add-rule || fail "adding an existing rule must succeed"
@@ -90,9 +98,9 @@ dump=$(in_ns "$CHECK" dump) || fail "dump: $dump"
 in_ns "$CHECK" remove uplink0 || fail "removing again must succeed"
 pass "remove is idempotent"
 
-in_ns ip route show table 200 | grep -q '10.98.0.0/24' || fail "the foreign route was touched"
+ip_has '10.98.0.0/24' route show table 200 || fail "the foreign route was touched"
 in_ns ip nexthop show id 42 >/dev/null || fail "the foreign nexthop was touched"
-in_ns ip rule show | grep -q '^20200:' || fail "the foreign rule was touched"
+ip_has '^20200:' rule show || fail "the foreign rule was touched"
 pass "foreign objects untouched"
 
 in_ns "$CHECK" burst uplink0 2000 || fail "monitor overrun"
