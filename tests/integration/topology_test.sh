@@ -256,7 +256,7 @@ assert_child_left_nothing sigint
 
 finish_child errexit
 assert_ne 0 "$child_rc" "exit status of a child stopped by set -e"
-assert_contains "$child_out" "FAIL: command exited 1 at child-errexit.sh:10: false"
+assert_contains "$child_out" "FAIL: command exited 1 at child-errexit.sh:8: false"
 assert_child_left_nothing errexit
 
 finish_child subshell

@@ -104,13 +104,21 @@ add_dhclient_exit_hook() {
   chmod 755 "$d/$name"
 }
 
-# start_dhclient ROLE IF [DHCLIENT-OPTIONS...] — dhclient -d -4 on IF in ROLE, with pid, lease and config
-# files of its own and the stock /sbin/dhclient-script.
+# start_dhclient ROLE IF [--metric M] [DHCLIENT-OPTIONS...] — dhclient -d -4 on IF in ROLE, with pid, lease
+# and config files of its own and the stock /sbin/dhclient-script.
+# --metric M: the script installs its default route with metric M (IF_METRIC, set by an enter hook). Without
+# it the route has metric 0 — and a second dhclient in the same namespace cannot add its default route
+# ("File exists"), exactly as on a real machine with two dhclients and no metrics.
 start_dhclient() {
   local role=$1 ifname=$2 d
   shift 2
   command -v dhclient >/dev/null || fail "dhclient not found (package isc-dhcp-client)"
   d=$(dhclient_etc "$role")
+  if [ "${1:-}" == --metric ]; then
+    [[ $2 =~ ^[0-9]+$ ]] || fail "start_dhclient: bad metric '$2'"
+    echo "[ \"\$interface\" = \"$ifname\" ] && IF_METRIC=$2" >>"$d/dhclient-enter-hooks.d/10-uplinkd-test-metric"
+    shift 2
+  fi
   local base=$H_TMP/dhclient-$role-$ifname
   track_pidfile "$base.pid"
   spawn "dhclient($role/$ifname)" "$base.log" \

@@ -272,8 +272,12 @@ ns() {
 # _h_ns ROLE|FULLNAME — accept either; the namespace must have been created by this run.
 _h_ns() {
   local n=$1
-  [[ $n == "$H_RUN_ID"-* ]] || n=$(ns "$1")
-  grep -qxF "$n" "$H_TMP/.netns" 2>/dev/null && { echo "$n"; return 0; }
+  [[ $n == "$H_RUN_ID"-* ]] || n=$H_RUN_ID-$1
+  # fast path (no fork): created by this shell; else the registry file (created in a subshell)
+  if [[ " ${H_NETNS[*]} " == *" $n "* ]] || grep -qxF "$n" "$H_TMP/.netns" 2>/dev/null; then
+    echo "$n"
+    return 0
+  fi
   fail "namespace '$1' ($n) was not created by this run (create it with make_ns)"
 }
 
@@ -436,7 +440,8 @@ table ip harness {
   chain forward {
     type filter hook forward priority 0; policy accept;
     iifname "rtr" oifname "inet" counter name "up"
-    iifname "rtr" oifname "inet" ct state new counter name "flows"
+    iifname "rtr" oifname "inet" ct state new meta l4proto != tcp counter name "flows"
+    iifname "rtr" oifname "inet" ct state new tcp flags & (syn | ack) == syn counter name "flows"
     iifname "rtr" oifname "inet" tcp flags & (syn | ack) == syn counter name "syn"
     iifname "inet" oifname "rtr" counter name "down"
   }

@@ -17,7 +17,8 @@ assert_ping() { ping_from "$@" || fail "no reply to ping from $1 (-I $2) to $3";
 
 # isp_counter N [up|flows|syn|down|local] [packets|bytes] — a counter of the nft table in ispN:
 #   up    packets forwarded from the router to inet through ispN (default)
-#   flows new connections (conntrack state new) forwarded from the router to inet
+#   flows new connections forwarded from the router to inet: conntrack state new, and for TCP only an initial
+#         SYN (conntrack's loose pick-up would count a stray ACK after a connection's end as new)
 #   syn   TCP SYNs (without ACK) forwarded from the router to inet
 #   down  packets forwarded from inet to the router
 #   local packets from the router addressed to ispN itself (e.g. pings to its gateway address)
@@ -56,12 +57,19 @@ _h_listening() { in_ns "$1" ss -Hltn "sport = :$2" | grep -q .; }
 # out). Prints how many connected. Attempts still pending after TIMEOUT seconds (default 20) are abandoned.
 tcp_flows() {
   local role=$1 dst=$2 port=$3 count=$4 limit=${5:-20}
-  in_ns "$role" timeout -s KILL "$limit" bash -c '
-    for ((i = 0; i < $3; i++)); do
-      (exec 3<>"/dev/tcp/$1/$2" && echo ok) 2>/dev/null &
-      (( i % 50 == 49 )) && wait
+  in_ns "$role" bash -c '
+    dst=$1 port=$2 count=$3 end=$((SECONDS + $4)) ok=0 pids=()
+    for ((i = 0; i < count; i++)); do
+      (exec 3<>"/dev/tcp/$dst/$port") 2>/dev/null &
+      pids+=($!)
+      if [ ${#pids[@]} -eq 50 ] || [ $i -eq $((count - 1)) ]; then
+        while [ -n "$(jobs -rp)" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
+        kill -KILL $(jobs -rp) 2>/dev/null
+        for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
+        pids=()
+      fi
     done
-    wait' _ "$dst" "$port" "$count" | grep -c ok || true
+    echo $ok' _ "$dst" "$port" "$count" "$limit"
 }
 
 # shape_link ROLE IF RATE [BURST] [LATENCY] — tbf on IF's egress (e.g. shape_link isp1 rtr 10mbit). Shape

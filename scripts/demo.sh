@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# uplinkd demo: two ISPs, a router that balances over both, and a failover — all inside network
+# namespaces that this script creates and removes; nothing in the machine's own network is touched.
+#
+#   sudo scripts/demo.sh [--no-deps] [--no-build] [--flows N] [--pause]
+#
+#     ISP 1 (dnsmasq) ──wan1──┐                ┌── lan (192.168.77.10)
+#                             router (uplinkd) ┤
+#     ISP 2 (dnsmasq) ──wan2──┘                └── (both ISPs) ── inet (198.51.100.1)
+#
+# Steps: install dependencies (scripts/install-deps.sh), build uplinkd with CMake/Ninja into build/, build
+# the topology, get DHCP leases on both uplinks with dhclient, start uplinkd (weights 1 and 2, mode flow,
+# L4 hash), open N short TCP connections from the LAN host to the internet host and count per ISP how
+# many went through it, cut ISP 1's cable, show the status and count again, restore it, clean up.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+deps=1 build=1 flows=300 pause=0
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --no-deps) deps=0; shift ;;
+    --no-build) build=0; shift ;;
+    --flows) flows=$2; shift 2 ;;
+    --pause) pause=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "demo: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[[ $flows =~ ^[0-9]+$ ]] && [ "$flows" -ge 10 ] || { echo "demo: --flows needs a number ≥ 10" >&2; exit 2; }
+if [ "$(id -u)" -ne 0 ]; then
+  echo "demo: needs root to create network namespaces: sudo $0 $*" >&2
+  exit 1
+fi
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+if [ $deps -eq 1 ]; then
+  say "Installing dependencies (scripts/install-deps.sh)"
+  "$ROOT/scripts/install-deps.sh"
+fi
+if [ $build -eq 1 ]; then
+  say "Building uplinkd into build/"
+  cmake -S "$ROOT" -B "$ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$ROOT/build" --target uplinkd uplinkctl
+fi
+
+export UPLINKD_BIN=${UPLINKD_BIN:-$ROOT/build/src/daemon/uplinkd}
+export UPLINKCTL_BIN=${UPLINKCTL_BIN:-$ROOT/build/src/cli/uplinkctl}
+H_TEST_NAME=demo
+# shellcheck source=../tests/integration/lib/netns.sh
+source "$ROOT/tests/integration/lib/netns.sh"   # namespaces, cleanup on exit/^C, helpers
+
+# ---------------------------------------------------------------------------------------------------------
+say "Topology (namespaces $H_RUN_ID-*)"
+make_isp 1
+make_isp 2
+make_lan
+start_tcp_sink inet 80
+cat <<EOF
+  isp1    $(ns isp1)    dnsmasq on 100.64.1.0/24, gateway 100.64.1.1, masquerades to inet as $(isp_inet_addr 1)
+  isp2    $(ns isp2)    dnsmasq on 100.64.2.0/24, gateway 100.64.2.1, masquerades to inet as $(isp_inet_addr 2)
+  router  $(ns router)  wan1, wan2 (DHCP), lan0 192.168.77.1/24
+  lan     $(ns lan)     192.168.77.10, default via the router
+  inet    $(ns inet)    $INET_ADDR, a TCP server on port 80
+EOF
+
+sock=$H_TMP/uplinkd.sock
+hook=$ROOT/hooks/dhclient-exit-hook
+if [ -r "$hook" ]; then
+  # dhclient gives its script a fixed environment: hand the hook uplinkctl's path and the socket.
+  add_dhclient_exit_hook router uplinkd "$hook" \
+    UPLINKCTL="$UPLINKCTL_BIN" UPLINKD_SOCKET="$sock" PATH="$(dirname "$UPLINKCTL_BIN"):/usr/sbin:/usr/bin:/sbin:/bin"
+  echo "  dhclient exit hook: $hook (installed in /etc/netns/$(ns router)/dhcp/dhclient-exit-hooks.d/uplinkd)"
+else
+  echo "  (no $hook yet: uplinkd learns the leases from netlink alone)"
+fi
+
+say "DHCP: dhclient on wan1 and wan2"
+start_dhclient router wan1 --metric 101    # each dhclient's default route gets its own metric,
+start_dhclient router wan2 --metric 102    # else the second one cannot add its default route
+wait_for_address router wan1 100.64.1. --deadline 30
+wait_for_address router wan2 100.64.2. --deadline 30
+echo "  wan1 $(address_of router wan1) gateway $(default_gateway router wan1)"
+echo "  wan2 $(address_of router wan2) gateway $(default_gateway router wan2)"
+
+# ---------------------------------------------------------------------------------------------------------
+say "uplinkd"
+if [ ! -x "$UPLINKD_BIN" ] || [ ! -x "$UPLINKCTL_BIN" ]; then
+  fail "the topology works, but uplinkd is not built: $UPLINKD_BIN / $UPLINKCTL_BIN missing (run without --no-build, or set UPLINKD_BIN and UPLINKCTL_BIN)"
+fi
+cat >"$H_TMP/uplinkd.toml" <<EOF
+# uplinkd demo configuration
+mode = "flow"
+multipath_hash_policy = "l4"
+socket = "$sock"
+rt_tables = "$H_TMP/rt_tables"
+state_file = "$H_TMP/state.json"
+
+[[uplink]]
+name = "isp1"
+interface = "wan1"
+table = 101
+table_name = "isp1"
+weight = 1
+masquerade = true
+[uplink.health]
+targets = ["$INET_ADDR"]
+interval = 0.5
+
+[[uplink]]
+name = "isp2"
+interface = "wan2"
+table = 102
+table_name = "isp2"
+weight = 2
+masquerade = true
+[uplink.health]
+targets = ["$INET_ADDR"]
+interval = 0.5
+EOF
+sed 's/^/  /' "$H_TMP/uplinkd.toml"
+start_uplinkd router "$H_TMP/uplinkd.toml"
+echo
+uplinkctl_in router status | sed 's/^/  /'
+
+# count_flows LABEL [LIMIT] — open $flows connections from the LAN host to inet:80 (giving up on those not
+# answered within LIMIT seconds, default 10), print how many passed each ISP (new conntrack entries there).
+count_flows() {
+  reset_isp_counters 1
+  reset_isp_counters 2
+  local ok f1 f2
+  ok=$(tcp_flows lan "$INET_ADDR" 80 "$flows" "${2:-10}")
+  f1=$(isp_counter 1 flows) f2=$(isp_counter 2 flows)
+  printf '  %-28s connected %3d/%d   via isp1: %3d   via isp2: %3d\n' "$1" "$ok" "$flows" "$f1" "$f2"
+  LAST_F1=$f1 LAST_F2=$f2
+}
+
+# A batch of probe flows passes both ISPs (a) / only isp2 (b): the plan is in force.
+_both_used() { count_flows "probe" 2 >/dev/null; [ "$LAST_F1" -gt 0 ] && [ "$LAST_F2" -gt 0 ]; }
+_only_isp2() { count_flows "probe" 2 >/dev/null; [ "$LAST_F1" -eq 0 ] && [ "$LAST_F2" -gt 0 ]; }
+
+say "Balancing: $flows TCP connections lan -> inet:80 (weights 1:2, L4 hash)"
+flows_saved=$flows flows=30
+wait_for --deadline 30 --what "new flows from the LAN to leave by both uplinks" _both_used
+flows=$flows_saved
+count_flows "both uplinks up"
+echo "  expected about $((flows / 3)) via isp1 and $((2 * flows / 3)) via isp2"
+
+say "Failover: ISP 1's cable is cut (wan1 loses carrier)"
+link_down isp1 rtr
+wait_for_carrier router wan1 down
+flows_saved=$flows flows=20
+wait_for --deadline 30 --what "new flows to avoid isp1" _only_isp2
+flows=$flows_saved
+uplinkctl_in router status | sed 's/^/  /'
+count_flows "wan1 down"
+
+say "Recovery: the cable is back"
+link_up isp1 rtr
+wait_for_carrier router wan1 up
+flows_saved=$flows flows=30
+wait_for --deadline 60 --what "new flows to use isp1 again" _both_used
+flows=$flows_saved
+uplinkctl_in router status | sed 's/^/  /'
+count_flows "wan1 back"
+
+if [ $pause -eq 1 ]; then
+  say "Paused: try e.g. sudo ip netns exec $(ns router) ip route show table all; $UPLINKCTL_BIN -s $sock status"
+  read -r -p "  Press Enter to tear everything down. " _ </dev/tty || true
+fi
+say "Cleaning up"
+pass
