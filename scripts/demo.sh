@@ -66,14 +66,18 @@ cat <<EOF
 EOF
 
 sock=$H_TMP/uplinkd.sock
-hook=$ROOT/hooks/dhclient-exit-hook
-if [ -r "$hook" ]; then
-  # dhclient gives its script a fixed environment: hand the hook uplinkctl's path and the socket.
-  add_dhclient_exit_hook router uplinkd "$hook" \
+# The dhclient exit hook (hooks/dhclient-exit-hook.in, @UPLINKCTL@ filled in with the uplinkctl built here)
+# goes into the router's /etc/netns/…/dhcp/dhclient-exit-hooks.d/uplinkd. dhclient gives its script a fixed
+# environment, so a hook sourced before it exports the socket (uplinkctl reads UPLINKD_SOCKET) and PATH.
+hook_src=$ROOT/hooks/dhclient-exit-hook.in
+[ -r "$hook_src" ] || hook_src=$ROOT/hooks/dhclient-exit-hook
+if [ -r "$hook_src" ]; then
+  sed "s|@UPLINKCTL@|$UPLINKCTL_BIN|g" "$hook_src" >"$H_TMP/dhclient-exit-hook"
+  add_dhclient_exit_hook router uplinkd "$H_TMP/dhclient-exit-hook" \
     UPLINKCTL="$UPLINKCTL_BIN" UPLINKD_SOCKET="$sock" PATH="$(dirname "$UPLINKCTL_BIN"):/usr/sbin:/usr/bin:/sbin:/bin"
-  echo "  dhclient exit hook: $hook (installed in /etc/netns/$(ns router)/dhcp/dhclient-exit-hooks.d/uplinkd)"
+  echo "  dhclient exit hook: ${hook_src#"$ROOT"/} -> /etc/netns/$(ns router)/dhcp/dhclient-exit-hooks.d/uplinkd"
 else
-  echo "  (no $hook yet: uplinkd learns the leases from netlink alone)"
+  echo "  (no hooks/dhclient-exit-hook: uplinkd learns the leases from netlink alone)"
 fi
 
 say "DHCP: dhclient on wan1 and wan2"
