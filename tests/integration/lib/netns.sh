@@ -151,7 +151,7 @@ _h_cleanup() {
   set +e
   trap '' INT TERM             # a second ^C must not interrupt the cleanup half way
 
-  local entry pid st name f victims=() n
+  local pid st name f victims=() n
   H_NETNS=()
   [ -r "$H_TMP/.netns" ] && mapfile -t H_NETNS <"$H_TMP/.netns"
   for f in /run/netns/"$H_RUN_ID"-*; do         # belt and braces: anything named after this run
@@ -417,8 +417,8 @@ make_isp() {
   make_router
   make_inet
   make_ns "isp$n"
-  local isp router inet
-  isp=$(ns "isp$n") router=$(ns router) inet=$(ns inet)
+  local isp inet
+  isp=$(ns "isp$n") inet=$(ns inet)
   sysctl_ns "isp$n" net.ipv4.ip_forward=1
   veth "isp$n" rtr router "wan$n"
   veth "isp$n" inet inet "isp$n"
