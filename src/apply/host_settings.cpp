@@ -5,6 +5,7 @@
 #include "config/rt_tables.hpp"
 #include "netlink/sysctl.hpp"
 #include "nft/nat_table.hpp"
+#include "nft/nft_table.hpp"
 
 namespace uplinkd {
 
