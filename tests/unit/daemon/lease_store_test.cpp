@@ -1,0 +1,60 @@
+#include "daemon/lease_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace uplinkd {
+namespace {
+
+class LeaseStoreTest : public ::testing::Test {
+ protected:
+  std::filesystem::path directory;
+  void SetUp() override {
+    directory = std::filesystem::temp_directory_path() /
+                ("uplinkd-leases-" + std::to_string(::getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(directory);
+  }
+  void TearDown() override { std::filesystem::remove_all(directory); }
+  std::string path() const { return (directory / "sub" / "state.json").string(); }
+};
+
+TEST_F(LeaseStoreTest, RoundTripCreatesDirectories) {
+  Leases leases;
+  leases["wan1"] =
+      DhcpLease{*Prefix::parse("100.64.1.10/24"), IpAddress::parse("100.64.1.1"), DhcpClient::dhclient};
+  leases["wan2"] = DhcpLease{*Prefix::parse("100.64.2.10/24"), std::nullopt, DhcpClient::udhcpc};
+  save_leases(path(), leases);
+  EXPECT_EQ(load_leases(path()), leases);
+  EXPECT_FALSE(std::filesystem::exists(path() + ".tmp"));
+}
+
+TEST_F(LeaseStoreTest, MissingFileIsNoLeases) {
+  EXPECT_TRUE(load_leases(path()).empty());
+}
+
+TEST_F(LeaseStoreTest, CorruptFileIsIgnoredNotFatal) {
+  std::filesystem::create_directories(directory / "sub");
+  for (const char* text : {"not json", "[1,2]", R"({"leases": 5})",
+                           R"({"leases": {"wan1": {"address": "nonsense", "client": "dhclient"}}})",
+                           R"({"leases": {"wan1": {"address": "100.64.1.10/24", "client": "pump"}}})"}) {
+    std::ofstream(path()) << text;
+    EXPECT_TRUE(load_leases(path()).empty()) << text;
+  }
+}
+
+TEST_F(LeaseStoreTest, UnwritablePathThrowsNamingIt) {
+  std::filesystem::create_directories(directory);
+  std::ofstream(directory / "file") << "x";
+  try {
+    save_leases((directory / "file" / "state.json").string(), {});
+    FAIL() << "expected an error";
+  } catch (const std::system_error& error) {
+    EXPECT_NE(std::string(error.what()).find("state file"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace uplinkd

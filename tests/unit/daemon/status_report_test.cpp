@@ -1,0 +1,46 @@
+#include "daemon/status_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include "cli/status_table.hpp"
+#include "fakes/world.hpp"
+
+namespace uplinkd {
+namespace {
+
+using testing::bring_up;
+using testing::config_with;
+using testing::uplink;
+
+TEST(StatusReport, SaysWhatEachUplinkIsDoingAndWhy) {
+  auto config = config_with({uplink("fiber", 200, 2, 1), uplink("lte", 201, 1, 2), uplink("dsl", 202, 1, 1)});
+  State state(config);
+  bring_up(state, "fiber", 1);
+  bring_up(state, "lte", 2);
+  state.on_link(netlink::Link{13, "dsl", true, false}, false);
+  auto report = status_report(config, make_plan(config, state), {"route default table 1000: No such device"});
+
+  EXPECT_EQ(report["mode"], "flow");
+  EXPECT_EQ(report["active"], 1);
+  EXPECT_EQ(report["converged"], false);
+  ASSERT_EQ(report["uplinks"].size(), 3u);
+  EXPECT_EQ(report["uplinks"][0]["state"], "active");
+  EXPECT_EQ(report["uplinks"][0]["gateway"], "100.64.1.1");
+  EXPECT_EQ(report["uplinks"][0]["gateway_source"], "dhcp-hook");
+  EXPECT_EQ(report["uplinks"][0]["weight"], 2);
+  EXPECT_EQ(report["uplinks"][1]["state"], "standby");
+  EXPECT_EQ(report["uplinks"][2]["state"], "down");
+  EXPECT_EQ(report["uplinks"][2]["why"], "no carrier on dsl");
+  EXPECT_TRUE(report["uplinks"][2]["address"].is_null());
+
+  std::string table = render_status_table(report);
+  EXPECT_NE(table.find("mode flow, balancing over 1 of 3 uplinks"), std::string::npos) << table;
+  EXPECT_NE(table.find("fiber   fiber      active   100.64.1.10/24  100.64.1.1 (dhcp-hook)"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("no carrier on dsl"), std::string::npos);
+  EXPECT_NE(table.find("error: route default table 1000: No such device"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace uplinkd
