@@ -129,13 +129,13 @@ echo
 uplinkctl_in router status | sed 's/^/  /'
 
 # count_flows LABEL [LIMIT] — open $flows connections from the LAN host to inet:80 (giving up on those not
-# answered within LIMIT seconds, default 10), print how many passed each ISP (TCP SYNs forwarded there).
+# answered within LIMIT seconds, default 10), print how many passed each ISP (new TCP connections forwarded there).
 count_flows() {
   reset_isp_counters 1
   reset_isp_counters 2
   local ok f1 f2
   ok=$(tcp_flows lan "$INET_ADDR" 80 "$flows" "${2:-10}")
-  f1=$(isp_counter 1 syn) f2=$(isp_counter 2 syn)   # TCP SYNs: health probes (ICMP) are not counted
+  f1=$(isp_counter 1 tcpflows) f2=$(isp_counter 2 tcpflows)   # new TCP connections (not health probes)
   printf '  %-28s connected %3d/%d   via isp1: %3d   via isp2: %3d\n' "$1" "$ok" "$flows" "$f1" "$f2"
   LAST_F1=$f1 LAST_F2=$f2
 }

@@ -434,6 +434,7 @@ make_isp() {
 table ip harness {
   counter up { }
   counter flows { }
+  counter tcpflows { }
   counter syn { }
   counter down { }
   counter local { }
@@ -442,6 +443,7 @@ table ip harness {
     iifname "rtr" oifname "inet" counter name "up"
     iifname "rtr" oifname "inet" ct state new meta l4proto != tcp counter name "flows"
     iifname "rtr" oifname "inet" ct state new tcp flags & (syn | ack) == syn counter name "flows"
+    iifname "rtr" oifname "inet" ct state new tcp flags & (syn | ack) == syn counter name "tcpflows"
     iifname "rtr" oifname "inet" tcp flags & (syn | ack) == syn counter name "syn"
     iifname "inet" oifname "rtr" counter name "down"
   }

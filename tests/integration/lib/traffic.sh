@@ -15,10 +15,11 @@ ping_from() {
 # assert_ping ROLE SRC DST [COUNT] — ping_from, failing the test if no reply comes back.
 assert_ping() { ping_from "$@" || fail "no reply to ping from $1 (-I $2) to $3"; }
 
-# isp_counter N [up|flows|syn|down|local] [packets|bytes] — a counter of the nft table in ispN:
+# isp_counter N [up|flows|tcpflows|syn|down|local] [packets|bytes] — a counter of the nft table in ispN:
 #   up    packets forwarded from the router to inet through ispN (default)
 #   flows new connections forwarded from the router to inet: conntrack state new, and for TCP only an initial
 #         SYN (conntrack's loose pick-up would count a stray ACK after a connection's end as new)
+#   tcpflows  new TCP connections only (exact: a retransmitted SYN is not new; health probes are not TCP)
 #   syn   TCP SYNs (without ACK) forwarded from the router to inet
 #   down  packets forwarded from inet to the router
 #   local packets from the router addressed to ispN itself (e.g. pings to its gateway address)
