@@ -11,7 +11,7 @@ build_packages=(
   libasio-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 runtime_test_packages=(
-  iproute2 nftables conntrack iputils-ping iperf3 procps psmisc
+  iproute2 nftables conntrack iputils-ping iperf3 procps psmisc jq
   dnsmasq-base isc-dhcp-client dhcpcd-base udhcpc busybox
 )
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# dhcpcd on two, then three DHCP uplinks, first without any hook: uplinkd learns every gateway from the
+# default routes dhcpcd installs (one per interface, with its own metric) through netlink alone. Then with
+# uplinkd's dhcpcd hook on a fresh router: the gateways come from the hook too.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/lib/netns.sh"
+source "$HERE/lib/uplinkd_checks.sh"
+source "$HERE/lib/scenarios.sh"
+
+setup_three_isps
+uplinks_come_up start_dhcpcd   # no hook: dhcpcd runs a no-op script
+for uplink in wan1 wan2 wan3; do
+  assert_eq "$(uplink_field router "$uplink" gateway_source)" route "$uplink's gateway is learned from its route"
+done
+
+log "with uplinkd's dhcpcd hook"
+runner=$(dhcpcd_hook_runner)
+stop_dhcp_client router wan3
+start_dhcpcd router wan3 "$runner"
+wait_for --deadline 10 --what "wan3's gateway reported by the hook" \
+  eval '[ "$(uplink_field router wan3 gateway_source)" == dhcp-hook ]'
+wait_for --deadline 5 has_members router 1:1 2:3 3:2
+assert_no_duplicates router
+pass
