@@ -48,11 +48,9 @@ uplink_field() { status_json "$1" | jq -r --arg u "$2" --arg f "$3" '.uplinks[] 
 
 # group_members ROLE — "id,weight" of each member of the balanced group (sorted), empty if there is none.
 group_members() {
-  local id
-  for id in $GROUP_FLOW $GROUP_RESILIENT; do
-    in_ns "$1" ip -j nexthop show id "$id" 2>/dev/null |
-      jq -r '.[0].group[]? | "\(.id),\(.weight // 1)"' | sort
-  done
+  ip -n "$(_h_ns "$1")" -j nexthop show 2>/dev/null |
+    jq -r --argjson a $GROUP_FLOW --argjson b $GROUP_RESILIENT \
+      '.[] | select(.id == $a or .id == $b) | .group[]? | "\(.id),\(.weight // 1)"' | sort
 }
 
 # expected_members N:WEIGHT... — what group_members prints when exactly these uplinks are in the group.
@@ -69,12 +67,15 @@ has_members() {
 }
 
 # uplink_table_ok ROLE N — uplink wanN's own table and source rule are in place for its current address.
+# (Read-only queries use `ip -n`, much cheaper than `ip netns exec`, so that polls stay fine-grained.)
 uplink_table_ok() {
-  local role=$1 n=$2 table=$((200 + $2)) address
+  local role=$1 n=$2 table=$((200 + $2)) address netns
+  netns=$(_h_ns "$role")
   address=$(address_of "$role" "wan$n") || return 1
   [ -n "$address" ] || return 1
-  in_ns "$role" ip rule show priority 20100 | grep -q "from ${address%/*} lookup $table proto $UPLINKD_PROTO" || return 1
-  in_ns "$role" ip route show table "$table" | grep -q "^default nhid $(uplink_nh "$table") via $(isp_gw_of "$role" "$n") dev wan$n" || return 1
+  ip -n "$netns" rule show priority 20100 | grep -q "from ${address%/*} lookup $table proto $UPLINKD_PROTO" || return 1
+  ip -n "$netns" route show table "$table" |
+    grep -q "^default nhid $(uplink_nh "$table") via $(isp_gw_of "$role" "$n") dev wan$n" || return 1
 }
 
 # isp_gw_of ROLE N — the gateway uplinkd should use for wanN: the ISP's address (the harness's router option).
