@@ -10,6 +10,11 @@ namespace uplinkd {
 
 nlohmann::json call_daemon(const std::string& socket_path, const nlohmann::json& request,
                            std::chrono::milliseconds timeout) {
+  return call_daemon_raw(socket_path, request.dump(), timeout);
+}
+
+nlohmann::json call_daemon_raw(const std::string& socket_path, const std::string& request_line,
+                               std::chrono::milliseconds timeout) {
   using asio::local::stream_protocol;
   asio::io_context io;
   stream_protocol::socket socket(io);
@@ -22,7 +27,7 @@ nlohmann::json call_daemon(const std::string& socket_path, const nlohmann::json&
   setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
   setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
 
-  asio::write(socket, asio::buffer(request.dump() + "\n"), error);
+  asio::write(socket, asio::buffer(request_line + "\n"), error);
   if (error) throw std::runtime_error("cannot send to uplinkd at " + socket_path + ": " + error.message());
   asio::streambuf buffer;
   size_t size = asio::read_until(socket, buffer, '\n', error);

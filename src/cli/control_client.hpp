@@ -14,4 +14,9 @@ inline constexpr const char* kDefaultSocket = "/run/uplinkd.sock";
 nlohmann::json call_daemon(const std::string& socket_path, const nlohmann::json& request,
                            std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+// The same with a request line sent as it is, unchecked: `uplinkctl call`, and tests of the daemon's own
+// validation.
+nlohmann::json call_daemon_raw(const std::string& socket_path, const std::string& request_line,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 }  // namespace uplinkd

@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
   auto* plan = app.add_subcommand("plan", "print the plan as equivalent ip/nft commands (changes nothing)");
   auto* reload =
       app.add_subcommand("reload", "re-read the config file; a bad one is refused and the old one stays");
+  auto* call =
+      app.add_subcommand("call", "send one raw request line (JSON) and print the raw answer, for scripts");
+  std::string raw_request;
+  call->add_option("request", raw_request, "e.g. '{\"command\": \"help\"}'")->required();
   auto* hook =
       app.add_subcommand("hook", "called by DHCP clients' hooks: report a lease event (always exits 0)");
   std::string client_name;
@@ -71,6 +75,11 @@ int main(int argc, char** argv) {
         for (const auto& command : response.value("commands", nlohmann::json::array()))
           std::cout << command.get<std::string>() << "\n";
       });
+    }
+    if (call->parsed()) {
+      auto response = uplinkd::call_daemon_raw(socket, raw_request);
+      std::cout << response.dump() << "\n";
+      return response.value("ok", false) ? 0 : 1;
     }
     if (reload->parsed()) {
       return finish(uplinkd::call_daemon(socket, {{"command", "reload"}}),
