@@ -108,9 +108,6 @@ table = 101
 table_name = "isp1"
 weight = 1
 masquerade = true
-[uplink.health]
-targets = ["$INET_ADDR"]
-interval = 0.5
 
 [[uplink]]
 name = "isp2"
@@ -118,9 +115,6 @@ interface = "wan2"
 table = 102
 table_name = "isp2"
 weight = 2
-masquerade = true
-[uplink.health]
-targets = ["$INET_ADDR"]
 interval = 0.5
 EOF
 sed 's/^/  /' "$H_TMP/uplinkd.toml"
