@@ -115,7 +115,7 @@ interface = "wan2"
 table = 102
 table_name = "isp2"
 weight = 2
-interval = 0.5
+masquerade = true
 EOF
 sed 's/^/  /' "$H_TMP/uplinkd.toml"
 start_uplinkd router "$H_TMP/uplinkd.toml"
