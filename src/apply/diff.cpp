@@ -31,7 +31,28 @@ bool contains(const std::vector<T>& values, const T& value, Same same) {
   return std::any_of(values.begin(), values.end(), [&](const T& other) { return same(other, value); });
 }
 
+// The fields that identify a rule; the kernel may report the rest (a mask, flags) in its own way.
+auto rule_key(const Rule& rule) {
+  return std::make_tuple(rule.family, rule.priority, rule.table, rule.source, rule.destination,
+                         rule.suppress_prefixlength, rule.fwmark);
+}
+
 }  // namespace
+
+bool wants(const WantedObjects& wanted, const Route& route) {
+  return std::any_of(wanted.routes.begin(), wanted.routes.end(),
+                     [&](const Route& other) { return route_key(other) == route_key(route); });
+}
+
+bool wants(const WantedObjects& wanted, const Rule& rule) {
+  return std::any_of(wanted.rules.begin(), wanted.rules.end(),
+                     [&](const Rule& other) { return rule_key(other) == rule_key(rule); });
+}
+
+bool wants(const WantedObjects& wanted, const Nexthop& nexthop) {
+  return std::any_of(wanted.nexthops.begin(), wanted.nexthops.end(),
+                     [&](const Nexthop& other) { return other.id == nexthop.id; });
+}
 
 bool same_nexthop(const Nexthop& a, const Nexthop& b) {
   if (a.is_group() != b.is_group()) return false;
@@ -82,19 +103,12 @@ std::vector<Change> diff(const WantedObjects& wanted, const KernelObjects& have)
 
   for (const auto& rule : have.rules)
     if (!contains(wanted.rules, rule, std::equal_to<Rule>())) changes.push_back({ChangeKind::remove, rule});
-  for (const auto& route : have.routes) {
-    bool wanted_key = std::any_of(wanted.routes.begin(), wanted.routes.end(),
-                                  [&](const Route& other) { return route_key(other) == route_key(route); });
-    if (!wanted_key) changes.push_back({ChangeKind::remove, route});
-  }
-  for (bool groups : {true, false}) {
-    for (const auto& nexthop : have.nexthops) {
-      if (nexthop.is_group() != groups) continue;
-      bool wanted_id = std::any_of(wanted.nexthops.begin(), wanted.nexthops.end(),
-                                   [&](const Nexthop& other) { return other.id == nexthop.id; });
-      if (!wanted_id) changes.push_back({ChangeKind::remove, nexthop});
-    }
-  }
+  for (const auto& route : have.routes)
+    if (!wants(wanted, route)) changes.push_back({ChangeKind::remove, route});
+  for (bool groups : {true, false})
+    for (const auto& nexthop : have.nexthops)
+      if (nexthop.is_group() == groups && !wants(wanted, nexthop))
+        changes.push_back({ChangeKind::remove, nexthop});
   return changes;
 }
 

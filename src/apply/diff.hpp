@@ -25,4 +25,11 @@ std::vector<Change> diff(const WantedObjects& wanted, const KernelObjects& have)
 bool same_nexthop(const netlink::Nexthop& a, const netlink::Nexthop& b);
 bool same_route(const netlink::Route& a, const netlink::Route& b);
 
+// Whether the plan wants an object the kernel reports removed. If it does, someone else removed it (or the
+// kernel flushed it with its link) and the applier must put it back; if not, the removal is the echo of
+// uplinkd's own batch and needs no new converge.
+bool wants(const WantedObjects& wanted, const netlink::Route& route);
+bool wants(const WantedObjects& wanted, const netlink::Rule& rule);
+bool wants(const WantedObjects& wanted, const netlink::Nexthop& nexthop);
+
 }  // namespace uplinkd

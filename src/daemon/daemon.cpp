@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "apply/diff.hpp"
 #include "apply/netlink_kernel.hpp"
 #include "daemon/status_report.hpp"
 #include "plan/ownership.hpp"
@@ -136,10 +137,11 @@ void Daemon::on_netlink_events() {
     converge("an object of uplinkd's was removed");
 }
 
-// Removals of uplinkd's own objects trigger a converge (someone deleted them, or the kernel flushed them with
-// a link); additions and replacements do not, since they are the echo of uplinkd's own batches.
+// A removal of an object the current plan wants triggers a converge (someone deleted it, or the kernel
+// flushed it with a link); other events about uplinkd's own objects are the echo of its own batches.
 bool Daemon::handle(const netlink::Event& event, bool& owned_object_removed) {
   using netlink::EventKind;
+  const WantedObjects planned{plan_.nexthops, plan_.routes, plan_.rules};
   if (const auto* link = std::get_if<netlink::LinkEvent>(&event))
     return state_.on_link(link->object, link->kind == EventKind::removed);
   if (const auto* address = std::get_if<netlink::AddressEvent>(&event))
@@ -147,20 +149,20 @@ bool Daemon::handle(const netlink::Event& event, bool& owned_object_removed) {
   if (const auto* route = std::get_if<netlink::RouteEvent>(&event)) {
     bool removed = route->kind == EventKind::removed;
     if (route->object.protocol == ownership::kProtocol) {
-      owned_object_removed |= removed;
+      owned_object_removed |= removed && wants(planned, route->object);
       return false;
     }
     return state_.on_route(route->object, removed);
   }
   if (const auto* rule = std::get_if<netlink::RuleEvent>(&event)) {
-    owned_object_removed |= rule->kind == EventKind::removed &&
-                            rule->object.protocol == ownership::kProtocol &&
-                            ownership::owns_rule_priority(rule->object.priority);
+    owned_object_removed |=
+        rule->kind == EventKind::removed && rule->object.protocol == ownership::kProtocol &&
+        ownership::owns_rule_priority(rule->object.priority) && wants(planned, rule->object);
     return false;
   }
   if (const auto* nexthop = std::get_if<netlink::NexthopEvent>(&event))
-    owned_object_removed |=
-        nexthop->kind == EventKind::removed && ownership::owns_nexthop_id(nexthop->object.id);
+    owned_object_removed |= nexthop->kind == EventKind::removed &&
+                            ownership::owns_nexthop_id(nexthop->object.id) && wants(planned, nexthop->object);
   return false;
 }
 

@@ -49,6 +49,13 @@ for i in $(seq 1 12); do
   [ $((i % 3)) -ne 2 ] || link_up router wan3
 done
 wait_for --deadline 5 has_members router 1:1 2:3 3:2
+
+log "objects deleted by hand come back"
+netns=$(ns router)
+ip -n "$netns" rule del priority 20100 from "$(address_of router wan2 | cut -d/ -f1)"
+ip -n "$netns" route del default table 1000
+ip -n "$netns" nexthop del id "$(uplink_nh 201)"
+wait_for --deadline 5 --what "every deleted object restored" eval '[ "$(owned_objects router)" == "$everything" ]'
 assert_converged router
 assert_eq "$(owned_objects router)" "$everything" "after all the crashes, the kernel is as before them"
 pass

@@ -175,6 +175,36 @@ TEST(Diff, IgnoresWhatTheKernelAddsToRoutesViaNexthopObjects) {
   EXPECT_FALSE(same_route(wanted, reported));
 }
 
+TEST(Diff, WantsKnowsTheEchoOfItsOwnRemovals) {
+  netlink::Route route;
+  route.destination = Prefix::default_route(Family::v4);
+  route.table = 200;
+  netlink::Rule rule;
+  rule.priority = 20100;
+  rule.table = 200;
+  rule.source = testing::prefix("100.64.1.10/32");
+  netlink::Nexthop nexthop;
+  nexthop.id = 5;
+  std::vector<netlink::Route> routes{route};
+  std::vector<netlink::Rule> rules{rule};
+  std::vector<netlink::Nexthop> nexthops{nexthop};
+  WantedObjects wanted{nexthops, routes, rules};
+
+  netlink::Route reported = route;
+  reported.gateway = IpAddress::parse("100.64.1.1");  // the kernel's report carries more than uplinkd set
+  EXPECT_TRUE(wants(wanted, reported));
+  reported.table = 201;
+  EXPECT_FALSE(wants(wanted, reported));
+  netlink::Rule reported_rule = rule;
+  reported_rule.fwmask = 0xffffffff;
+  EXPECT_TRUE(wants(wanted, reported_rule));
+  reported_rule.source = testing::prefix("100.64.1.11/32");
+  EXPECT_FALSE(wants(wanted, reported_rule));
+  EXPECT_TRUE(wants(wanted, nexthop));
+  nexthop.id = 6;
+  EXPECT_FALSE(wants(wanted, nexthop));
+}
+
 TEST(Diff, IgnoresTheFamilyOfGroups) {
   netlink::Nexthop wanted;
   wanted.id = 9;
