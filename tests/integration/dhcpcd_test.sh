@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dhcpcd on two, then three DHCP uplinks, first without any hook: uplinkd learns every gateway from the
 # default routes dhcpcd installs (one per interface, with its own metric) through netlink alone. Then with
-# uplinkd's dhcpcd hook on a fresh router: the gateways come from the hook too.
+# uplinkd's dhcpcd hook: the gateways come from the hook too. In between, the router forwards and
+# masquerades a LAN host's connections over all three uplinks by weight.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib/netns.sh"
@@ -13,6 +14,8 @@ uplinks_come_up start_dhcpcd   # no hook: dhcpcd runs a no-op script
 for uplink in wan1 wan2 wan3; do
   assert_eq "$(uplink_field router "$uplink" gateway_source)" route "$uplink's gateway is learned from its route"
 done
+
+lan_flows_follow_weights
 
 log "with uplinkd's dhcpcd hook"
 runner=$(dhcpcd_hook_runner)

@@ -2,16 +2,16 @@
 # Scenarios that several integration tests run with different DHCP clients. Source after uplinkd_checks.sh.
 
 # setup_three_isps [TOP-LEVEL CONFIG LINES...] — isp1..3 with dnsmasq, and a config ($H_TMP/uplinkd.toml) for
-# wan1..3 with weights 1, 3, 2 and L4 hashing; uplinkd is started in the router.
+# wan1..3 with weights 1, 3, 2, masquerade and L4 hashing; uplinkd is started in the router.
 setup_three_isps() {
   make_isp 1
   make_isp 2
   make_isp 3
   CONFIG=$H_TMP/uplinkd.toml
   write_config "$CONFIG" 'multipath_hash_policy = "l4"' "$@"
-  add_uplink "$CONFIG" 1 1
-  add_uplink "$CONFIG" 2 3
-  add_uplink "$CONFIG" 3 2
+  add_uplink "$CONFIG" 1 1 "masquerade = true"
+  add_uplink "$CONFIG" 2 3 "masquerade = true"
+  add_uplink "$CONFIG" 3 2 "masquerade = true"
   start_uplinkd router "$CONFIG"
 }
 
@@ -56,4 +56,22 @@ uplinks_come_up() {
 
   assert_no_duplicates router
   assert_converged router
+}
+
+# lan_flows_follow_weights — the router's job: COUNT new TCP connections from the LAN host to the internet
+# host are forwarded, masqueraded by uplinkd's nftables table, over every uplink of the group in about the
+# ratio of the weights (1:3:2; the bounds allow for the spread of 600 hashed flows).
+lan_flows_follow_weights() {
+  local count=600 connected f1 f2 f3
+  make_lan
+  start_tcp_sink inet 80
+  for n in 1 2 3; do reset_isp_counters "$n"; done
+  connected=$(tcp_flows lan "$INET_ADDR" 80 $count)
+  assert_ge "$connected" $((count * 95 / 100)) "LAN connections through the masquerading router"
+  f1=$(isp_counter 1 tcpflows) f2=$(isp_counter 2 tcpflows) f3=$(isp_counter 3 tcpflows)
+  log "$count LAN connections: isp1=$f1 isp2=$f2 isp3=$f3 (weights 1:3:2)"
+  assert_between "$f1" 60 140 "isp1 carries about 1/6 of the LAN's connections"
+  assert_between "$f2" 240 360 "isp2 carries about 1/2 of the LAN's connections"
+  assert_between "$f3" 140 260 "isp3 carries about 1/3 of the LAN's connections"
+  in_ns router nft list table inet uplinkd | grep -q 'oifname "wan2" masquerade' || fail "no masquerade rule for wan2"
 }
