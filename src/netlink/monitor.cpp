@@ -4,6 +4,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -33,9 +34,15 @@ void add(std::vector<Event>& events, uint16_t type, uint16_t removed_type, std::
 
 std::vector<Event> decode_events(const void* data, size_t length) {
   std::vector<Event> events;
-  int left = static_cast<int>(length);
-  for (auto* message = static_cast<const nlmsghdr*>(data); mnl_nlmsg_ok(message, left);
-       message = mnl_nlmsg_next(message, &left)) {
+  // Walked by hand rather than with mnl_nlmsg_ok/next: libmnl 1.0.4 compares nlmsg_len as a signed int, so a
+  // length of 2^31 or more passes its check (found by fuzz/netlink_events_fuzz). The kernel never sends one,
+  // but this function promises to skip whatever does not decode.
+  const auto* bytes = static_cast<const char*>(data);
+  for (size_t offset = 0; length - offset >= sizeof(nlmsghdr);) {
+    const auto* message = reinterpret_cast<const nlmsghdr*>(bytes + offset);
+    const size_t size = message->nlmsg_len;
+    if (size < sizeof(nlmsghdr) || size > length - offset) break;
+    offset += std::min<size_t>(NLMSG_ALIGN(size), length - offset);
     const uint16_t type = message->nlmsg_type;
     switch (type) {
       case RTM_NEWLINK:
