@@ -12,16 +12,12 @@
 extern char** environ;
 
 namespace uplinkd {
-namespace {
-
-void report(int priority, const std::string& message) {
+void report_hook_problem(int priority, const std::string& message) {
   std::fprintf(stderr, "uplinkctl hook: %s\n", message.c_str());
   openlog("uplinkctl", LOG_PID, LOG_DAEMON);
   syslog(priority, "hook: %s", message.c_str());
   closelog();
 }
-
-}  // namespace
 
 Environment current_environment() {
   Environment environment;
@@ -40,10 +36,10 @@ int run_hook(const std::string& socket_path, std::optional<DhcpClient> client,
     if (event.change == LeaseChange::ignore) return 0;
     auto response = call_daemon(socket_path, {{"command", "hook"}, {"event", hook_event_to_json(event)}});
     if (!response.value("ok", false))
-      report(LOG_WARNING,
-             "uplinkd refused the event: " + response.value("error", std::string("no reason given")));
+      report_hook_problem(LOG_WARNING, "uplinkd refused the event: " +
+                                           response.value("error", std::string("no reason given")));
   } catch (const std::exception& error) {
-    report(LOG_WARNING, error.what());
+    report_hook_problem(LOG_WARNING, error.what());
   }
   return 0;
 }

@@ -16,4 +16,7 @@ int run_hook(const std::string& socket_path, std::optional<DhcpClient> client,
 
 Environment current_environment();
 
+// Writes why a hook call did nothing to stderr and syslog (priority as in syslog(3)).
+void report_hook_problem(int priority, const std::string& message);
+
 }  // namespace uplinkd

@@ -1,4 +1,6 @@
 // uplinkctl: talks to a running uplinkd over its control socket.
+#include <syslog.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -54,7 +56,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     // A DHCP client's hook must never fail, even when it calls us wrongly.
-    if (hook->parsed()) return 0;
+    if (hook->parsed()) {
+      uplinkd::report_hook_problem(LOG_WARNING, "bad arguments: " + std::string(error.what()));
+      return 0;
+    }
     return app.exit(error);
   }
 

@@ -42,7 +42,11 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void on_request(std::error_code error, size_t size) {
     if (error) {
-      if (error != asio::error::eof) respond(error_response("request: not read: " + error.message()));
+      if (error == asio::error::not_found)  // read_until hit the buffer's limit without a newline
+        respond(error_response("request: longer than " + std::to_string(kMaxRequestBytes / 1024) +
+                               " KiB (send one JSON object on one line)"));
+      else if (error != asio::error::eof)
+        respond(error_response("request: not read: " + error.message()));
       return;
     }
     std::string line(asio::buffers_begin(buffer_.data()),
