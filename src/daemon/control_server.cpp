@@ -30,10 +30,9 @@ class Session : public std::enable_shared_from_this<Session> {
       : socket_(std::move(socket)), buffer_(kMaxRequestBytes), handler_(handler) {}
 
   void start() {
-    if (!peer_is_trusted(socket_)) {
-      respond(error_response("request: permission denied (the control socket is for root)"));
-      return;
-    }
+    // The request is read even from a peer that will be refused, so that its writer sees the refusal rather
+    // than a broken pipe.
+    trusted_ = peer_is_trusted(socket_);
     asio::async_read_until(
         socket_, buffer_, '\n',
         [self = shared_from_this()](std::error_code error, size_t size) { self->on_request(error, size); });
@@ -41,6 +40,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void on_request(std::error_code error, size_t size) {
+    if (!trusted_) {
+      respond(error_response("request: permission denied (the control socket is for root)"));
+      return;
+    }
     if (error) {
       if (error == asio::error::not_found)  // read_until hit the buffer's limit without a newline
         respond(error_response("request: longer than " + std::to_string(kMaxRequestBytes / 1024) +
@@ -68,6 +71,7 @@ class Session : public std::enable_shared_from_this<Session> {
   stream_protocol::socket socket_;
   asio::streambuf buffer_;
   const ControlServer::Handler& handler_;
+  bool trusted_ = false;
 };
 
 // A socket file left by a crashed daemon is removed; one that still answers belongs to a running uplinkd.
