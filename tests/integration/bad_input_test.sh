@@ -6,10 +6,7 @@
 # never make a DHCP client fail), nothing is executed, and every kernel object and the status stay exactly as
 # they were. Last, uplinkctl names the socket it cannot reach, and `hook` exits 0 even then.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/netns.sh"
-source "$HERE/lib/uplinkd_checks.sh"
-source "$HERE/lib/scenarios.sh"
+source "$(dirname "$0")/lib/uplinkd_test.sh"
 
 setup_three_isps   # wan1..3, weights 1, 3, 2, masquerade on all three: uplinkd's nft table exists too
 SOCK=$H_TMP/uplinkd.sock

@@ -3,10 +3,7 @@
 # Gateways that only the DHCP hook told uplinkd (dhclient cannot add a second default route to main) survive
 # the restart through the state file, so the group is whole again without waiting for the next renew.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/netns.sh"
-source "$HERE/lib/uplinkd_checks.sh"
-source "$HERE/lib/scenarios.sh"
+source "$(dirname "$0")/lib/uplinkd_test.sh"
 
 setup_three_isps
 install_dhclient_hook router

@@ -3,10 +3,7 @@
 # installs only the first default route (the second collides in main), so the other gateways are known
 # through the hook alone.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/netns.sh"
-source "$HERE/lib/uplinkd_checks.sh"
-source "$HERE/lib/scenarios.sh"
+source "$(dirname "$0")/lib/uplinkd_test.sh"
 
 setup_three_isps
 install_dhclient_hook router

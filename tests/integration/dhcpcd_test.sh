@@ -4,10 +4,7 @@
 # uplinkd's dhcpcd hook: the gateways come from the hook too. In between, the router forwards and
 # masquerades a LAN host's connections over all three uplinks by weight.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/netns.sh"
-source "$HERE/lib/uplinkd_checks.sh"
-source "$HERE/lib/scenarios.sh"
+source "$(dirname "$0")/lib/uplinkd_test.sh"
 
 setup_three_isps
 uplinks_come_up start_dhcpcd   # no hook: dhcpcd runs a no-op script

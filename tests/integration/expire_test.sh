@@ -4,10 +4,7 @@
 # The lease expires for real: wan2's dhclient is told the lease lasts 6 s (dnsmasq's minimum is 2 min) and
 # its ISP's DHCP server is stopped, so renew and rebind fail and dhclient runs EXPIRE.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/netns.sh"
-source "$HERE/lib/uplinkd_checks.sh"
-source "$HERE/lib/scenarios.sh"
+source "$(dirname "$0")/lib/uplinkd_test.sh"
 
 setup_three_isps
 install_dhclient_hook router

@@ -9,9 +9,7 @@
 # `state_file`, so a daemon started with one would use /run/uplinkd.sock, /etc/iproute2/rt_tables.d and
 # /var/lib/uplinkd — paths outside the run's temp dir and /etc/netns/NAME, which tests must not write.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/netns.sh"
-source "$HERE/lib/uplinkd_checks.sh"
+source "$(dirname "$0")/lib/uplinkd_test.sh"
 
 make_isp 1
 make_isp 2

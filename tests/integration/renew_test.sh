@@ -6,10 +6,7 @@
 # a new lease — its SIGUSR1 renew ignores the server's broadcast NAK here, waiting for T2) and udhcpc (our
 # script; SIGUSR1 renews, is NAKed, binds a new lease). Each ISP renumbers first: new range, new router.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/netns.sh"
-source "$HERE/lib/uplinkd_checks.sh"
-source "$HERE/lib/scenarios.sh"
+source "$(dirname "$0")/lib/uplinkd_test.sh"
 
 export UPLINKD_SOCKET=$H_TMP/uplinkd.sock
 setup_three_isps

@@ -2,10 +2,7 @@
 # busybox udhcpc with uplinkd's udhcpc script (hooks/udhcpc-script.in, which configures the interface as
 # busybox's default script does and then calls `uplinkctl hook`) on two, then three DHCP uplinks.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/netns.sh"
-source "$HERE/lib/uplinkd_checks.sh"
-source "$HERE/lib/scenarios.sh"
+source "$(dirname "$0")/lib/uplinkd_test.sh"
 
 export UPLINKD_SOCKET=$H_TMP/uplinkd.sock   # udhcpc passes its environment on to the script
 setup_three_isps
