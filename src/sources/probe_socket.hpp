@@ -1,0 +1,34 @@
+// What every health probe shares: the uplink it tests, and a socket tied to that uplink.
+//
+// A probe must leave by the uplink it tests and count only answers that come back by it. Binding to the
+// uplink's address makes uplinkd's rule `from ADDRESS lookup UPLINK-TABLE` (priority 20100) route it by the
+// uplink's own table; SO_BINDTODEVICE makes the kernel both send it out of that interface only (never by
+// another uplink, even if main's default route points elsewhere) and deliver to the socket only what arrives
+// on that interface for that address. So a target that answers through the wrong uplink cannot make a dead
+// uplink look alive.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/ip.hpp"
+
+namespace uplinkd {
+
+struct ProbeSource {
+  std::string interface;  // e.g. "wan1"
+  IpAddress address;      // the uplink's own address on it
+
+  std::string to_string() const;  // "wan1 100.64.1.23", for error messages
+};
+
+// SO_BINDTODEVICE to source.interface, then bind() to source.address (port 0 for TCP; for a ping socket the
+// kernel picks the echo identifier). The address must be on the interface already (else EADDRNOTAVAIL): make
+// probers when an uplink becomes routable and again when its address changes. The error names the step.
+std::optional<KernelError> bind_to_uplink(int fd, const ProbeSource& source);
+
+// errno as a KernelError about `what` ("icmp probe wan1 100.64.1.23 -> 198.51.100.1: send").
+KernelError errno_error(std::string what, int code);
+
+}  // namespace uplinkd
