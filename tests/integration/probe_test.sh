@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The health probes (IcmpProber, TcpProber via tools/probe_check) leave by the uplink they test and count only
+# answers that come back by it: probes from wan1 are answered through isp1 and never touch isp2; a silent
+# isp1 (upstream blackholed, carrier up) gets no answers although isp2 works and main's default route points
+# to isp2; and replies that the internet host sends back by isp2 to wan1's address are not counted.
+set -euo pipefail
+source "$(dirname "$0")/lib/uplinkd_test.sh"
+
+CHECK=${PROBE_CHECK:-$PWD/tools/probe_check}
+[[ -x $CHECK ]] || fail "probe_check not found at $CHECK (set PROBE_CHECK)"
+
+# No NAT in the ISPs: inet sees the router's own addresses, so the test can route inet's replies for wan1's
+# address back through isp2 (the wrong uplink) at the end.
+make_isp 1 --no-nat
+make_isp 2 --no-nat
+CONFIG=$H_TMP/uplinkd.toml
+write_config "$CONFIG"
+add_uplink "$CONFIG" 1 1
+add_uplink "$CONFIG" 2 1
+start_uplinkd router "$CONFIG"
+start_dhcpcd router wan1
+start_dhcpcd router wan2
+wait_for_address router wan1 100.64.1.
+wait_for_address router wan2 100.64.2.
+# The per-uplink tables and `from ADDRESS lookup TABLE` rules that bound probes rely on.
+wait_for --deadline 10 --what "wan1's table and rule" uplink_table_ok router 1
+wait_for --deadline 10 --what "wan2's table and rule" uplink_table_ok router 2
+A1=$(address_of router wan1) A2=$(address_of router wan2)
+A1=${A1%/*} A2=${A2%/*}
+start_tcp_sink inet 80
+
+# probe KIND IF ADDRESS ARGS... — run probe_check in the router; its output goes to stdout and the log.
+probe() {
+  local kind=$1
+  shift
+  in_ns router "$CHECK" "$kind" "$@" | tee -a "$H_TMP/probe_check.log"
+}
+answers() { sed -n 's/^answers \([0-9]*\) of .*/\1/p' <<<"$1"; }
+
+log "both uplinks healthy: each answers through its own ISP"
+for n in 1 2; do
+  address=A$n
+  reset_isp_counters 1
+  reset_isp_counters 2
+  out=$(probe icmp "wan$n" "${!address}" "$INET_ADDR" 5)
+  assert_eq 5 "$(answers "$out")" "echo replies via wan$n"
+  assert_contains "$out" "reply 5 from $INET_ADDR"
+  assert_ge "$(isp_counter "$n" up)" 5
+  assert_eq 0 "$(isp_counter $((3 - n)) up)" "probes from wan$n through isp$((3 - n))"
+  out=$(probe tcp "wan$n" "${!address}" "$INET_ADDR" 80 3)
+  assert_eq 3 "$(answers "$out")" "TCP connects via wan$n"
+  assert_contains "$out" "connected $INET_ADDR:80"
+done
+# A refused connection is an answer: the target's RST came back over this uplink.
+out=$(probe tcp wan1 "$A1" "$INET_ADDR" 81 2)
+assert_eq 2 "$(answers "$out")" "refused connections count"
+assert_contains "$out" "refused $INET_ADDR:81"
+log "socket kind: $(grep -m1 '^socket' <<<"$(probe icmp wan1 "$A1" "$INET_ADDR" 1)")"
+
+log "isp1 goes silent upstream (carrier stays up); main's default route points to isp2"
+in_ns isp1 nft -f - <<'NFT'
+table ip blackhole {
+  chain forward {
+    type filter hook forward priority 10; policy accept;
+    iifname "rtr" drop
+  }
+}
+NFT
+in_ns router ip route replace default via "$(isp_gw 2)" dev wan2 metric 1
+reset_isp_counters 1
+reset_isp_counters 2
+out=$(probe icmp wan1 "$A1" "$INET_ADDR" 5)
+assert_eq 0 "$(answers "$out")" "echo replies via a silent wan1"
+assert_contains "$out" "lost 5"
+out=$(probe tcp wan1 "$A1" "$INET_ADDR" 80 2 500)
+assert_eq 0 "$(answers "$out")" "TCP answers via a silent wan1"
+assert_contains "$out" "timeout $INET_ADDR:80"
+assert_ge "$(isp_counter 1 up)" 5  # the probes went to isp1 (and died there)...
+assert_eq 0 "$(isp_counter 2 up)" "probes bound to wan1 that left by isp2"  # ...and never took isp2
+out=$(probe icmp wan2 "$A2" "$INET_ADDR" 3)
+assert_eq 3 "$(answers "$out")" "isp2 still answers"
+
+log "isp1's upstream works again, but inet answers wan1's address through isp2 (the wrong uplink)"
+in_ns isp1 nft delete table ip blackhole
+out=$(probe icmp wan1 "$A1" "$INET_ADDR" 2)
+assert_eq 2 "$(answers "$out")" "echo replies via wan1 once isp1 is back"
+in_ns inet ip route replace 100.64.1.0/24 via 198.18.2.2
+in_ns isp2 ip route add 100.64.1.0/24 via "$A2" dev rtr
+reset_isp_counters 1
+reset_isp_counters 2
+out=$(probe icmp wan1 "$A1" "$INET_ADDR" 5)
+assert_eq 0 "$(answers "$out")" "replies that came back by wan2 counted for wan1"
+out=$(probe tcp wan1 "$A1" "$INET_ADDR" 80 2 500)
+assert_eq 0 "$(answers "$out")" "SYN-ACKs that came back by wan2 counted for wan1"
+assert_ge "$(isp_counter 1 up)" 7      # requests left by isp1...
+assert_ge "$(isp_counter 2 down)" 5    # ...and the answers really did come back by isp2 to the router
+# Control: a ping bound to wan1's address only (not its device) takes the same wrong-way replies; the
+# device binding is what keeps them from counting.
+assert_ping router "$A1" "$INET_ADDR" 2
+
+log "a prober that cannot be made says why"
+if out=$(in_ns router "$CHECK" icmp nosuchif0 "$A1" "$INET_ADDR" 1 2>&1); then fail "probe from a missing device ran"; fi
+assert_contains "$out" "bind to device"
+
+pass
