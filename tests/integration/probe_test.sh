@@ -55,7 +55,8 @@ done
 out=$(probe tcp wan1 "$A1" "$INET_ADDR" 81 2)
 assert_eq 2 "$(answers "$out")" "refused connections count"
 assert_contains "$out" "refused $INET_ADDR:81"
-log "socket kind: $(grep -m1 '^socket' <<<"$(probe icmp wan1 "$A1" "$INET_ADDR" 1)")"
+# Root in a fresh namespace is outside the default ping_group_range ("1 0"): the raw socket is used first.
+assert_contains "$(probe icmp wan1 "$A1" "$INET_ADDR" 1)" "socket raw"
 
 log "isp1 goes silent upstream (carrier stays up); main's default route points to isp2"
 in_ns isp1 nft -f - <<'NFT'
@@ -97,6 +98,15 @@ assert_ge "$(isp_counter 2 down)" 5    # ...and the answers really did come back
 # Control: a ping bound to wan1's address only (not its device) takes the same wrong-way replies; the
 # device binding is what keeps them from counting.
 assert_ping router "$A1" "$INET_ADDR" 2
+
+log "the same with an unprivileged ping socket (the kernel owns the identifier and matches replies)"
+sysctl_ns router net.ipv4.ping_group_range="0 2147483647"
+out=$(probe icmp wan1 "$A1" "$INET_ADDR" 5)
+assert_contains "$out" "socket ping"
+assert_eq 0 "$(answers "$out")" "wrong-way replies counted on a ping socket"
+in_ns inet ip route replace 100.64.1.0/24 via 198.18.1.2
+out=$(probe icmp wan1 "$A1" "$INET_ADDR" 5)
+assert_eq 5 "$(answers "$out")" "echo replies on a ping socket"
 
 log "a prober that cannot be made says why"
 if out=$(in_ns router "$CHECK" icmp nosuchif0 "$A1" "$INET_ADDR" 1 2>&1); then fail "probe from a missing device ran"; fi
