@@ -60,7 +60,8 @@ Expected<std::pair<int, IcmpProber::SocketKind>> make_socket() {
   if (fd >= 0) return std::pair{fd, IcmpProber::SocketKind::ping};
   fd = ::socket(AF_INET, SOCK_RAW | kFlags, IPPROTO_ICMP);
   if (fd < 0) return errno_error("icmp probe socket", errno);
-  // A raw socket sees every ICMP packet for its address; let the kernel drop all but echo replies.
+  // A raw socket sees every ICMP packet for its address; let the kernel drop all but echo replies. Its result
+  // is not checked: the filter only saves work, the decoder rejects everything else anyway.
   icmp_filter filter{~(1u << ICMP_ECHOREPLY)};
   ::setsockopt(fd, SOL_RAW, ICMP_FILTER, &filter, sizeof filter);
   return std::pair{fd, IcmpProber::SocketKind::raw};
