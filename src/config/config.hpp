@@ -14,16 +14,38 @@ namespace uplinkd {
 
 enum class Mode { flow, resilient, connection, packet };
 enum class GatewayKind { automatic, fixed, none };  // "auto", an address, "none" (a direct link)
-enum class OnExit { flush, keep };                   // what a clean shutdown leaves in the kernel
+enum class OnExit { flush, keep };                  // what a clean shutdown leaves in the kernel
 
 std::string_view mode_name(Mode mode);
 
+// What a probe goes to. Only `icmp` is probed today; `tcp` and `arp` are parsed so that configs written for
+// them are checked now and keep working when their probes arrive.
+struct HealthTarget {
+  enum class Kind { icmp, tcp, arp };
+  Kind kind = Kind::icmp;
+  std::optional<IpAddress> address;  // icmp, tcp; empty for arp (the uplink's gateway)
+  uint16_t port = 0;                 // tcp only
+  bool operator==(const HealthTarget&) const = default;
+};
+
+// "1.1.1.1", "tcp:1.1.1.1:443", "tcp:[2606:4700::1111]:443", "arp"; nullopt when the text is none of them.
+std::optional<HealthTarget> parse_health_target(std::string_view text);
+std::string to_string(const HealthTarget& target);  // the form parse_health_target() reads
+
+// Defaults and the arithmetic behind them: docs/health.md. In short: a silent upstream is down within
+// down_after * interval + timeout = 1.48 s, a probe stream stays under 1 kbit/s per target, and with three
+// targets a link losing 30 % of its probes raises a false alarm about once in five hours.
 struct HealthConfig {
-  std::vector<std::string> targets;  // probe targets; empty = no probing, the uplink counts as healthy
-  double interval_s = 0.25;
-  double timeout_s = 0.5;
-  int down_after = 3;
-  int up_after = 3;
+  std::vector<HealthTarget> targets;       // empty = no probing, the uplink counts as healthy
+  double interval_s = 0.36;                // between rounds; 44-byte echoes at this rate are 978 bit/s
+  double timeout_s = 0.4;                  // a later answer counts as lost
+  int down_after = 3;                      // failed rounds in a row that take the uplink down
+  int up_after = 5;                        // good rounds in a row that bring it back
+  int min_up = 1;                          // targets that must answer for a round to be good (the quorum)
+  std::optional<double> max_loss_percent;  // over `window`; beyond it the uplink is degraded
+  std::optional<double> max_rtt_ms;        // average over `window`; beyond it the uplink is degraded
+  double window_s = 10;                    // the sliding window for loss, RTT and jitter
+  double hold_down_s = 10;                 // flap damping: the first hold; doubles per flap; 0 = none
 };
 
 struct UplinkConfig {
@@ -47,7 +69,7 @@ struct Config {
   std::string socket = "/run/uplinkd.sock";
   std::string rt_tables = "/etc/iproute2/rt_tables.d/uplinkd.conf";
   std::string state_file = "/var/lib/uplinkd/state.json";  // learned gateways survive a restart here
-  uint32_t balance_table = 1000;       // holds the balanced destinations
+  uint32_t balance_table = 1000;                           // holds the balanced destinations
   std::string balance_table_name = "uplinkd-balance";
   std::optional<int> multipath_hash_policy;  // net.ipv4.fib_multipath_hash_policy, only when configured
   uint16_t resilient_buckets = 128;

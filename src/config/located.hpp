@@ -28,6 +28,11 @@ struct RawHealth {
   Located<double> timeout;
   Located<int64_t> down_after;
   Located<int64_t> up_after;
+  Located<int64_t> min_up;
+  Located<double> max_loss;
+  Located<double> max_rtt;
+  Located<double> window;
+  Located<double> hold_down;
 };
 
 struct RawUplink {

@@ -27,8 +27,9 @@ constexpr std::array<std::string_view, 11> kTopKeys = {"mode",
 constexpr std::array<std::string_view, 2> kResilientKeys = {"buckets", "idle_timer"};
 constexpr std::array<std::string_view, 9> kUplinkKeys = {
     "name", "interface", "table", "table_name", "weight", "tier", "gateway", "masquerade", "health"};
-constexpr std::array<std::string_view, 5> kHealthKeys = {"targets", "interval", "timeout", "down_after",
-                                                         "up_after"};
+constexpr std::array<std::string_view, 10> kHealthKeys = {"targets",  "interval", "timeout",  "down_after",
+                                                          "up_after", "min_up",   "max_loss", "max_rtt",
+                                                          "window",   "hold_down"};
 
 std::string_view type_phrase(toml::node_type type) {
   switch (type) {
@@ -214,6 +215,11 @@ class TomlReader {
       raw.health.timeout = get<double>(*health, "timeout");
       raw.health.down_after = get<int64_t>(*health, "down_after");
       raw.health.up_after = get<int64_t>(*health, "up_after");
+      raw.health.min_up = get<int64_t>(*health, "min_up");
+      raw.health.max_loss = get<double>(*health, "max_loss");
+      raw.health.max_rtt = get<double>(*health, "max_rtt");
+      raw.health.window = get<double>(*health, "window");
+      raw.health.hold_down = get<double>(*health, "hold_down");
     }
     return raw;
   }

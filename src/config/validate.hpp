@@ -27,5 +27,6 @@ struct CheckedUplink {
   bool table_name_ok = false;
 };
 CheckedUplink check_uplink(const RawUplink& raw, Problems& problems);
+void check_health(const RawHealth& raw, HealthConfig& health, Problems& problems);
 
 }  // namespace uplinkd::detail

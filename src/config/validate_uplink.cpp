@@ -37,35 +37,6 @@ void check_count(std::string_view key, const Located<int64_t>& raw, int64_t min,
     target = static_cast<T>(*raw.value);
 }
 
-void check_seconds(std::string_view key, const Located<double>& raw, double& target, Problems& problems) {
-  if (!raw.given()) return;
-  // Also rejects nan and inf, which TOML allows.
-  if (!(*raw.value > 0 && *raw.value < 86400))
-    problems.add(raw.where, std::string(key) + " must be more than 0 seconds and less than a day",
-                 "e.g. " + std::string(key) + " = 0.5");
-  else
-    target = *raw.value;
-}
-
-void check_health(const RawHealth& raw, HealthConfig& health, Problems& problems) {
-  if (raw.targets.given()) {
-    health.targets.clear();
-    for (const auto& target : *raw.targets.value) {
-      if (IpAddress::parse(*target.value))
-        health.targets.push_back(*target.value);
-      else
-        problems.add(target.where, "health target " + quoted(*target.value) + " is not an IP address",
-                     "probes go to IPv4 or IPv6 addresses, e.g. \"1.1.1.1\"; names are not resolved");
-    }
-  }
-  check_seconds("interval", raw.interval, health.interval_s, problems);
-  check_seconds("timeout", raw.timeout, health.timeout_s, problems);
-  check_count("down_after", raw.down_after, 1, 1000000, "down_after counts failed probes: 1 or more",
-              health.down_after, problems);
-  check_count("up_after", raw.up_after, 1, 1000000, "up_after counts good probes: 1 or more", health.up_after,
-              problems);
-}
-
 }  // namespace
 
 CheckedUplink check_uplink(const RawUplink& raw, Problems& problems) {

@@ -41,10 +41,15 @@ TEST(TomlConfig, UplinkDefaults) {
   EXPECT_FALSE(uplink.gateway.has_value());
   EXPECT_FALSE(uplink.masquerade);
   EXPECT_TRUE(uplink.health.targets.empty());
-  EXPECT_DOUBLE_EQ(uplink.health.interval_s, 0.25);
-  EXPECT_DOUBLE_EQ(uplink.health.timeout_s, 0.5);
+  EXPECT_DOUBLE_EQ(uplink.health.interval_s, 0.36);
+  EXPECT_DOUBLE_EQ(uplink.health.timeout_s, 0.4);
   EXPECT_EQ(uplink.health.down_after, 3);
-  EXPECT_EQ(uplink.health.up_after, 3);
+  EXPECT_EQ(uplink.health.up_after, 5);
+  EXPECT_EQ(uplink.health.min_up, 1);
+  EXPECT_FALSE(uplink.health.max_loss_percent);
+  EXPECT_FALSE(uplink.health.max_rtt_ms);
+  EXPECT_DOUBLE_EQ(uplink.health.window_s, 10);
+  EXPECT_DOUBLE_EQ(uplink.health.hold_down_s, 10);
   EXPECT_EQ(uplink.where.to_string(), "uplinkd.toml:3:1");
 }
 
@@ -86,11 +91,16 @@ tier = 0
 gateway = "none"
 masquerade = true
 [uplink.health]
-targets = ["1.1.1.1", "2606:4700:4700::1111"]
+targets = ["1.1.1.1", "2606:4700:4700::1111", "tcp:192.0.2.7:443", "arp"]
 interval = 1
 timeout = 0.75
 down_after = 5
 up_after = 2
+min_up = 2
+max_loss = 20
+max_rtt = 250.5
+window = 30
+hold_down = 0
 
 [[uplink]]
 interface = "eth1"
@@ -121,7 +131,18 @@ tier = 2
   EXPECT_EQ(dsl.tier, 0u);
   EXPECT_EQ(dsl.gateway_kind, GatewayKind::none);
   EXPECT_TRUE(dsl.masquerade);
-  EXPECT_THAT(dsl.health.targets, ElementsAre("1.1.1.1", "2606:4700:4700::1111"));
+  ASSERT_EQ(dsl.health.targets.size(), 4u);
+  EXPECT_EQ(to_string(dsl.health.targets[0]), "1.1.1.1");
+  EXPECT_EQ(dsl.health.targets[1].kind, HealthTarget::Kind::icmp);
+  EXPECT_EQ(dsl.health.targets[1].address, IpAddress::parse("2606:4700:4700::1111"));
+  EXPECT_EQ(dsl.health.targets[2].kind, HealthTarget::Kind::tcp);
+  EXPECT_EQ(dsl.health.targets[2].port, 443);
+  EXPECT_EQ(dsl.health.targets[3].kind, HealthTarget::Kind::arp);
+  EXPECT_EQ(dsl.health.min_up, 2);
+  EXPECT_EQ(dsl.health.max_loss_percent, 20.0);
+  EXPECT_EQ(dsl.health.max_rtt_ms, 250.5);
+  EXPECT_DOUBLE_EQ(dsl.health.window_s, 30);
+  EXPECT_DOUBLE_EQ(dsl.health.hold_down_s, 0);
   EXPECT_DOUBLE_EQ(dsl.health.interval_s, 1.0);
   EXPECT_DOUBLE_EQ(dsl.health.timeout_s, 0.75);
   EXPECT_EQ(dsl.health.down_after, 5);
