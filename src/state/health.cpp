@@ -1,0 +1,210 @@
+#include "state/health.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace uplinkd {
+namespace {
+
+HealthDuration seconds(double value) {
+  return std::chrono::duration_cast<HealthDuration>(std::chrono::duration<double>(value));
+}
+
+std::string rounds_phrase(int count) {
+  return std::to_string(count) + (count == 1 ? " round" : " rounds");
+}
+
+std::string percent(double value) {
+  return std::to_string(static_cast<int>(std::lround(value))) + "%";
+}
+
+std::string milliseconds(HealthDuration value) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(value).count()) + " ms";
+}
+
+}  // namespace
+
+HealthMonitor::HealthMonitor(HealthConfig config, HealthTime now)
+    : config_(std::move(config)),
+      timeout_(seconds(config_.timeout_s)),
+      window_(seconds(config_.window_s)),
+      windows_(config_.targets.size()),
+      state_(config_.targets.empty() ? Health::unconfigured : Health::probing),
+      reason_(config_.targets.empty() ? "no health targets" : "no verdict yet"),
+      damping_(seconds(config_.hold_down_s)),
+      judged_since_(now) {}
+
+int HealthMonitor::quorum() const {
+  return std::min<int>(config_.min_up, static_cast<int>(config_.targets.size()));
+}
+
+bool HealthMonitor::probe_sent(size_t target, uint64_t seq, HealthTime now) {
+  if (target >= windows_.size()) return false;
+  windows_[target].sent(seq, now);
+  rounds_.try_emplace(seq, Round{now, 0});
+  return judge_rounds(now);
+}
+
+bool HealthMonitor::probe_answered(size_t target, uint64_t seq, HealthTime now) {
+  if (target >= windows_.size()) return false;
+  if (windows_[target].answered(seq, now, timeout_)) {
+    auto round = rounds_.find(seq);
+    if (round != rounds_.end()) ++round->second.answered;
+  }
+  return judge_rounds(now);
+}
+
+bool HealthMonitor::tick(HealthTime now) {
+  for (auto& window : windows_) window.advance(now, timeout_, window_);
+  return judge_rounds(now);
+}
+
+bool HealthMonitor::carrier_lost(HealthTime now) {
+  if (state_ == Health::unconfigured) return false;
+  const Health before = state_;
+  carrier_ = false;
+  good_rounds_ = 0;
+  if (state_ != Health::down)
+    go(Health::down, "carrier lost", now);
+  else
+    reason_ = "carrier lost";
+  return state_ != before;
+}
+
+bool HealthMonitor::carrier_back(HealthTime now) {
+  if (state_ == Health::unconfigured || carrier_) return false;
+  carrier_ = true;
+  good_rounds_ = 0;
+  failed_rounds_ = 0;
+  // Probes sent while the carrier was gone say nothing about the upstream; judge only what comes next.
+  rounds_.clear();
+  judged_since_ = now;
+  reason_ = "carrier back, waiting for " + rounds_phrase(config_.up_after) + " answered";
+  return false;
+}
+
+// Rounds are judged in seq order, so a fast answer to a later round never hides the failure of an earlier
+// one.
+bool HealthMonitor::judge_rounds(HealthTime now) {
+  if (state_ == Health::unconfigured) return false;
+  const Health before = state_;
+  while (!rounds_.empty()) {
+    const Round& round = rounds_.begin()->second;
+    if (round.answered >= quorum()) {
+      on_good_round(now);
+    } else if (now - round.first_sent >= timeout_) {
+      on_failed_round(round, now);
+    } else {
+      break;
+    }
+    rounds_.erase(rounds_.begin());
+  }
+  judge_recovery(now);
+  return state_ != before;
+}
+
+void HealthMonitor::on_good_round(HealthTime now) {
+  if (!carrier_) return;
+  ++good_rounds_;
+  failed_rounds_ = 0;
+  if (state_ == Health::up || state_ == Health::degraded) judge_limits(now);
+}
+
+void HealthMonitor::on_failed_round(const Round& round, HealthTime now) {
+  if (!carrier_) return;
+  ++failed_rounds_;
+  good_rounds_ = 0;
+  within_limits_ = 0;
+  if (state_ == Health::down || failed_rounds_ < config_.down_after) return;
+  go(Health::down,
+     rounds_phrase(failed_rounds_) + " in a row without quorum (last: " + std::to_string(round.answered) +
+         " of " + std::to_string(config_.targets.size()) + " targets answered, " + std::to_string(quorum()) +
+         " needed)",
+     now);
+}
+
+void HealthMonitor::judge_recovery(HealthTime now) {
+  if (state_ != Health::probing && state_ != Health::down) return;
+  if (!carrier_ || good_rounds_ < config_.up_after) return;
+  if (damping_.holding(now)) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::seconds>(damping_.held_until() - now).count() + 1;
+    reason_ = "answering again, but held down " + std::to_string(left) + " s more for flapping (" +
+              std::to_string(damping_.flaps()) + " flaps)";
+    return;
+  }
+  judged_since_ = now;
+  within_limits_ = 0;
+  // Only a recovery starts the flap clock: failing soon after the first verdict is one failure, not a flap.
+  if (state_ == Health::down) damping_.came_up(now);
+  go(Health::up, rounds_phrase(good_rounds_) + " in a row answered", now);
+}
+
+std::optional<std::string> HealthMonitor::limits_exceeded() const {
+  if (!config_.max_loss_percent && !config_.max_rtt_ms) return std::nullopt;
+  int within = 0;
+  std::string worst;
+  for (size_t i = 0; i < windows_.size(); ++i) {
+    const ProbeStats stats = windows_[i].stats(judged_since_);
+    std::string problem;
+    if (stats.samples >= kMinJudgedSamples) {
+      if (config_.max_loss_percent && stats.loss_percent > *config_.max_loss_percent)
+        problem = "loss " + percent(stats.loss_percent) + " > max_loss " + percent(*config_.max_loss_percent);
+      else if (config_.max_rtt_ms && stats.rtt_avg &&
+               std::chrono::duration<double, std::milli>(*stats.rtt_avg).count() > *config_.max_rtt_ms)
+        problem = "RTT " + milliseconds(*stats.rtt_avg) + " > max_rtt " +
+                  std::to_string(static_cast<int>(*config_.max_rtt_ms)) + " ms";
+    }
+    if (problem.empty())
+      ++within;
+    else if (worst.empty())
+      worst = problem + " to " + to_string(config_.targets[i]);
+  }
+  if (within >= quorum()) return std::nullopt;
+  return worst;
+}
+
+// Degraded leaves with the same hysteresis as down: up_after good rounds in a row within the limits.
+void HealthMonitor::judge_limits(HealthTime now) {
+  auto exceeded = limits_exceeded();
+  if (exceeded) {
+    within_limits_ = 0;
+    if (state_ == Health::up)
+      go(Health::degraded,
+         *exceeded + " over the last " + std::to_string(static_cast<int>(config_.window_s)) + " s", now);
+    return;
+  }
+  if (state_ == Health::degraded && ++within_limits_ >= config_.up_after)
+    go(Health::up, "within max_loss/max_rtt for " + rounds_phrase(within_limits_), now);
+}
+
+void HealthMonitor::go(Health to, std::string reason, HealthTime now) {
+  if (to == Health::down) {
+    damping_.went_down(now);
+    good_rounds_ = 0;
+  }
+  transitions_.push_back({state_, to, reason, now});
+  if (transitions_.size() > kHistory) transitions_.pop_front();
+  state_ = to;
+  reason_ = std::move(reason);
+}
+
+std::vector<TargetHealth> HealthMonitor::targets() const {
+  std::vector<TargetHealth> result;
+  for (size_t i = 0; i < windows_.size(); ++i) result.push_back({config_.targets[i], windows_[i].stats()});
+  return result;
+}
+
+std::optional<HealthTime> HealthMonitor::next_deadline() const {
+  std::optional<HealthTime> next;
+  auto consider = [&](HealthTime when) {
+    if (!next || when < *next) next = when;
+  };
+  for (const auto& [seq, round] : rounds_) consider(round.first_sent + timeout_);
+  for (const auto& window : windows_)
+    if (auto when = window.next_timeout(timeout_)) consider(*when);
+  if (state_ == Health::down && good_rounds_ >= config_.up_after) consider(damping_.held_until());
+  return next;
+}
+
+}  // namespace uplinkd

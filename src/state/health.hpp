@@ -1,0 +1,87 @@
+// One uplink's health: probes in, a verdict out. Pure: no sockets, no clock; the daemon passes the time of
+// every event, so tests replay hours of probing in microseconds.
+//
+// A round is one probe to every target with the same seq (the caller's round counter, increasing). A round
+// is good as soon as min_up targets have answered, failed when its timeout passes without that. Rounds are
+// judged in seq order. docs/health.md has the states, the rule and the arithmetic behind the defaults.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "state/flap_damping.hpp"
+#include "state/health_verdict.hpp"
+#include "state/probe_window.hpp"
+
+namespace uplinkd {
+
+struct HealthTransition {
+  Health from = Health::unconfigured;
+  Health to = Health::unconfigured;
+  std::string reason;
+  HealthTime at;
+};
+
+struct TargetHealth {
+  HealthTarget target;
+  ProbeStats stats;  // over the configured window
+};
+
+class HealthMonitor {
+ public:
+  static constexpr size_t kHistory = 16;       // transitions kept for `status`
+  static constexpr int kMinJudgedSamples = 5;  // max_loss/max_rtt are not judged on fewer probes
+
+  HealthMonitor(HealthConfig config, HealthTime now);
+
+  // Each returns whether state() changed. `target` indexes the config's targets.
+  bool probe_sent(size_t target, uint64_t seq, HealthTime now);
+  bool probe_answered(size_t target, uint64_t seq, HealthTime now);
+  bool tick(HealthTime now);
+  bool carrier_lost(HealthTime now);
+  bool carrier_back(HealthTime now);
+
+  Health state() const { return state_; }
+  const std::string& reason() const { return reason_; }
+  HealthVerdict verdict() const { return {state_, reason_}; }
+  std::vector<TargetHealth> targets() const;
+  const std::deque<HealthTransition>& transitions() const { return transitions_; }
+  const FlapDamping& damping() const { return damping_; }
+  // When tick() must next be called: a round's timeout or the end of a hold-down. nullopt: only events.
+  std::optional<HealthTime> next_deadline() const;
+
+ private:
+  struct Round {
+    HealthTime first_sent;
+    int answered = 0;
+  };
+
+  bool judge_rounds(HealthTime now);
+  void on_good_round(HealthTime now);
+  void on_failed_round(const Round& round, HealthTime now);
+  void judge_recovery(HealthTime now);
+  void judge_limits(HealthTime now);
+  std::optional<std::string> limits_exceeded() const;
+  void go(Health to, std::string reason, HealthTime now);
+  int quorum() const;
+
+  HealthConfig config_;
+  HealthDuration timeout_;
+  HealthDuration window_;
+  std::vector<ProbeWindow> windows_;  // one per target
+  std::map<uint64_t, Round> rounds_;  // not yet judged, by seq
+  Health state_;
+  std::string reason_;
+  std::deque<HealthTransition> transitions_;
+  FlapDamping damping_;
+  bool carrier_ = true;
+  int good_rounds_ = 0;      // in a row
+  int failed_rounds_ = 0;    // in a row
+  int within_limits_ = 0;    // good rounds in a row within max_loss/max_rtt, while degraded
+  HealthTime judged_since_;  // loss and RTT limits look only at probes sent since the last recovery
+};
+
+}  // namespace uplinkd

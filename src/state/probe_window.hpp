@@ -1,0 +1,46 @@
+// One target's recent probes: which were answered in time and how fast. Loss, average RTT and jitter are
+// computed over a sliding window of send times, so old history stops counting on its own.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+
+namespace uplinkd {
+
+using HealthClock = std::chrono::steady_clock;
+using HealthTime = HealthClock::time_point;
+using HealthDuration = HealthClock::duration;
+
+struct ProbeStats {
+  int samples = 0;          // probes answered or timed out
+  int lost = 0;             // of those, not answered in time
+  double loss_percent = 0;  // 0 without samples
+  std::optional<HealthDuration> rtt_avg;
+  std::optional<HealthDuration> jitter;  // mean absolute difference of consecutive RTTs (RFC 3550's idea)
+  std::optional<HealthDuration> last_rtt;
+};
+
+class ProbeWindow {
+ public:
+  void sent(uint64_t seq, HealthTime now);
+  // True when the answer came within `timeout`; a late, unknown or repeated answer changes nothing.
+  bool answered(uint64_t seq, HealthTime now, HealthDuration timeout);
+  // Marks probes unanswered for longer than `timeout` lost, and forgets probes sent before now - window.
+  void advance(HealthTime now, HealthDuration timeout, HealthDuration window);
+  // Over the probes sent at or after `since`, so an outage already acted on does not count twice.
+  ProbeStats stats(HealthTime since = HealthTime::min()) const;
+  std::optional<HealthTime> next_timeout(HealthDuration timeout) const;
+
+ private:
+  struct Sample {
+    uint64_t seq = 0;
+    HealthTime sent;
+    std::optional<HealthDuration> rtt;
+    bool done = false;
+  };
+  std::deque<Sample> samples_;  // in sending order
+};
+
+}  // namespace uplinkd
