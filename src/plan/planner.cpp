@@ -122,9 +122,18 @@ Plan make_plan(const Config& config, const State& state) {
     plan.uplinks.push_back(std::move(planned));
   }
 
+  // Degraded uplinks of the best tier carry traffic only when none of that tier is healthy: a lossy link
+  // beats the next tier's backup, but not a clean link beside it.
+  auto in_best_tier = [&](size_t i, bool degraded) {
+    const auto& status = plan.uplinks[i].status;
+    return status.usable && config.uplinks[i].tier == best_tier &&
+           (status.health == Health::degraded) == degraded;
+  };
+  bool healthy_left = false;
+  for (size_t i = 0; i < config.uplinks.size(); ++i) healthy_left = healthy_left || in_best_tier(i, false);
   std::vector<const UplinkConfig*> members;
   for (size_t i = 0; i < config.uplinks.size(); ++i) {
-    if (plan.uplinks[i].status.usable && config.uplinks[i].tier == best_tier) {
+    if (in_best_tier(i, !healthy_left)) {
       members.push_back(&config.uplinks[i]);
       plan.uplinks[i].in_group = true;
     }

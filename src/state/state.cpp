@@ -52,8 +52,10 @@ bool State::reset(const std::vector<netlink::Link>& links, const std::vector<net
   auto before = facts_;
   for (auto& [interface, facts] : facts_) {
     auto lease = facts.lease;
+    auto health = facts.health;
     facts = UplinkFacts{};
     facts.lease = lease;
+    facts.health = health;
   }
   for (const auto& link : links) on_link(link, false);
   for (const auto& address : addresses) on_address(address, false);
@@ -79,8 +81,10 @@ bool State::on_link(const netlink::Link& link, bool removed) {
   bool changed = false;
   if (previous && previous != facts) {
     auto lease = previous->lease;
+    auto health = previous->health;
     *previous = UplinkFacts{};
     previous->lease = lease;
+    previous->health = health;
     changed = true;
   }
   if (!facts) return changed;
@@ -88,6 +92,7 @@ bool State::on_link(const netlink::Link& link, bool removed) {
   if (removed) {
     updated = UplinkFacts{};
     updated.lease = facts->lease;
+    updated.health = facts->health;
   } else {
     if (updated.ifindex &&
         *updated.ifindex != link.index) {  // recreated: its addresses and routes went with it
@@ -146,6 +151,13 @@ bool State::on_hook(const HookEvent& event) {
     }
   }
   return false;
+}
+
+bool State::on_health(const std::string& interface, const HealthVerdict& verdict) {
+  UplinkFacts* facts = by_interface(interface);
+  if (!facts || facts->health == verdict) return false;
+  facts->health = verdict;
+  return true;
 }
 
 bool State::restore_lease(const std::string& interface, const DhcpLease& lease) {

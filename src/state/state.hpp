@@ -32,6 +32,8 @@ class State {
   // Throws InputError when the event names an interface that is no uplink's.
   bool on_hook(const HookEvent& event);
   bool restore_lease(const std::string& interface, const DhcpLease& lease);
+  // The verdict of the uplink's HealthMonitor. Health is not a kernel fact: resets and link events keep it.
+  bool on_health(const std::string& interface, const HealthVerdict& verdict);
 
   const UplinkFacts& facts(const std::string& interface) const;
   const std::map<std::string, UplinkFacts>& all_facts() const { return facts_; }

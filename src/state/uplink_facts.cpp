@@ -75,6 +75,20 @@ UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts) {
       break;
   }
   status.routable = true;
+  status.health = facts.health.state;
+  switch (facts.health.state) {
+    case Health::down:
+      status.why = "down: health (" + facts.health.reason + ")";
+      return status;
+    case Health::degraded:
+      status.usable = true;
+      status.why = "degraded: " + facts.health.reason;
+      return status;
+    case Health::unconfigured:
+    case Health::probing:
+    case Health::up:
+      break;
+  }
   status.usable = true;
   status.why = "usable";
   return status;

@@ -10,6 +10,7 @@
 #include "common/ip.hpp"
 #include "config/config.hpp"
 #include "sources/hook_event.hpp"
+#include "state/health_verdict.hpp"
 
 namespace uplinkd {
 
@@ -30,6 +31,7 @@ struct UplinkFacts {
   std::vector<Prefix> addresses;          // the interface's IPv4 addresses, oldest first
   std::optional<DhcpLease> lease;         // from the last hook call
   std::vector<IpAddress> route_gateways;  // gateways of default routes others put in main via this interface
+  HealthVerdict health;                   // from probes; unconfigured (healthy) until a monitor says more
   bool operator==(const UplinkFacts&) const = default;
 };
 
@@ -37,8 +39,10 @@ struct UplinkStatus {
   // Routable: the uplink has what its own table needs (interface, carrier, address, gateway). Its table and
   // source rule exist so replies and locally bound traffic leave by it.
   bool routable = false;
-  // Usable: routable and healthy; a candidate for the balanced group.
+  // Usable: routable and healthy (not `down`); a candidate for the balanced group. A `degraded` uplink is
+  // usable, but the planner leaves it out while an `up` one of its tier remains.
   bool usable = false;
+  Health health = Health::unconfigured;
   std::string why;  // why it is not usable, or "usable"
   std::optional<Prefix> address;
   std::optional<IpAddress> gateway;

@@ -37,7 +37,7 @@ TEST(Evaluate, ExplainsEachMissingPiece) {
 
 TEST(Evaluate, HookLeaseWinsOverLearnedRouteOnlyForTheAddressItSpeaksFor) {
   auto config = uplink("wan1", 200);
-  UplinkFacts facts{3, true, true, {prefix("100.64.1.10/24")}, std::nullopt, {ip("100.64.1.254")}};
+  UplinkFacts facts{3, true, true, {prefix("100.64.1.10/24")}, std::nullopt, {ip("100.64.1.254")}, {}};
   facts.lease = DhcpLease{prefix("100.64.1.10/24"), ip("100.64.1.1"), DhcpClient::dhclient};
   EXPECT_EQ(evaluate(config, facts).gateway, ip("100.64.1.1"));
   EXPECT_EQ(evaluate(config, facts).gateway_source, GatewaySource::hook);
@@ -46,7 +46,7 @@ TEST(Evaluate, HookLeaseWinsOverLearnedRouteOnlyForTheAddressItSpeaksFor) {
 }
 
 TEST(Evaluate, StaticAndDirectGateways) {
-  UplinkFacts facts{3, true, true, {prefix("10.0.0.2/30")}, std::nullopt, {}};
+  UplinkFacts facts{3, true, true, {prefix("10.0.0.2/30")}, std::nullopt, {}, {}};
   auto fixed = uplink("wan1", 200);
   fixed.gateway_kind = GatewayKind::fixed;
   fixed.gateway = ip("10.0.0.1");
@@ -157,6 +157,45 @@ TEST(State, ResetReplacesKernelFactsButKeepsLeases) {
   EXPECT_TRUE(state.facts("wan1").lease);
   EXPECT_FALSE(state.reset({netlink::Link{11, "wan1", true, true}}, {}, {}));
 }
+
+}  // namespace
+}  // namespace uplinkd
+
+namespace uplinkd {
+namespace {
+
+struct VerdictCase {
+  Health health;
+  bool usable;
+  const char* why;
+};
+
+class EvaluateHealth : public ::testing::TestWithParam<VerdictCase> {};
+
+TEST_P(EvaluateHealth, RoutableWhateverTheVerdict) {
+  const auto& c = GetParam();
+  UplinkConfig config;
+  config.interface = "wan1";
+  UplinkFacts facts{3,
+                    true,
+                    true,
+                    {*Prefix::parse("100.64.1.10/24")},
+                    std::nullopt,
+                    {*IpAddress::parse("100.64.1.1")},
+                    {c.health, "why not"}};
+  auto status = evaluate(config, facts);
+  EXPECT_TRUE(status.routable);
+  EXPECT_EQ(status.usable, c.usable);
+  EXPECT_EQ(status.why, c.why);
+  EXPECT_EQ(status.health, c.health);
+}
+
+INSTANTIATE_TEST_SUITE_P(Verdicts, EvaluateHealth,
+                         ::testing::Values(VerdictCase{Health::unconfigured, true, "usable"},
+                                           VerdictCase{Health::probing, true, "usable"},
+                                           VerdictCase{Health::up, true, "usable"},
+                                           VerdictCase{Health::degraded, true, "degraded: why not"},
+                                           VerdictCase{Health::down, false, "down: health (why not)"}));
 
 }  // namespace
 }  // namespace uplinkd
