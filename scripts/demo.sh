@@ -122,44 +122,39 @@ start_uplinkd router "$H_TMP/uplinkd.toml"
 echo
 uplinkctl_in router status | sed 's/^/  /'
 
-# count_flows LABEL [LIMIT] — open $flows connections from the LAN host to inet:80 (giving up on those not
-# answered within LIMIT seconds, default 10), print how many passed each ISP (new TCP connections forwarded there).
+# count_flows LABEL [COUNT] [LIMIT] — open COUNT (default $flows) connections from the LAN host to inet:80
+# (giving up on those not answered within LIMIT seconds, default 10), print how many passed each ISP (new TCP
+# connections forwarded there).
 count_flows() {
   reset_isp_counters 1
   reset_isp_counters 2
-  local ok f1 f2
-  ok=$(tcp_flows lan "$INET_ADDR" 80 "$flows" "${2:-10}")
+  local ok f1 f2 count=${2:-$flows}
+  ok=$(tcp_flows lan "$INET_ADDR" 80 "$count" "${3:-10}")
   f1=$(isp_counter 1 tcpflows) f2=$(isp_counter 2 tcpflows)   # new TCP connections (not health probes)
-  printf '  %-28s connected %3d/%d   via isp1: %3d   via isp2: %3d\n' "$1" "$ok" "$flows" "$f1" "$f2"
+  printf '  %-28s connected %3d/%d   via isp1: %3d   via isp2: %3d\n' "$1" "$ok" "$count" "$f1" "$f2"
   LAST_F1=$f1 LAST_F2=$f2
 }
 
 # A batch of probe flows passes both ISPs (a) / only isp2 (b): the plan is in force.
-_both_used() { count_flows "probe" 2 >/dev/null; [ "$LAST_F1" -gt 0 ] && [ "$LAST_F2" -gt 0 ]; }
-_only_isp2() { count_flows "probe" 2 >/dev/null; [ "$LAST_F1" -eq 0 ] && [ "$LAST_F2" -gt 0 ]; }
+_both_used() { count_flows "probe" 30 2 >/dev/null; [ "$LAST_F1" -gt 0 ] && [ "$LAST_F2" -gt 0 ]; }
+_only_isp2() { count_flows "probe" 20 2 >/dev/null; [ "$LAST_F1" -eq 0 ] && [ "$LAST_F2" -gt 0 ]; }
 
 say "Balancing: $flows TCP connections lan -> inet:80 (weights 1:2, L4 hash)"
-flows_saved=$flows flows=30
 wait_for --deadline 30 --what "new flows from the LAN to leave by both uplinks" _both_used
-flows=$flows_saved
 count_flows "both uplinks up"
 echo "  expected about $((flows / 3)) via isp1 and $((2 * flows / 3)) via isp2"
 
 say "Failover: ISP 1's cable is cut (wan1 loses carrier)"
 link_down isp1 rtr
 wait_for_carrier router wan1 down
-flows_saved=$flows flows=20
 wait_for --deadline 30 --what "new flows to avoid isp1" _only_isp2
-flows=$flows_saved
 uplinkctl_in router status | sed 's/^/  /'
 count_flows "wan1 down"
 
 say "Recovery: the cable is back"
 link_up isp1 rtr
 wait_for_carrier router wan1 up
-flows_saved=$flows flows=30
 wait_for --deadline 60 --what "new flows to use isp1 again" _both_used
-flows=$flows_saved
 uplinkctl_in router status | sed 's/^/  /'
 count_flows "wan1 back"
 
