@@ -46,6 +46,7 @@ struct HealthConfig {
   std::optional<double> max_rtt_ms;        // average over `window`; beyond it the uplink is degraded
   double window_s = 10;                    // the sliding window for loss, RTT and jitter
   double hold_down_s = 10;                 // flap damping: the first hold; doubles per flap; 0 = none
+  bool operator==(const HealthConfig&) const = default;
 };
 
 struct UplinkConfig {
