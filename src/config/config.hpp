@@ -76,6 +76,11 @@ struct Config {
   uint16_t resilient_buckets = 128;
   uint32_t resilient_idle_timer_s = 120;
   OnExit on_exit = OnExit::flush;
+  // A program run (argv, no shell) when an uplink changes state; empty = none. argv[0] is an absolute path,
+  // checked to be one but not to exist: it may be installed after the config is written, and a failure to
+  // run it is logged each time (docs/configuration.md, "on_change").
+  std::vector<std::string> on_change;
+  double on_change_timeout_s = 10;  // then the program is killed, so a hung script cannot stall the next ones
   std::vector<UplinkConfig> uplinks;
 
   const UplinkConfig* find_uplink(std::string_view name) const;

@@ -27,4 +27,8 @@ inline constexpr size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1: the kernel's l
 // The kernel takes the resilient group's idle timer in clock_t (1/100 s) in a u32.
 inline constexpr int64_t kMaxIdleTimer = UINT32_MAX / 100;
 
+// on_change_timeout, in seconds: an hour is far beyond any notification script, so a larger value is more
+// likely milliseconds written by mistake than a wish.
+inline constexpr double kMaxOnChangeTimeout = 3600;
+
 }  // namespace uplinkd::config_limits

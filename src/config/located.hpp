@@ -59,6 +59,8 @@ struct RawConfig {
   Located<std::string> balance_table_name;
   Located<std::variant<std::string, int64_t>> multipath_hash_policy;
   Located<std::string> on_exit;
+  Located<LocatedStrings> on_change;  // a string is read as an argv of one
+  Located<double> on_change_timeout;
   Located<int64_t> resilient_buckets;
   Located<int64_t> resilient_idle_timer;
   std::vector<RawUplink> uplinks;

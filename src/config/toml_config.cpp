@@ -13,7 +13,7 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 11> kTopKeys = {"mode",
+constexpr std::array<std::string_view, 13> kTopKeys = {"mode",
                                                        "destinations",
                                                        "socket",
                                                        "rt_tables",
@@ -22,6 +22,8 @@ constexpr std::array<std::string_view, 11> kTopKeys = {"mode",
                                                        "balance_table_name",
                                                        "multipath_hash_policy",
                                                        "on_exit",
+                                                       "on_change",
+                                                       "on_change_timeout",
                                                        "resilient",
                                                        "uplink"};
 constexpr std::array<std::string_view, 2> kResilientKeys = {"buckets", "idle_timer"};
@@ -73,6 +75,8 @@ class TomlReader {
     raw.balance_table = get<int64_t>(root, "balance_table");
     raw.balance_table_name = get<std::string>(root, "balance_table_name");
     raw.on_exit = get<std::string>(root, "on_exit");
+    raw.on_change = argv(root, "on_change");
+    raw.on_change_timeout = get<double>(root, "on_change_timeout");
     if (const auto* node = root.get("multipath_hash_policy")) {
       raw.multipath_hash_policy.where = at(node->source());
       if (const auto* text = node->as_string())
@@ -163,6 +167,21 @@ class TomlReader {
       else
         wrong_type("each element of " + std::string(key), element, "a string");
     }
+    return result;
+  }
+
+  // A command line: one string (the program alone) or an array (the program and its arguments).
+  Located<LocatedStrings> argv(const toml::table& table, std::string_view key) {
+    const auto* node = table.get(key);
+    if (!node || node->is_array()) return strings(table, key);
+    Located<LocatedStrings> result;
+    const auto* text = node->as_string();
+    if (!text) {
+      wrong_type(key, *node, "a string or an array of strings");
+      return result;
+    }
+    result.where = at(node->source());
+    result.value = LocatedStrings{{text->get(), result.where}};
     return result;
   }
 

@@ -1,4 +1,5 @@
 // The settings outside [[uplink]]: what to balance, how, and where uplinkd keeps its files.
+#include <cmath>
 #include <set>
 
 #include "config/limits.hpp"
@@ -131,6 +132,52 @@ void check_resilient(const RawConfig& raw, Config& config, Problems& problems) {
   }
 }
 
+// Only the form is checked, not that the program exists: it may be installed after the config is written
+// (or checked with --check on another machine), and it could vanish after any check anyway. A failure to run
+// it is logged with every change, naming it.
+void check_on_change(const Located<LocatedStrings>& raw, Config& config, Problems& problems) {
+  if (!raw.given()) return;
+  constexpr const char* kExample = "e.g. on_change = \"/usr/local/bin/uplink-changed\"";
+  if (raw.value->empty()) {
+    problems.add(
+        raw.where, "on_change is empty",
+        "give the program to run and its arguments, " + std::string(kExample) + ", or leave the key out");
+    return;
+  }
+  bool ok = true;
+  const auto& program = raw.value->front();
+  if (program.value->empty()) {
+    problems.add(program.where, "on_change program is empty",
+                 "give its absolute path, " + std::string(kExample));
+    ok = false;
+  } else if (program.value->front() != '/') {
+    auto name = program.value->substr(program.value->find_last_of('/') + 1);
+    problems.add(program.where, "on_change program " + quoted(*program.value) + " is not an absolute path",
+                 "uplinkd runs it without a shell and does not search PATH: write the full path, e.g. " +
+                     quoted("/usr/local/bin/" + (name.empty() ? "uplink-changed" : name)));
+    ok = false;
+  }
+  // An argv is handed to execve(2) as C strings, which would silently end at a NUL that TOML lets through.
+  for (const auto& word : *raw.value) {
+    if (word.value->find('\0') == std::string::npos) continue;
+    problems.add(word.where, "on_change contains a NUL character (\\u0000)",
+                 "a program's arguments cannot hold one; remove it");
+    ok = false;
+  }
+  if (!ok) return;
+  config.on_change.clear();
+  for (const auto& word : *raw.value) config.on_change.push_back(*word.value);
+}
+
+void check_on_change_timeout(const Located<double>& raw, Config& config, Problems& problems) {
+  if (!raw.given()) return;
+  if (std::isfinite(*raw.value) && *raw.value > 0 && *raw.value <= config_limits::kMaxOnChangeTimeout)
+    config.on_change_timeout_s = *raw.value;
+  else
+    problems.add(raw.where, "on_change_timeout must be more than 0 and at most 3600 seconds",
+                 "it is in seconds, e.g. on_change_timeout = 10");
+}
+
 }  // namespace
 
 void check_settings(const RawConfig& raw, Config& config, Problems& problems) {
@@ -144,6 +191,8 @@ void check_settings(const RawConfig& raw, Config& config, Problems& problems) {
   check_path("state_file", raw.state_file, config.state_file, problems);
   check_balance_table(raw, config, problems);
   check_resilient(raw, config, problems);
+  check_on_change(raw.on_change, config, problems);
+  check_on_change_timeout(raw.on_change_timeout, config, problems);
 }
 
 }  // namespace uplinkd::detail

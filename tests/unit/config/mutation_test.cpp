@@ -15,6 +15,8 @@ const char* const kSeeds[] = {
     "[[uplink]]\nname = \"a\"\ninterface = \"eth0\"\ntable = 201\nweight = 3\ngateway = \"192.0.2.1\"\n"
     "[uplink.health]\ntargets = [\"1.1.1.1\"]\ninterval = 0.5\n",
     "# interface routing-table table-id weight\neth0 table-eth0 200 1\nwlan0 table-wlan0 201 2\n",
+    "on_change = [\"/usr/local/bin/notify\", \"--all\"]\non_change_timeout = 2.5\n[[uplink]]\ninterface = "
+    "\"eth0\"\n",
 };
 
 std::string mutate(std::string text, std::mt19937& random) {
