@@ -1,23 +1,116 @@
 #include "cli/status_table.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <optional>
 #include <vector>
 
 namespace uplinkd {
 namespace {
 
-std::string field(const nlohmann::json& object, const char* key) {
+using Json = nlohmann::json;
+
+// Every field is optional and read without trusting its type: an older or newer daemon must still give a
+// table, never an exception.
+std::string as_text(const Json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+std::string field(const Json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return "-";
-  return it->is_string() ? it->get<std::string>() : it->dump();
+  return as_text(*it);
+}
+
+std::optional<double> number(const Json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+const Json& object_at(const Json& object, const char* key) {
+  static const Json kNone = Json::object();
+  auto it = object.find(key);
+  return it != object.end() && it->is_object() ? *it : kNone;
+}
+
+const Json& array_at(const Json& object, const char* key) {
+  static const Json kNone = Json::array();
+  auto it = object.find(key);
+  return it != object.end() && it->is_array() ? *it : kNone;
+}
+
+bool drained(const Json& uplink) {
+  auto it = uplink.find("drained");
+  return it != uplink.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::string fixed(std::optional<double> value, int decimals, const char* unit) {
+  if (!value) return "-";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f%s", decimals, *value, unit);
+  return text;
+}
+
+std::string health_cell(const Json& uplink) {
+  const Json& health = object_at(uplink, "health");
+  std::string state = health.contains("state") ? field(health, "state") : "";
+  if (!drained(uplink)) return state.empty() ? "-" : state;
+  return state.empty() ? "drained" : state + ", drained";
+}
+
+// States whose reason says something the operator must read; "up" and "unconfigured" need no excuse.
+bool reason_worth_showing(const std::string& state) {
+  return state == "probing" || state == "degraded" || state == "down";
+}
+
+std::string padded(const std::string& text, size_t width) {
+  return text + std::string(width > text.size() ? width - text.size() : 0, ' ');
+}
+
+// Below the table: why an uplink is not healthy, and every probe target's figures.
+std::string health_details(const Json& uplinks) {
+  size_t name_width = 0, target_width = 0;
+  for (const auto& uplink : uplinks) {
+    name_width = std::max(name_width, field(uplink, "name").size());
+    for (const auto& target : array_at(object_at(uplink, "health"), "targets"))
+      target_width = std::max(target_width, field(target, "target").size());
+  }
+  std::string text;
+  for (const auto& uplink : uplinks) {
+    const Json& health = object_at(uplink, "health");
+    std::string name = padded(field(uplink, "name"), name_width);
+    std::string state = field(health, "state");
+    if (reason_worth_showing(state) && field(health, "reason") != "-") {
+      text += "  " + name + " " + state;
+      if (field(health, "since") != "-") text += " since " + field(health, "since");
+      text += ": " + field(health, "reason") + "\n";
+    }
+    for (const auto& target : array_at(health, "targets")) {
+      text += "  " + name + " " + padded(field(target, "target"), target_width);
+      text += "  rtt " + fixed(number(target, "rtt_ms"), 2, " ms");
+      text += "  jitter " + fixed(number(target, "jitter_ms"), 2, " ms");
+      text += "  loss " + fixed(number(target, "loss_percent"), 1, "%");
+      if (auto samples = number(target, "samples"))
+        text += " (" + fixed(samples, 0, *samples == 1 ? " probe)" : " probes)");
+      text += "\n";
+    }
+  }
+  return text;
 }
 
 }  // namespace
 
-std::string render_status_table(const nlohmann::json& status) {
+std::string render_status_table(const Json& status) {
+  const Json& uplinks = array_at(status, "uplinks");
+  // A daemon from before health checking sends neither field; its table stays as it was.
+  bool with_health = std::any_of(uplinks.begin(), uplinks.end(), [](const Json& uplink) {
+    return uplink.contains("health") || uplink.contains("drained");
+  });
   std::vector<std::vector<std::string>> rows = {
       {"UPLINK", "INTERFACE", "STATE", "ADDRESS", "GATEWAY", "WEIGHT", "TIER", "TABLE", "WHY"}};
-  for (const auto& uplink : status.value("uplinks", nlohmann::json::array())) {
+  if (with_health) rows.front().insert(rows.front().end() - 1, "HEALTH");
+  for (const auto& uplink : uplinks) {
     std::string gateway = field(uplink, "gateway");
     if (gateway != "-") gateway += " (" + field(uplink, "gateway_source") + ")";
     std::string table = field(uplink, "table");
@@ -25,6 +118,7 @@ std::string render_status_table(const nlohmann::json& status) {
     rows.push_back({field(uplink, "name"), field(uplink, "interface"), field(uplink, "state"),
                     field(uplink, "address"), gateway, field(uplink, "weight"), field(uplink, "tier"), table,
                     field(uplink, "why")});
+    if (with_health) rows.back().insert(rows.back().end() - 1, health_cell(uplink));
   }
   std::vector<size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows)
@@ -34,16 +128,13 @@ std::string render_status_table(const nlohmann::json& status) {
                      " of " + std::to_string(rows.size() - 1) + " uplinks\n";
   for (const auto& row : rows) {
     std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
+    for (size_t i = 0; i < row.size(); ++i)
+      line += i + 1 < row.size() ? padded(row[i], widths[i] + 2) : row[i];
     text += line + "\n";
   }
-  for (const auto& note : status.value("notes", nlohmann::json::array()))
-    text += "note: " + note.get<std::string>() + "\n";
-  for (const auto& error : status.value("errors", nlohmann::json::array()))
-    text += "error: " + error.get<std::string>() + "\n";
+  text += health_details(uplinks);
+  for (const auto& note : array_at(status, "notes")) text += "note: " + as_text(note) + "\n";
+  for (const auto& error : array_at(status, "errors")) text += "error: " + as_text(error) + "\n";
   return text;
 }
 
