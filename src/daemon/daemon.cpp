@@ -6,6 +6,7 @@
 
 #include "apply/diff.hpp"
 #include "apply/netlink_kernel.hpp"
+#include "daemon/health_report.hpp"
 #include "daemon/status_report.hpp"
 #include "plan/ownership.hpp"
 #include "plan/plan_commands.hpp"
@@ -68,7 +69,12 @@ int Daemon::run() {
 
 void Daemon::register_commands() {
   commands_.add("status", "every uplink's state and why, address, gateway, weight, tier, table",
-                [this](const auto&) { return status_report(config_, plan_, errors_); });
+                [this](const auto&) {
+                  std::map<std::string, nlohmann::json> health;
+                  for (const auto& [name, probes] : health_)
+                    health[name] = health_json(probes->monitor(), probes->last_error());
+                  return status_report(config_, plan_, errors_, health);
+                });
   commands_.add("plan", "the current plan as ip/nft commands; changes nothing", [this](const auto&) {
     InterfaceNames names;
     for (const auto& [interface, facts] : state_.all_facts())
@@ -185,6 +191,7 @@ void Daemon::resync(const std::string& reason) {
 
 void Daemon::converge(const std::string& reason) {
   auto started = std::chrono::steady_clock::now();
+  sync_health();
   Plan plan = make_plan(config_, state_);
   log_transitions(plan);
   std::vector<KernelError> errors = host_.apply(plan);
@@ -207,6 +214,41 @@ void Daemon::converge(const std::string& reason) {
   plan_ = std::move(plan);
   planned_ = true;
   if (!errors.empty()) schedule_retry();
+}
+
+// Probers follow each uplink's address, carrier changes reach the monitors at once (not after a probe
+// timeout), and every monitor's verdict reaches the state the planner reads.
+void Daemon::sync_health() {
+  std::map<std::string, std::unique_ptr<UplinkHealth>> kept;
+  for (const UplinkConfig& uplink : config_.uplinks) {
+    if (uplink.health.targets.empty()) {
+      state_.on_health(uplink.interface, HealthVerdict{});
+      continue;
+    }
+    auto probes = std::move(health_[uplink.name]);
+    if (!probes || probes->config() != uplink.health)
+      probes = std::make_unique<UplinkHealth>(
+          io_, uplink.name, uplink.health, [this, name = uplink.name](const HealthTransition& transition) {
+            on_health_transition(name, transition);
+            converge("health of " + name + ": " + std::string(health_name(transition.to)));
+          });
+    const UplinkFacts& facts = state_.facts(uplink.interface);
+    const UplinkStatus status = evaluate(uplink, facts);
+    std::optional<ProbeSource> source;
+    if (facts.ifindex && status.address) source = ProbeSource{uplink.interface, status.address->address};
+    probes->set_source(source, status.gateway);
+    if (probes->carrier(facts.carrier && facts.admin_up))
+      on_health_transition(uplink.name, probes->monitor().transitions().back());
+    state_.on_health(uplink.interface, probes->monitor().verdict());
+    kept[uplink.name] = std::move(probes);
+  }
+  health_ = std::move(kept);
+}
+
+void Daemon::on_health_transition(const std::string& uplink, const HealthTransition& transition) {
+  const bool bad = transition.to == Health::down || transition.to == Health::degraded;
+  spdlog::log(bad ? spdlog::level::warn : spdlog::level::info, "uplink {} health: {} -> {} ({})", uplink,
+              health_name(transition.from), health_name(transition.to), transition.reason);
 }
 
 void Daemon::schedule_retry() {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "daemon/command_registry.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/lease_store.hpp"
+#include "daemon/uplink_health.hpp"
 #include "netlink/monitor.hpp"
 #include "netlink/socket.hpp"
 #include "plan/plan.hpp"
@@ -38,6 +40,8 @@ class Daemon {
   bool handle(const netlink::Event& event, bool& owned_object_removed);
   void resync(const std::string& reason);
   void converge(const std::string& reason);
+  void sync_health();
+  void on_health_transition(const std::string& uplink, const HealthTransition& transition);
   void schedule_retry();
   void log_transitions(const Plan& plan) const;
   void remember_lease(const HookEvent& event);
@@ -58,6 +62,7 @@ class Daemon {
   Leases leases_;
   CommandRegistry commands_;
   std::unique_ptr<ControlServer> control_;
+  std::map<std::string, std::unique_ptr<UplinkHealth>> health_;  // by uplink name, for uplinks with targets
   Plan plan_;
   bool planned_ = false;
   std::vector<std::string> errors_;  // of the last converge

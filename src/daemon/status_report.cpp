@@ -8,7 +8,8 @@ std::string_view uplink_state_name(const PlannedUplink& uplink) {
   return "down";
 }
 
-nlohmann::json status_report(const Config& config, const Plan& plan, const std::vector<std::string>& errors) {
+nlohmann::json status_report(const Config& config, const Plan& plan, const std::vector<std::string>& errors,
+                             const std::map<std::string, nlohmann::json>& health) {
   nlohmann::json uplinks = nlohmann::json::array();
   int active = 0;
   for (size_t i = 0; i < config.uplinks.size() && i < plan.uplinks.size(); ++i) {
@@ -30,6 +31,14 @@ nlohmann::json status_report(const Config& config, const Plan& plan, const std::
         {"table_name", uplink.table_name},
         {"in_group", planned.in_group},
     };
+    auto probed = health.find(uplink.name);
+    entry["health"] = probed != health.end()
+                          ? probed->second
+                          : nlohmann::json{{"state", std::string(health_name(status.health))},
+                                           {"reason", "no health targets"},
+                                           {"since", nullptr},
+                                           {"targets", nlohmann::json::array()},
+                                           {"transitions", nlohmann::json::array()}};
     uplinks.push_back(entry);
   }
   return {

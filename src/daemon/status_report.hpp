@@ -1,6 +1,7 @@
 // The `status` command's answer, built from the plan so that what the operator reads is what was applied.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@ namespace uplinkd {
 // "active" (in the balanced group), "standby" (usable, but a better tier is in use), "down" (not usable).
 std::string_view uplink_state_name(const PlannedUplink& uplink);
 
-nlohmann::json status_report(const Config& config, const Plan& plan, const std::vector<std::string>& errors);
+// `health` holds, by uplink name, the health_json() of uplinks that are probed.
+nlohmann::json status_report(const Config& config, const Plan& plan, const std::vector<std::string>& errors,
+                             const std::map<std::string, nlohmann::json>& health = {});
 
 }  // namespace uplinkd

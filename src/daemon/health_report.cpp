@@ -1,0 +1,63 @@
+#include "daemon/health_report.hpp"
+
+#include <spdlog/fmt/chrono.h>
+#include <spdlog/fmt/fmt.h>
+
+#include <cmath>
+
+namespace uplinkd {
+namespace {
+
+nlohmann::json milliseconds(const std::optional<HealthDuration>& value) {
+  if (!value) return nullptr;
+  // Microsecond resolution is plenty for a network RTT and keeps the JSON short.
+  return std::round(std::chrono::duration<double, std::micro>(*value).count()) / 1000.0;
+}
+
+}  // namespace
+
+std::string iso_time(std::chrono::system_clock::time_point at) {
+  const auto since_epoch = at.time_since_epoch();
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(since_epoch);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", std::chrono::system_clock::time_point(seconds),
+                     static_cast<int>(millis));
+}
+
+std::chrono::system_clock::time_point wall_time(HealthTime at) {
+  return std::chrono::system_clock::now() -
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(HealthClock::now() - at);
+}
+
+nlohmann::json transition_json(const HealthTransition& transition) {
+  return {{"from", std::string(health_name(transition.from))},
+          {"to", std::string(health_name(transition.to))},
+          {"reason", transition.reason},
+          {"at", iso_time(wall_time(transition.at))}};
+}
+
+nlohmann::json health_json(const HealthMonitor& monitor, const std::string& last_error) {
+  nlohmann::json targets = nlohmann::json::array();
+  for (const auto& [target, stats] : monitor.targets())
+    targets.push_back({{"target", to_string(target)},
+                       {"samples", stats.samples},
+                       {"loss_percent", std::round(stats.loss_percent * 10) / 10},
+                       {"rtt_ms", milliseconds(stats.rtt_avg)},
+                       {"jitter_ms", milliseconds(stats.jitter)},
+                       {"last_rtt_ms", milliseconds(stats.last_rtt)}});
+  nlohmann::json transitions = nlohmann::json::array();
+  for (const auto& transition : monitor.transitions()) transitions.push_back(transition_json(transition));
+  const auto& history = monitor.transitions();
+  nlohmann::json report = {
+      {"state", std::string(health_name(monitor.state()))},
+      {"reason", monitor.reason()},
+      {"since", history.empty() ? nlohmann::json() : nlohmann::json(iso_time(wall_time(history.back().at)))},
+      {"targets", targets},
+      {"transitions", transitions},
+      {"flaps", monitor.damping().flaps()},
+  };
+  if (!last_error.empty()) report["last_error"] = last_error;
+  return report;
+}
+
+}  // namespace uplinkd

@@ -1,0 +1,77 @@
+// Runs one uplink's health probes on the daemon's loop and feeds what they see to its HealthMonitor.
+//
+// The monitor (src/state/health.hpp) decides; this class only keeps time and moves packets: it starts a
+// round of probes every `interval`, one probe per target with the round's number, reports each answer, and
+// wakes the monitor at its next deadline (a round's timeout) so a silent uplink is judged on time even though
+// nothing arrives. The probe sockets follow the uplink's address: they are made when it has one and remade
+// when it changes; the monitor, with its history and flap damping, lives as long as the health settings.
+#pragma once
+
+#include <asio.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/ip.hpp"
+#include "config/config.hpp"
+#include "sources/probe_icmp.hpp"
+#include "sources/probe_socket.hpp"
+#include "sources/probe_tcp.hpp"
+#include "state/health.hpp"
+
+namespace uplinkd {
+
+class UplinkHealth {
+ public:
+  // Called after every change of the monitor's state, from the loop (never from inside set_source() or
+  // carrier(), whose callers read the verdict themselves).
+  using OnTransition = std::function<void(const HealthTransition&)>;
+
+  UplinkHealth(asio::io_context& io, std::string uplink, HealthConfig config, OnTransition on_transition);
+  ~UplinkHealth();
+  UplinkHealth(const UplinkHealth&) = delete;
+  UplinkHealth& operator=(const UplinkHealth&) = delete;
+
+  // Where probes leave from (the uplink's interface and address) and its gateway (for `arp` targets).
+  // nullopt pauses probing until the uplink has an address again.
+  void set_source(const std::optional<ProbeSource>& source, const std::optional<IpAddress>& gateway);
+  // The netlink view of the link's carrier; returns whether the verdict changed.
+  bool carrier(bool up);
+
+  const HealthConfig& config() const { return config_; }
+  const HealthMonitor& monitor() const { return monitor_; }
+  // The last error that kept a probe from leaving (no route, no socket...), for `status`; empty when fine.
+  const std::string& last_error() const { return last_error_; }
+
+ private:
+  void open_probers();
+  void start_round();
+  void schedule_round();
+  void schedule_deadline();
+  void answered(size_t target, uint16_t sequence16, HealthTime at);
+  void answered_round(size_t target, uint64_t round, HealthTime at);
+  void after(bool changed);
+  void failed_to_send(const KernelError& error);
+  uint64_t round_of(uint16_t sequence16) const;
+
+  asio::io_context& io_;
+  std::string uplink_;
+  HealthConfig config_;
+  OnTransition on_transition_;
+  HealthMonitor monitor_;
+  asio::steady_timer round_timer_;
+  asio::steady_timer deadline_timer_;
+  HealthTime next_round_;
+  uint64_t round_ = 0;  // the last round started; ICMP carries its low 16 bits
+  std::optional<ProbeSource> source_;
+  std::optional<IpAddress> gateway_;
+  std::unique_ptr<IcmpProber> icmp_;
+  std::unique_ptr<TcpProber> tcp_;
+  bool carrier_ = true;
+  std::string last_error_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards callbacks queued on the loop
+};
+
+}  // namespace uplinkd
