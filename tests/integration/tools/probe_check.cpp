@@ -1,12 +1,14 @@
 // Driver for tests/integration/probe_test.sh: probes a target from one uplink (interface + address) with the
-// real IcmpProber or TcpProber on an io_context, and prints one line per probe, then a summary:
+// real IcmpProber, TcpProber or ArpProber on an io_context, and prints one line per probe, then a summary:
 //
 //   probe_check icmp IF ADDRESS TARGET COUNT [INTERVAL_MS] [TIMEOUT_MS]
 //   probe_check tcp IF ADDRESS TARGET PORT COUNT [TIMEOUT_MS]
+//   probe_check arp IF ADDRESS GATEWAY COUNT [INTERVAL_MS] [TIMEOUT_MS]
 //
-// Lines: "socket ping|raw", "reply SEQ from ADDRESS rtt_us N", "lost SEQ", "connected|refused ...",
-// "timeout ...", "error MESSAGE", and last "answers N of COUNT". Exit 0 whenever the probes ran (the test
-// judges the numbers), 2 on bad arguments or a prober that could not be made.
+// Lines: "socket ping|raw", "mac MAC" (arp: the interface's), "reply SEQ from ADDRESS rtt_us N [mac MAC]",
+// "lost SEQ", "connected|refused ...", "timeout ...", "error MESSAGE", and last "answers N of COUNT". Exit 0
+// whenever the probes ran (the test judges the numbers), 2 on bad arguments or a prober that could not be
+// made.
 #include <asio.hpp>
 #include <chrono>
 #include <cstdio>
@@ -14,8 +16,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "sources/probe_arp.hpp"
 #include "sources/probe_icmp.hpp"
 #include "sources/probe_tcp.hpp"
 
@@ -27,37 +31,34 @@ using namespace std::chrono;
 int usage() {
   std::fprintf(stderr,
                "usage: probe_check icmp IF ADDRESS TARGET COUNT [INTERVAL_MS] [TIMEOUT_MS]\n"
-               "       probe_check tcp IF ADDRESS TARGET PORT COUNT [TIMEOUT_MS]\n");
+               "       probe_check tcp IF ADDRESS TARGET PORT COUNT [TIMEOUT_MS]\n"
+               "       probe_check arp IF ADDRESS GATEWAY COUNT [INTERVAL_MS] [TIMEOUT_MS]\n");
   return 2;
 }
 
-int run_icmp(ProbeSource source, IpAddress target, int count, milliseconds interval, milliseconds timeout) {
-  asio::io_context io;
+// What the timed probes of icmp and arp have in common: which sequences were answered.
+struct Tally {
   std::map<uint16_t, bool> answered;
   int answers = 0;
-  auto prober = IcmpProber::open(
-      io, source,
-      [&](const IcmpReply& reply) {
-        ++answers;
-        answered[reply.sequence] = true;
-        std::printf("reply %u from %s rtt_us %lld\n", reply.sequence, reply.target.to_string().c_str(),
-                    static_cast<long long>(duration_cast<microseconds>(reply.round_trip).count()));
-      },
-      [](const KernelError& error) { std::printf("error %s\n", error.message().c_str()); });
-  if (!prober) {
-    std::fprintf(stderr, "%s\n", prober.error().message().c_str());
-    return 2;
-  }
-  std::printf("socket %s\n", (*prober)->kind() == IcmpProber::SocketKind::ping ? "ping" : "raw");
 
-  // Probes go out every interval on timers, as the daemon will send them; the loop runs until the last
-  // probe's timeout has passed.
+  void reply(uint16_t sequence) {
+    ++answers;
+    answered[sequence] = true;
+  }
+};
+
+// Probes go out every interval on timers, as the daemon will send them; the loop runs until the last probe's
+// timeout has passed. send(sequence) returns the error that kept a probe from leaving, if any.
+template <class Send>
+int run_rounds(asio::io_context& io, Tally& tally, Send send, int count, milliseconds interval,
+               milliseconds timeout) {
   asio::steady_timer timer(io);
   int sent = 0;
   std::function<void()> send_next = [&] {
     const auto sequence = static_cast<uint16_t>(sent + 1);
-    answered[sequence] = false;
-    if (auto error = (*prober)->send(target, sequence)) std::printf("error %s\n", error->message().c_str());
+    tally.answered[sequence] = false;
+    if (std::optional<KernelError> error = send(sequence))
+      std::printf("error %s\n", error->message().c_str());
     if (++sent < count) {
       timer.expires_after(interval);
       timer.async_wait([&](const asio::error_code& ec) {
@@ -70,11 +71,61 @@ int run_icmp(ProbeSource source, IpAddress target, int count, milliseconds inter
   deadline.expires_after(interval * (count - 1) + timeout);
   deadline.async_wait([&](const asio::error_code&) { io.stop(); });
   io.run();
-  for (const auto& [sequence, ok] : answered) {
+  for (const auto& [sequence, ok] : tally.answered) {
     if (!ok) std::printf("lost %u\n", sequence);
   }
-  std::printf("answers %d of %d\n", answers, count);
+  std::printf("answers %d of %d\n", tally.answers, count);
   return 0;
+}
+
+void print_error(const KernelError& error) {
+  std::printf("error %s\n", error.message().c_str());
+}
+
+long long micros(steady_clock::duration d) {
+  return static_cast<long long>(duration_cast<microseconds>(d).count());
+}
+
+int run_icmp(ProbeSource source, IpAddress target, int count, milliseconds interval, milliseconds timeout) {
+  asio::io_context io;
+  Tally tally;
+  auto prober = IcmpProber::open(
+      io, source,
+      [&](const IcmpReply& reply) {
+        tally.reply(reply.sequence);
+        std::printf("reply %u from %s rtt_us %lld\n", reply.sequence, reply.target.to_string().c_str(),
+                    micros(reply.round_trip));
+      },
+      print_error);
+  if (!prober) {
+    std::fprintf(stderr, "%s\n", prober.error().message().c_str());
+    return 2;
+  }
+  std::printf("socket %s\n", (*prober)->kind() == IcmpProber::SocketKind::ping ? "ping" : "raw");
+  return run_rounds(
+      io, tally, [&](uint16_t sequence) { return (*prober)->send(target, sequence); }, count, interval,
+      timeout);
+}
+
+int run_arp(ProbeSource source, IpAddress gateway, int count, milliseconds interval, milliseconds timeout) {
+  asio::io_context io;
+  Tally tally;
+  auto prober = ArpProber::open(
+      io, source,
+      [&](const ArpReply& reply) {
+        tally.reply(reply.sequence);
+        std::printf("reply %u from %s rtt_us %lld mac %s\n", reply.sequence, reply.target.to_string().c_str(),
+                    micros(reply.round_trip), arp::to_string(reply.mac).c_str());
+      },
+      print_error);
+  if (!prober) {
+    std::fprintf(stderr, "%s\n", prober.error().message().c_str());
+    return 2;
+  }
+  std::printf("mac %s\n", arp::to_string((*prober)->mac()).c_str());
+  return run_rounds(
+      io, tally, [&](uint16_t sequence) { return (*prober)->send(gateway, sequence); }, count, interval,
+      timeout);
 }
 
 int run_tcp(ProbeSource source, IpAddress target, uint16_t port, int count, milliseconds timeout) {
@@ -89,8 +140,7 @@ int run_tcp(ProbeSource source, IpAddress target, uint16_t port, int count, mill
         ++answers;
         std::printf("%s %s:%u rtt_us %lld\n",
                     answer->kind == TcpAnswer::Kind::connected ? "connected" : "refused",
-                    answer->target.to_string().c_str(), answer->port,
-                    static_cast<long long>(duration_cast<microseconds>(answer->round_trip).count()));
+                    answer->target.to_string().c_str(), answer->port, micros(answer->round_trip));
       } else if (const auto* lost = std::get_if<TcpTimeout>(&result.outcome)) {
         std::printf("timeout %s:%u\n", lost->target.to_string().c_str(), lost->port);
       } else {
@@ -108,18 +158,21 @@ int run_tcp(ProbeSource source, IpAddress target, uint16_t port, int count, mill
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Line by line even into a file: the test reads a prober's output while it still runs.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   if (argc < 6) return usage();
   const std::string mode = argv[1];
   const auto address = IpAddress::parse(argv[3]);
   const auto target = IpAddress::parse(argv[4]);
   if (!address || !target) return usage();
   const ProbeSource source{argv[2], *address};
-  if (mode == "icmp") {
+  if (mode == "icmp" || mode == "arp") {
     const int count = std::atoi(argv[5]);
     const milliseconds interval(argc > 6 ? std::atoi(argv[6]) : 200);
     const milliseconds timeout(argc > 7 ? std::atoi(argv[7]) : 1000);
     if (count <= 0) return usage();
-    return run_icmp(source, *target, count, interval, timeout);
+    return mode == "icmp" ? run_icmp(source, *target, count, interval, timeout)
+                          : run_arp(source, *target, count, interval, timeout);
   }
   if (mode == "tcp" && argc >= 7) {
     const int count = std::atoi(argv[6]);
