@@ -14,6 +14,7 @@ inline constexpr uint8_t kProtocol = 117;
 inline constexpr uint32_t kRulePriorityFirst = 20000;
 inline constexpr uint32_t kRulePriorityLast = 20999;
 inline constexpr uint32_t kRulePrioritySuppressMain = 20000;  // lookup main suppress_prefixlength 0
+inline constexpr uint32_t kRulePriorityPinned = 20050;        // fwmark <uplink mark> lookup <uplink table>
 inline constexpr uint32_t kRulePrioritySource = 20100;        // from ADDR lookup <uplink table>
 inline constexpr uint32_t kRulePriorityBalance = 20900;       // lookup <balance table>
 
@@ -35,6 +36,13 @@ inline constexpr bool owns_nexthop_id(uint32_t id) {
 }
 inline constexpr bool owns_rule_priority(uint32_t priority) {
   return priority >= kRulePriorityFirst && priority <= kRulePriorityLast;
+}
+
+// Packet marks: an uplink's is kMarkFirst + its table id (stable, like its nexthop id). nftables sets it on
+// packets that must keep using that uplink; a rule at kRulePriorityPinned routes them by its table.
+inline constexpr uint32_t kMarkFirst = 0x75000000;
+inline constexpr uint32_t uplink_mark(uint32_t table) {
+  return kMarkFirst + table;
 }
 
 // uplinkd's nftables table (family inet), replaced as a whole.

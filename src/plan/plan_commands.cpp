@@ -45,6 +45,11 @@ std::string rule_command(const netlink::Rule& rule) {
   std::string command = "ip rule add priority " + std::to_string(rule.priority);
   if (rule.source) command += " from " + rule.source->to_string();
   if (rule.destination) command += " to " + rule.destination->to_string();
+  if (rule.fwmark || rule.fwmask) {
+    char mark[32];
+    std::snprintf(mark, sizeof mark, " fwmark 0x%x/0x%x", rule.fwmark, rule.fwmask);
+    command += mark;
+  }
   command += " lookup " + std::to_string(rule.table);
   if (rule.suppress_prefixlength)
     command += " suppress_prefixlength " + std::to_string(*rule.suppress_prefixlength);

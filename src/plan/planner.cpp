@@ -109,6 +109,18 @@ void plan_balance(const Config& config, Plan& plan, const std::vector<const Upli
   }
 }
 
+// Established connections masqueraded to a usable uplink stay on it, whatever the group does (NatPlan's
+// PinnedUplink says why). A dead uplink is not pinned: its connections must move (and the daemon deletes
+// their conntrack entries so that they can).
+void plan_pinning(const UplinkConfig& uplink, const UplinkStatus& status, Plan& plan) {
+  const uint32_t mark = ownership::uplink_mark(uplink.table);
+  plan.nat.pinned.push_back({status.address->address, mark});
+  Rule rule = table_rule(ownership::kRulePriorityPinned, uplink.table);
+  rule.fwmark = mark;
+  rule.fwmask = 0xffffffff;
+  plan.rules.push_back(rule);
+}
+
 }  // namespace
 
 Plan make_plan(const Config& config, const State& state) {
@@ -144,8 +156,11 @@ Plan make_plan(const Config& config, const State& state) {
   else
     plan.notes.push_back("no uplink is usable: balanced destinations fall back to the main table");
 
-  for (const auto& uplink : config.uplinks) {
+  for (size_t i = 0; i < config.uplinks.size(); ++i) {
+    const UplinkConfig& uplink = config.uplinks[i];
     if (uplink.masquerade) plan.nat.masquerade_interfaces.push_back(uplink.interface);
+    if (uplink.masquerade && plan.uplinks[i].status.usable)
+      plan_pinning(uplink, plan.uplinks[i].status, plan);
     if (!uplink.table_name.empty()) plan.table_names.push_back({uplink.table, uplink.table_name});
   }
   if (!config.balance_table_name.empty())

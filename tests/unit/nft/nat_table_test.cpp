@@ -6,7 +6,7 @@ namespace uplinkd {
 namespace {
 
 TEST(RenderNatTable, MasqueradesEachInterfaceInOneTransaction) {
-  EXPECT_EQ(render_nat_table(NatPlan{{"eth0", "wwan0"}}),
+  EXPECT_EQ(render_nat_table(NatPlan{{"eth0", "wwan0"}, {}}),
             "add table inet uplinkd\n"
             "delete table inet uplinkd\n"
             "table inet uplinkd {\n"
@@ -18,12 +18,27 @@ TEST(RenderNatTable, MasqueradesEachInterfaceInOneTransaction) {
             "}\n");
 }
 
+TEST(RenderNatTable, PinsEstablishedConnectionsByTheirNatAddress) {
+  NatPlan plan{
+      {"wan1"},
+      {{*IpAddress::parse("100.64.1.23"), 0x750000c9}, {*IpAddress::parse("100.64.2.7"), 0x750000ca}}};
+  auto table = nft::nat_table(plan);
+  ASSERT_EQ(table.chains.size(), 2u);
+  EXPECT_EQ(table.chains[0].name, "pin");
+  EXPECT_EQ(table.chains[0].hook, (nft::ChainHook{"filter", "prerouting", "mangle"}));
+  EXPECT_EQ(
+      table.chains[0].rules,
+      std::vector<std::string>{"meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map "
+                               "{ 100.64.1.23 : 0x750000c9, 100.64.2.7 : 0x750000ca }"});
+  EXPECT_EQ(table.chains[1].name, "postrouting");
+}
+
 TEST(RenderNatTable, EmptyPlanRemovesTheTable) {
   EXPECT_EQ(render_nat_table(NatPlan{}), "add table inet uplinkd\ndelete table inet uplinkd\n");
 }
 
 TEST(RenderNatTable, KeepsThePlansOrder) {
-  auto text = render_nat_table(NatPlan{{"ppp0", "eth1", "eth0.100"}});
+  auto text = render_nat_table(NatPlan{{"ppp0", "eth1", "eth0.100"}, {}});
   auto ppp0 = text.find("\"ppp0\"");
   auto eth1 = text.find("\"eth1\"");
   auto vlan = text.find("\"eth0.100\"");
@@ -32,7 +47,7 @@ TEST(RenderNatTable, KeepsThePlansOrder) {
 }
 
 TEST(NatTable, IsUplinkdsOwnTable) {
-  auto table = nft::nat_table(NatPlan{{"eth0"}});
+  auto table = nft::nat_table(NatPlan{{"eth0"}, {}});
   EXPECT_EQ(table.family, "inet");
   EXPECT_EQ(table.name, "uplinkd");
   ASSERT_EQ(table.chains.size(), 1u);
@@ -44,15 +59,15 @@ TEST(NatTable, OtherChainsOfTheTableStay) {
   // How the packet and connection modes will share the table: each adds its chains to the same Table.
   nft::Table table{
       "inet", "uplinkd", {nft::Chain{"mark", nft::ChainHook{"filter", "prerouting", "mangle"}, {}}}};
-  nft::add_nat_chains(table, NatPlan{{"eth0"}});
+  nft::add_nat_chains(table, NatPlan{{"eth0"}, {}});
   ASSERT_EQ(table.chains.size(), 2u);
   EXPECT_EQ(table.chains[0].name, "mark");
   EXPECT_EQ(table.chains[1].name, "postrouting");
 }
 
 TEST(NatTableDeathTest, RefusesAnInterfaceNameThatIsNotPlain) {
-  EXPECT_DEATH(render_nat_table(NatPlan{{"eth0\" accept; oifname \"x"}}), "not plain");
-  EXPECT_DEATH(render_nat_table(NatPlan{{""}}), "not plain");
+  EXPECT_DEATH(render_nat_table(NatPlan{{"eth0\" accept; oifname \"x"}, {}}), "not plain");
+  EXPECT_DEATH(render_nat_table(NatPlan{{""}, {}}), "not plain");
 }
 
 }  // namespace

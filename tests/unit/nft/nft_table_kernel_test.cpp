@@ -69,13 +69,13 @@ TEST(NftTableKernel, ReplaceListRemove) {
     problems += expect_listing(nft, "", "fresh namespace");
     if (auto error = nft.remove()) problems += "remove of a missing table: " + error->message() + "\n";
 
-    NatPlan two{{"eth0", "wwan0"}};
+    NatPlan two{{"eth0", "wwan0"}, {}};
     if (auto error = nft.replace(two)) problems += "replace: " + error->message() + "\n";
     problems += expect_listing(nft, nft::render_table(nft::nat_table(two)), "after replace");
     if (auto error = nft.replace(two)) problems += "replace again: " + error->message() + "\n";
     problems += expect_listing(nft, nft::render_table(nft::nat_table(two)), "after replace again");
 
-    NatPlan one{{"eth1"}};
+    NatPlan one{{"eth1"}, {}};
     if (auto error = nft.replace(one)) problems += "replace with another plan: " + error->message() + "\n";
     problems += expect_listing(nft, nft::render_table(nft::nat_table(one)), "after the other plan");
 
@@ -90,7 +90,7 @@ TEST(NftTableKernel, AFailedReplaceChangesNothing) {
   in_own_namespace([] {
     std::string problems;
     NftTable nft;
-    NatPlan plan{{"eth0"}};
+    NatPlan plan{{"eth0"}, {}};
     if (auto error = nft.replace(plan)) problems += "replace: " + error->message() + "\n";
     auto broken = nft::nat_table(plan);
     broken.chains[0].rules.push_back("this is not a rule");
@@ -105,6 +105,20 @@ TEST(NftTableKernel, AFailedReplaceChangesNothing) {
   });
 }
 
+// The pin chain's map is rendered as nft lists it, so an unchanged plan compares equal to the kernel's table.
+TEST(NftTableKernel, PinnedUplinksAreAcceptedAndListAsRendered) {
+  in_own_namespace([] {
+    std::string problems;
+    NftTable nft;
+    NatPlan plan{
+        {"wan1", "wan2"},
+        {{*IpAddress::parse("100.64.1.23"), 0x750000c9}, {*IpAddress::parse("100.64.2.7"), 0x750000ca}}};
+    if (auto error = nft.replace(plan)) problems += "replace: " + error->message() + "\n";
+    problems += expect_listing(nft, nft::render_table(nft::nat_table(plan)), "after replace");
+    return problems;
+  });
+}
+
 TEST(NftTableKernel, OtherTablesAreLeftAlone) {
   in_own_namespace([] {
     std::string problems;
@@ -115,7 +129,7 @@ TEST(NftTableKernel, OtherTablesAreLeftAlone) {
     if (nft_run_cmd_from_buffer(other, "add table inet firewall; add chain inet firewall input") != 0)
       problems += "could not create the other table\n";
     NftTable nft;
-    if (auto error = nft.replace(NatPlan{{"eth0"}})) problems += "replace: " + error->message() + "\n";
+    if (auto error = nft.replace(NatPlan{{"eth0"}, {}})) problems += "replace: " + error->message() + "\n";
     if (auto error = nft.remove()) problems += "remove: " + error->message() + "\n";
     if (nft_run_cmd_from_buffer(other, "list table inet firewall") != 0)
       problems += "the other table is gone\n";
