@@ -236,7 +236,7 @@ void Daemon::sync_health() {
     const UplinkStatus status = evaluate(uplink, facts);
     std::optional<ProbeSource> source;
     if (facts.ifindex && status.address) source = ProbeSource{uplink.interface, status.address->address};
-    probes->set_source(source, status.gateway);
+    probes->set_source(source, facts.ifindex.value_or(0), status.gateway);
     if (probes->carrier(facts.carrier && facts.admin_up))
       on_health_transition(uplink.name, probes->monitor().transitions().back());
     state_.on_health(uplink.interface, probes->monitor().verdict());

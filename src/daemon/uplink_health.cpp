@@ -38,21 +38,29 @@ UplinkHealth::~UplinkHealth() {
   deadline_timer_.cancel();
 }
 
-void UplinkHealth::set_source(const std::optional<ProbeSource>& source,
+void UplinkHealth::set_source(const std::optional<ProbeSource>& source, uint32_t ifindex,
                               const std::optional<IpAddress>& gateway) {
   gateway_ = gateway;
-  const bool same =
-      source && source_ && source->interface == source_->interface && source->address == source_->address;
-  if (same && (icmp_ || !has_kind(config_, HealthTarget::Kind::icmp))) return;
+  const bool same = source && source_ && source->interface == source_->interface &&
+                    source->address == source_->address && ifindex == ifindex_;
+  if (same && !missing_probers()) return;
   source_ = source;
+  ifindex_ = ifindex;
   icmp_.reset();
   tcp_.reset();
+  arp_.reset();
   if (source_) open_probers();
 }
 
+bool UplinkHealth::missing_probers() const {
+  return (!icmp_ && has_kind(config_, HealthTarget::Kind::icmp)) ||
+         (!arp_ && has_kind(config_, HealthTarget::Kind::arp));
+}
+
 void UplinkHealth::open_probers() {
-  if (has_kind(config_, HealthTarget::Kind::tcp)) tcp_ = std::make_unique<TcpProber>(io_, *source_);
-  if (!has_kind(config_, HealthTarget::Kind::icmp)) return;
+  if (has_kind(config_, HealthTarget::Kind::tcp) && !tcp_) tcp_ = std::make_unique<TcpProber>(io_, *source_);
+  if (has_kind(config_, HealthTarget::Kind::arp) && !arp_) open_arp();
+  if (!has_kind(config_, HealthTarget::Kind::icmp) || icmp_) return;
   auto alive = alive_;
   auto prober = IcmpProber::open(
       io_, *source_,
@@ -70,6 +78,24 @@ void UplinkHealth::open_probers() {
     icmp_ = std::move(*prober);
   else
     failed_to_send(prober.error());  // retried when the address changes or at the next round
+}
+
+void UplinkHealth::open_arp() {
+  auto alive = alive_;
+  auto prober = ArpProber::open(
+      io_, *source_,
+      [this, alive](const ArpReply& reply) {
+        if (!*alive || reply.target != gateway_) return;
+        for (size_t i = 0; i < config_.targets.size(); ++i)
+          if (config_.targets[i].kind == HealthTarget::Kind::arp) answered(i, reply.sequence, reply.received);
+      },
+      [this, alive](const KernelError& error) {
+        if (*alive) failed_to_send(error);
+      });
+  if (prober)
+    arp_ = std::move(*prober);
+  else
+    failed_to_send(prober.error());
 }
 
 bool UplinkHealth::carrier(bool up) {
@@ -100,7 +126,7 @@ void UplinkHealth::start_round() {
   if (!source_) return;
   const uint64_t round = ++round_;
   const auto now = HealthClock::now();
-  if (!icmp_ && has_kind(config_, HealthTarget::Kind::icmp)) open_probers();
+  if (missing_probers()) open_probers();  // a socket that could not be made is retried every round
   bool changed = false;
   for (size_t i = 0; i < config_.targets.size(); ++i) {
     const HealthTarget& target = config_.targets[i];
@@ -117,8 +143,9 @@ void UplinkHealth::start_round() {
                     else if (const auto* error = std::get_if<KernelError>(&result.outcome))
                       failed_to_send(*error);
                   });
+    } else if (target.kind == HealthTarget::Kind::arp && arp_ && gateway_) {
+      if (auto error = arp_->send(*gateway_, static_cast<uint16_t>(round))) failed_to_send(*error);
     }
-    // `arp` targets are probed once the ARP prober lands; until then their probes count as lost.
   }
   after(changed);
 }

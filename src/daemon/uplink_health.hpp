@@ -16,6 +16,7 @@
 
 #include "common/ip.hpp"
 #include "config/config.hpp"
+#include "sources/probe_arp.hpp"
 #include "sources/probe_icmp.hpp"
 #include "sources/probe_socket.hpp"
 #include "sources/probe_tcp.hpp"
@@ -34,9 +35,11 @@ class UplinkHealth {
   UplinkHealth(const UplinkHealth&) = delete;
   UplinkHealth& operator=(const UplinkHealth&) = delete;
 
-  // Where probes leave from (the uplink's interface and address) and its gateway (for `arp` targets).
-  // nullopt pauses probing until the uplink has an address again.
-  void set_source(const std::optional<ProbeSource>& source, const std::optional<IpAddress>& gateway);
+  // Where probes leave from (the uplink's interface, its index, and address) and its gateway (for `arp`
+  // targets). nullopt pauses probing until the uplink has an address again. A new ifindex (an interface
+  // deleted and made again under its name, like a replugged modem) remakes the sockets bound to the old one.
+  void set_source(const std::optional<ProbeSource>& source, uint32_t ifindex,
+                  const std::optional<IpAddress>& gateway);
   // The netlink view of the link's carrier; returns whether the verdict changed.
   bool carrier(bool up);
 
@@ -47,6 +50,8 @@ class UplinkHealth {
 
  private:
   void open_probers();
+  void open_arp();
+  bool missing_probers() const;
   void start_round();
   void schedule_round();
   void schedule_deadline();
@@ -66,9 +71,11 @@ class UplinkHealth {
   HealthTime next_round_;
   uint64_t round_ = 0;  // the last round started; ICMP carries its low 16 bits
   std::optional<ProbeSource> source_;
+  uint32_t ifindex_ = 0;
   std::optional<IpAddress> gateway_;
   std::unique_ptr<IcmpProber> icmp_;
   std::unique_ptr<TcpProber> tcp_;
+  std::unique_ptr<ArpProber> arp_;
   bool carrier_ = true;
   std::string last_error_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards callbacks queued on the loop

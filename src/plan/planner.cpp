@@ -130,15 +130,27 @@ Plan make_plan(const Config& config, const State& state) {
     const UplinkFacts& facts = state.facts(uplink.interface);
     PlannedUplink planned{uplink.name, evaluate(uplink, facts), false};
     if (planned.status.routable) plan_uplink_table(uplink, *facts.ifindex, planned.status, plan);
-    if (planned.status.usable) best_tier = std::min(best_tier, uplink.tier);
     plan.uplinks.push_back(std::move(planned));
   }
+  // Drained uplinks take no new connections while any other uplink is usable; when none is, they do: the
+  // operator asked for a graceful exit, not for an outage.
+  bool only_drained = std::none_of(
+      plan.uplinks.begin(), plan.uplinks.end(),
+      [](const PlannedUplink& planned) { return planned.status.usable && !planned.status.drained; });
+  auto eligible = [&](size_t i) {
+    const auto& status = plan.uplinks[i].status;
+    return status.usable && (only_drained || !status.drained);
+  };
+  for (size_t i = 0; i < config.uplinks.size(); ++i)
+    if (eligible(i)) best_tier = std::min(best_tier, config.uplinks[i].tier);
+  if (only_drained && best_tier != std::numeric_limits<uint32_t>::max())
+    plan.notes.push_back("only drained uplinks are usable: they carry new connections until another returns");
 
   // Degraded uplinks of the best tier carry traffic only when none of that tier is healthy: a lossy link
   // beats the next tier's backup, but not a clean link beside it.
   auto in_best_tier = [&](size_t i, bool degraded) {
     const auto& status = plan.uplinks[i].status;
-    return status.usable && config.uplinks[i].tier == best_tier &&
+    return eligible(i) && config.uplinks[i].tier == best_tier &&
            (status.health == Health::degraded) == degraded;
   };
   bool healthy_left = false;

@@ -53,9 +53,11 @@ bool State::reset(const std::vector<netlink::Link>& links, const std::vector<net
   for (auto& [interface, facts] : facts_) {
     auto lease = facts.lease;
     auto health = facts.health;
+    auto drained = facts.drained;
     facts = UplinkFacts{};
     facts.lease = lease;
     facts.health = health;
+    facts.drained = drained;
   }
   for (const auto& link : links) on_link(link, false);
   for (const auto& address : addresses) on_address(address, false);
@@ -164,6 +166,13 @@ bool State::restore_lease(const std::string& interface, const DhcpLease& lease) 
   UplinkFacts* facts = by_interface(interface);
   if (!facts || facts->lease == lease) return false;
   facts->lease = lease;
+  return true;
+}
+
+bool State::set_drained(const std::string& interface, bool drained) {
+  UplinkFacts* facts = by_interface(interface);
+  if (!facts || facts->drained == drained) return false;
+  facts->drained = drained;
   return true;
 }
 

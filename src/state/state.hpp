@@ -34,6 +34,8 @@ class State {
   bool restore_lease(const std::string& interface, const DhcpLease& lease);
   // The verdict of the uplink's HealthMonitor. Health is not a kernel fact: resets and link events keep it.
   bool on_health(const std::string& interface, const HealthVerdict& verdict);
+  // The operator's drain. Not a kernel fact either: resets keep it, and so does a reload.
+  bool set_drained(const std::string& interface, bool drained);
 
   const UplinkFacts& facts(const std::string& interface) const;
   const std::map<std::string, UplinkFacts>& all_facts() const { return facts_; }

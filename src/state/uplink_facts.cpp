@@ -82,7 +82,8 @@ UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts) {
       return status;
     case Health::degraded:
       status.usable = true;
-      status.why = "degraded: " + facts.health.reason;
+      status.drained = facts.drained;
+      status.why = (facts.drained ? "drained by the operator; " : "") + ("degraded: " + facts.health.reason);
       return status;
     case Health::unconfigured:
     case Health::probing:
@@ -90,7 +91,8 @@ UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts) {
       break;
   }
   status.usable = true;
-  status.why = "usable";
+  status.drained = facts.drained;
+  status.why = facts.drained ? "drained by the operator" : "usable";
   return status;
 }
 

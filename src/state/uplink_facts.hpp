@@ -32,6 +32,7 @@ struct UplinkFacts {
   std::optional<DhcpLease> lease;         // from the last hook call
   std::vector<IpAddress> route_gateways;  // gateways of default routes others put in main via this interface
   HealthVerdict health;                   // from probes; unconfigured (healthy) until a monitor says more
+  bool drained = false;                   // by the operator (`uplinkctl drain`): no new connections
   bool operator==(const UplinkFacts&) const = default;
 };
 
@@ -43,6 +44,9 @@ struct UplinkStatus {
   // usable, but the planner leaves it out while an `up` one of its tier remains.
   bool usable = false;
   Health health = Health::unconfigured;
+  // Drained: usable (its established connections keep running on it, pinned), but never in the group, so it
+  // takes no new connections.
+  bool drained = false;
   std::string why;  // why it is not usable, or "usable"
   std::optional<Prefix> address;
   std::optional<IpAddress> gateway;
