@@ -56,6 +56,15 @@ TEST(OnChangeConfig, DhcpLbFormatHasNone) {
   EXPECT_DOUBLE_EQ(config.on_change_timeout_s, 10);
 }
 
+// The example in docs/configuration.md ("on_change"), kept in step with it.
+TEST(OnChangeConfig, DocumentedExample) {
+  auto config = parse(R"(on_change = ["/usr/local/bin/uplink-changed", "--notify", "ops@example.net"]
+on_change_timeout = 10
+)" + kUplink);
+  EXPECT_THAT(config.on_change, ElementsAre("/usr/local/bin/uplink-changed", "--notify", "ops@example.net"));
+  EXPECT_DOUBLE_EQ(config.on_change_timeout_s, 10);
+}
+
 std::vector<ErrorCase> on_change_errors() {
   return {
       {"Relative", "on_change = \"notify.sh\"\n" + kUplink,
