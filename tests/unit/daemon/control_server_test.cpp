@@ -1,0 +1,256 @@
+// The control socket against real Unix sockets in a temporary directory. Server and clients share one thread:
+// clients are non-blocking and the test turns the io_context until what it waits for has happened.
+#include "daemon/control_server.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <optional>
+
+namespace uplinkd {
+namespace {
+
+using asio::local::stream_protocol;
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kDeadline = std::chrono::seconds(5);
+
+// "events" subscribes unless the request says {"refuse": true}; anything else is echoed.
+Json handle(const Json& request) {
+  if (request.value("command", "") == "events") {
+    if (request.value("refuse", false)) return {{"ok", false}, {"error", "request: refused"}};
+    return {{"ok", true}};
+  }
+  return {{"ok", true}, {"got", request}};
+}
+
+class Client {
+ public:
+  Client(asio::io_context& io, const std::string& path) : socket_(io) {
+    socket_.connect(stream_protocol::endpoint(path));
+    socket_.non_blocking(true);
+  }
+
+  void send(const std::string& line) { asio::write(socket_, asio::buffer(line)); }
+  void close() { socket_.close(); }
+  void shutdown_sending() { socket_.shutdown(stream_protocol::socket::shutdown_send); }
+
+  // The next line, turning `io` until it comes; nothing at the end of the stream or after the deadline.
+  std::optional<std::string> line(asio::io_context& io) {
+    auto deadline = Clock::now() + kDeadline;
+    while (Clock::now() < deadline) {
+      if (auto end = pending_.find('\n'); end != std::string::npos) {
+        std::string line = pending_.substr(0, end);
+        pending_.erase(0, end + 1);
+        return line;
+      }
+      if (ended_) return std::nullopt;
+      char chunk[65536];
+      std::error_code error;
+      size_t size = socket_.read_some(asio::buffer(chunk), error);
+      if (error == asio::error::would_block) {
+        io.run_one_for(std::chrono::milliseconds(2));
+        continue;
+      }
+      if (error) ended_ = true;
+      pending_.append(chunk, size);
+    }
+    ADD_FAILURE() << "no line within the deadline";
+    return std::nullopt;
+  }
+
+  // Whether the server has closed its end, asked without reading what it sent.
+  bool hung_up() {
+    pollfd entry{socket_.native_handle(), POLLIN | POLLRDHUP, 0};
+    return ::poll(&entry, 1, 0) == 1 && (entry.revents & (POLLHUP | POLLRDHUP));
+  }
+
+ private:
+  stream_protocol::socket socket_;
+  std::string pending_;
+  bool ended_ = false;
+};
+
+class ControlServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/uplinkd-control-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    server_ = std::make_unique<ControlServer>(io_, dir_ + "/control.sock", handle);
+  }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  template <typename Condition>
+  bool turn_until(Condition condition) {
+    auto deadline = Clock::now() + kDeadline;
+    while (!condition()) {
+      if (Clock::now() > deadline) return false;
+      io_.run_one_for(std::chrono::milliseconds(2));
+    }
+    return true;
+  }
+
+  std::unique_ptr<Client> subscriber() {
+    auto client = std::make_unique<Client>(io_, server_->path());
+    size_t before = server_->subscribers();
+    client->send(R"({"command": "events"})"
+                 "\n");
+    EXPECT_TRUE(turn_until([&] { return server_->subscribers() == before + 1; }));
+    return client;
+  }
+
+  asio::io_context io_;
+  std::string dir_;
+  std::unique_ptr<ControlServer> server_;
+};
+
+TEST_F(ControlServerTest, AnswersOneRequestAndCloses) {
+  Client client(io_, server_->path());
+  client.send(R"({"command": "echo", "value": 7})"
+              "\n");
+  auto line = client.line(io_);
+  ASSERT_TRUE(line);
+  EXPECT_EQ(Json::parse(*line)["got"]["value"], 7);
+  EXPECT_EQ(client.line(io_), std::nullopt);
+
+  Client garbage(io_, server_->path());
+  garbage.send("not json\n");
+  EXPECT_THAT(garbage.line(io_).value_or(""), HasSubstr("not a JSON object"));
+  EXPECT_EQ(server_->subscribers(), 0u);
+}
+
+TEST_F(ControlServerTest, WithoutAStreamCommandNothingSubscribes) {
+  Client client(io_, server_->path());
+  client.send(R"({"command": "events"})"
+              "\n");
+  EXPECT_EQ(client.line(io_), R"({"ok":true})");
+  EXPECT_EQ(client.line(io_), std::nullopt);
+  EXPECT_EQ(server_->subscribers(), 0u);
+}
+
+TEST_F(ControlServerTest, ARefusedSubscriptionGetsItsErrorAndIsClosed) {
+  server_->set_stream_command("events");
+  Client client(io_, server_->path());
+  client.send(R"({"command": "events", "refuse": true})"
+              "\n");
+  EXPECT_THAT(client.line(io_).value_or(""), HasSubstr("refused"));
+  EXPECT_EQ(client.line(io_), std::nullopt);
+  EXPECT_EQ(server_->subscribers(), 0u);
+}
+
+TEST_F(ControlServerTest, SubscribersGetTheResponseThenEveryEventInOrder) {
+  server_->set_stream_command("events");
+  auto first = subscriber();
+  auto second = subscriber();
+  // Published before the loop has written even the response: the order must still hold.
+  for (int i = 0; i < 100; ++i) server_->publish({{"event", "health"}, {"n", i}});
+  for (auto* client : {first.get(), second.get()}) {
+    EXPECT_EQ(client->line(io_), R"({"ok":true})");
+    for (int i = 0; i < 100; ++i) {
+      auto line = client->line(io_);
+      ASSERT_TRUE(line) << i;
+      EXPECT_EQ(Json::parse(*line)["n"], i);
+    }
+  }
+  EXPECT_EQ(server_->subscribers(), 2u);
+  // Other requests are still answered while subscribers are connected.
+  Client other(io_, server_->path());
+  other.send(R"({"command": "echo"})"
+             "\n");
+  EXPECT_THAT(other.line(io_).value_or(""), HasSubstr("echo"));
+}
+
+TEST_F(ControlServerTest, ASubscriberThatClosesIsForgottenWithoutAnEvent) {
+  server_->set_stream_command("events");
+  auto leaving = subscriber();
+  auto staying = subscriber();
+  leaving->close();
+  EXPECT_TRUE(turn_until([&] { return server_->subscribers() == 1; }));
+  server_->publish({{"event", "after"}});
+  EXPECT_EQ(staying->line(io_), R"({"ok":true})");
+  EXPECT_EQ(staying->line(io_), R"({"event":"after"})");
+}
+
+// socat and others shut down their sending side after the request; they are still listening.
+TEST_F(ControlServerTest, ASubscriberThatOnlyStopsSendingStillGetsEvents) {
+  server_->set_stream_command("events");
+  auto client = subscriber();
+  client->shutdown_sending();
+  EXPECT_EQ(client->line(io_), R"({"ok":true})");
+  server_->publish({{"event", "still"}});
+  EXPECT_EQ(client->line(io_), R"({"event":"still"})");
+  EXPECT_EQ(server_->subscribers(), 1u);
+}
+
+TEST_F(ControlServerTest, ASlowSubscriberIsDroppedWithoutSlowingOthers) {
+  server_->set_stream_command("events", StreamLimits{.max_lines = 50, .grace = std::chrono::seconds(60)});
+  auto slow = subscriber();
+  auto fast = subscriber();
+  EXPECT_EQ(fast->line(io_), R"({"ok":true})");
+  const std::string padding(4000, 'x');
+  const int kEvents = 2000;  // 8 MB: far more than the socket buffers and the queue hold
+  Clock::duration publishing{};
+  for (int i = 0; i < kEvents; ++i) {
+    auto start = Clock::now();
+    server_->publish({{"n", i}, {"padding", padding}});
+    publishing += Clock::now() - start;
+    auto line = fast->line(io_);  // the fast one reads as it goes; the slow one never does
+    ASSERT_TRUE(line);
+    ASSERT_EQ(Json::parse(*line)["n"], i);
+  }
+  // Queueing only: a blocking write would have stopped the loop at the slow one's full socket.
+  EXPECT_LT(std::chrono::duration<double>(publishing).count(), 1.0);
+  EXPECT_EQ(server_->subscribers(), 1u);
+
+  // The slow one, reading at last, finds a prefix of the events in order, the notice, and the end.
+  EXPECT_EQ(slow->line(io_), R"({"ok":true})");
+  int expected = 0;
+  std::optional<std::string> line;
+  while ((line = slow->line(io_)) && Json::parse(*line).contains("n"))
+    EXPECT_EQ(Json::parse(*line)["n"], expected++);
+  EXPECT_GT(expected, 0);
+  EXPECT_LT(expected, kEvents);
+  EXPECT_EQ(line, R"({"event":"dropped","reason":"too slow"})");
+  EXPECT_EQ(slow->line(io_), std::nullopt);
+}
+
+TEST_F(ControlServerTest, ADroppedSubscriberThatNeverReadsIsClosedAfterTheGrace) {
+  server_->set_stream_command("events",
+                              StreamLimits{.max_lines = 10, .grace = std::chrono::milliseconds(500)});
+  auto stuck = subscriber();
+  const std::string padding(4000, 'x');
+  for (int i = 0; i < 1000 && server_->subscribers() > 0; ++i) {
+    server_->publish({{"n", i}, {"padding", padding}});
+    io_.poll();
+  }
+  ASSERT_EQ(server_->subscribers(), 0u);
+  EXPECT_FALSE(stuck->hung_up());
+  EXPECT_TRUE(turn_until([&] { return stuck->hung_up(); }));
+}
+
+TEST_F(ControlServerTest, DestroyingTheServerClosesSubscribers) {
+  server_->set_stream_command("events");
+  auto client = subscriber();
+  std::string path = server_->path();
+  server_.reset();
+  EXPECT_TRUE(turn_until([&] { return client->hung_up(); }));
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST_F(ControlServerTest, PublishingWithoutSubscribersDoesNothing) {
+  server_->set_stream_command("events");
+  server_->publish({{"event", "nobody"}});
+  EXPECT_EQ(server_->subscribers(), 0u);
+}
+
+}  // namespace
+}  // namespace uplinkd
