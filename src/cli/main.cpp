@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/control_client.hpp"
+#include "cli/event_stream.hpp"
 #include "cli/hook_command.hpp"
 #include "cli/status_table.hpp"
 
@@ -22,6 +23,28 @@ int finish(const nlohmann::json& response, const std::function<void(const nlohma
   return 0;
 }
 
+// The one-line confirmation of drain, undrain and weight, from the daemon's fields where it sends them.
+std::string operator_confirmation(const nlohmann::json& request, const nlohmann::json& response) {
+  std::string action = request["command"];
+  std::string name = response.value("uplink", request["uplink"].get<std::string>());
+  if (action != "weight") return action + "ed " + name;  // drained, undrained
+  std::string text = name + " weight " + response.value("weight", request["weight"]).dump();
+  if (response.contains("was")) text += " (was " + response["was"].dump() + ")";
+  return text;
+}
+
+// Every line after the response, flushed at once so that a pipe sees each event when it happens.
+int stream_events(const std::string& socket, std::optional<size_t> count) {
+  uplinkd::EventStream stream(socket, {{"command", "events"}});
+  return finish(stream.response(), [&](const nlohmann::json&) {
+    for (size_t seen = 0; !count || seen < *count; ++seen) {
+      auto line = stream.next_line();
+      if (!line) break;
+      std::cout << *line << std::endl;
+    }
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -32,8 +55,8 @@ int main(int argc, char** argv) {
                  "uplinkd's control socket (default $UPLINKD_SOCKET or /run/uplinkd.sock)");
   app.require_subcommand(1);
 
-  auto* status =
-      app.add_subcommand("status", "show every uplink: state and why, address, gateway, weight, tier, table");
+  auto* status = app.add_subcommand(
+      "status", "show every uplink: state and why, health, address, gateway, weight, tier, table");
   bool json = false;
   status->add_flag("--json", json, "print the daemon's JSON as it is");
   auto* plan = app.add_subcommand("plan", "print the plan as equivalent ip/nft commands (changes nothing)");
@@ -51,6 +74,21 @@ int main(int argc, char** argv) {
                    "dhclient, dhcpcd or udhcpc (guessed from the environment if absent)")
       ->check(CLI::IsMember({"dhclient", "dhcpcd", "udhcpc"}));
   hook->add_option("args", hook_args, "udhcpc's action (deconfig, bound, renew, ...)");
+
+  auto* events = app.add_subcommand(
+      "events", "print state changes as JSON lines as they happen, until uplinkd closes the stream");
+  std::optional<size_t> event_count;
+  events->add_option("--count", event_count, "exit after N events")->check(CLI::Range(1, 1000000000));
+  // drain, undrain and weight: one uplink, one change, the same request shape.
+  std::string uplink;
+  auto* drain = app.add_subcommand("drain", "take an uplink out of balancing, whatever its health");
+  drain->add_option("uplink", uplink, "the uplink's name")->required();
+  auto* undrain = app.add_subcommand("undrain", "undo drain: the uplink balances again when it is usable");
+  undrain->add_option("uplink", uplink, "the uplink's name")->required();
+  auto* weight = app.add_subcommand("weight", "change an uplink's weight in the running daemon");
+  int new_weight = 0;
+  weight->add_option("uplink", uplink, "the uplink's name")->required();
+  weight->add_option("weight", new_weight, "1-256")->required()->check(CLI::Range(1, 256));
 
   try {
     app.parse(argc, argv);
@@ -85,6 +123,15 @@ int main(int argc, char** argv) {
       auto response = uplinkd::call_daemon_raw(socket, raw_request);
       std::cout << response.dump() << "\n";
       return response.value("ok", false) ? 0 : 1;
+    }
+    if (events->parsed()) return stream_events(socket, event_count);
+    for (auto* command : {drain, undrain, weight}) {
+      if (!command->parsed()) continue;
+      nlohmann::json request = {{"command", command->get_name()}, {"uplink", uplink}};
+      if (command == weight) request["weight"] = new_weight;
+      return finish(uplinkd::call_daemon(socket, request), [&](const nlohmann::json& response) {
+        std::cout << operator_confirmation(request, response) << "\n";
+      });
     }
     if (reload->parsed()) {
       return finish(uplinkd::call_daemon(socket, {{"command", "reload"}}),

@@ -1,0 +1,2 @@
+# event_stream_test talks to a real ControlServer.
+target_link_libraries(unit_cli PRIVATE uplinkd_daemon)
