@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "apply/conntrack_cleanup.hpp"
 #include "apply/diff.hpp"
 #include "apply/netlink_kernel.hpp"
 #include "daemon/health_report.hpp"
@@ -17,6 +18,10 @@ namespace {
 
 constexpr uint32_t kMainTable = 254;
 constexpr auto kRetryDelay = std::chrono::seconds(1);
+
+std::chrono::milliseconds milliseconds(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
 
 template <class T>
 T opened(Expected<T> value, const std::string& what) {
@@ -44,12 +49,14 @@ Daemon::Daemon(Config config)
       monitor_stream_(io_, monitor_.fd()),
       kernel_(opened(NetlinkKernel::open(), "netlink socket")),
       applier_(*kernel_),
-      host_(config_.rt_tables) {
+      host_(config_.rt_tables),
+      notifier_(io_, config_.on_change, milliseconds(config_.on_change_timeout_s)) {
   leases_ = load_leases(config_.state_file);
   for (const auto& [interface, lease] : leases_) state_.restore_lease(interface, lease);
   register_commands();
   control_ = std::make_unique<ControlServer>(
       io_, config_.socket, [this](const nlohmann::json& request) { return commands_.dispatch(request); });
+  control_->set_stream_command("events");
 }
 
 Daemon::~Daemon() {
@@ -86,6 +93,9 @@ void Daemon::register_commands() {
                   reload();
                   return nlohmann::json{{"config", config_.path}};
                 });
+  commands_.add("events", "stream state changes as JSON lines until the connection closes",
+                [](const auto&) { return nlohmann::json::object(); });
+  register_operator_commands();
   commands_.add("hook", "a DHCP client's lease event (sent by `uplinkctl hook`)",
                 [this](const nlohmann::json& request) {
                   if (!request.contains("event")) throw InputError({"request"}, "event is missing");
@@ -97,6 +107,63 @@ void Daemon::register_commands() {
                   }
                   return nlohmann::json::object();
                 });
+}
+
+size_t Daemon::uplink_index(const nlohmann::json& request) const {
+  if (!request.contains("uplink") || !request["uplink"].is_string())
+    throw InputError({"request"}, "uplink is missing", "name one of the config's uplinks");
+  const std::string name = request["uplink"].get<std::string>();
+  for (size_t i = 0; i < config_.uplinks.size(); ++i)
+    if (config_.uplinks[i].name == name) return i;
+  std::string known;
+  for (const auto& uplink : config_.uplinks) known += (known.empty() ? "" : ", ") + uplink.name;
+  throw InputError({"request"}, "no uplink named \"" + name + "\"", "uplinks: " + known);
+}
+
+// Run-time choices of the operator. A drain lasts until undrain or a restart (a reload keeps it: the
+// operator's maintenance should not end because someone edited the config); a weight lasts until the next
+// reload or restart, which read the config's weights again.
+void Daemon::register_operator_commands() {
+  auto drain = [this](bool drained) {
+    return [this, drained](const nlohmann::json& request) {
+      const UplinkConfig& uplink = config_.uplinks[uplink_index(request)];
+      const bool changed = state_.set_drained(uplink.interface, drained);
+      spdlog::info("operator: {} {}{}", drained ? "drain" : "undrain", uplink.name,
+                   changed ? "" : " (already)");
+      if (changed) {
+        publish({{"event", "operator"}, {"uplink", uplink.name}, {"action", drained ? "drain" : "undrain"}});
+        converge(std::string(drained ? "drain " : "undrain ") + uplink.name);
+      }
+      return nlohmann::json{{"uplink", uplink.name}, {"drained", drained}, {"changed", changed}};
+    };
+  };
+  commands_.add("drain", "take an uplink out of the group: no new connections, established ones go on",
+                drain(true));
+  commands_.add("undrain", "return a drained uplink to the group", drain(false));
+  commands_.add("weight", "set an uplink's weight (1..256) until the next reload",
+                [this](const nlohmann::json& request) {
+                  UplinkConfig& uplink = config_.uplinks[uplink_index(request)];
+                  const auto& weight = request.contains("weight") ? request["weight"] : nlohmann::json();
+                  if (!weight.is_number_integer() || weight.get<int64_t>() < 1 || weight.get<int64_t>() > 256)
+                    throw InputError({"request"},
+                                     "weight must be an integer from 1 to 256, got " + weight.dump());
+                  const uint16_t was = uplink.weight;
+                  uplink.weight = static_cast<uint16_t>(weight.get<int64_t>());
+                  spdlog::info("operator: weight of {} {} -> {}", uplink.name, was, uplink.weight);
+                  if (was != uplink.weight) {
+                    publish({{"event", "operator"},
+                             {"uplink", uplink.name},
+                             {"action", "weight"},
+                             {"weight", uplink.weight}});
+                    converge("weight of " + uplink.name);
+                  }
+                  return nlohmann::json{{"uplink", uplink.name}, {"weight", uplink.weight}, {"was", was}};
+                });
+}
+
+void Daemon::publish(nlohmann::json event) {
+  event["at"] = iso8601_utc(std::chrono::system_clock::now());
+  if (control_) control_->publish(event);
 }
 
 void Daemon::wait_for_signals() {
@@ -193,10 +260,11 @@ void Daemon::converge(const std::string& reason) {
   auto started = std::chrono::steady_clock::now();
   sync_health();
   Plan plan = make_plan(config_, state_);
-  log_transitions(plan);
+  report_transitions(plan);
   std::vector<KernelError> errors = host_.apply(plan);
   ApplyOutcome outcome = applier_.apply(plan);
   errors.insert(errors.end(), outcome.errors.begin(), outcome.errors.end());
+  if (planned_) release_dead_connections(plan_, plan);
   auto took =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
 
@@ -249,6 +317,11 @@ void Daemon::on_health_transition(const std::string& uplink, const HealthTransit
   const bool bad = transition.to == Health::down || transition.to == Health::degraded;
   spdlog::log(bad ? spdlog::level::warn : spdlog::level::info, "uplink {} health: {} -> {} ({})", uplink,
               health_name(transition.from), health_name(transition.to), transition.reason);
+  nlohmann::json event = transition_json(transition);
+  event["event"] = "health";
+  event["uplink"] = uplink;
+  if (const UplinkConfig* config = config_.find_uplink(uplink)) event["interface"] = config->interface;
+  if (control_) control_->publish(event);
 }
 
 void Daemon::schedule_retry() {
@@ -258,7 +331,9 @@ void Daemon::schedule_retry() {
   });
 }
 
-void Daemon::log_transitions(const Plan& plan) const {
+// Logs every uplink whose state, reason, address or gateway changed; a change of state (active, standby,
+// drained, down) is also an event for `uplinkctl events` and runs `on_change`.
+void Daemon::report_transitions(const Plan& plan) {
   for (size_t i = 0; i < plan.uplinks.size(); ++i) {
     const PlannedUplink& now = plan.uplinks[i];
     const PlannedUplink* before = nullptr;
@@ -272,6 +347,36 @@ void Daemon::log_transitions(const Plan& plan) const {
     spdlog::info("uplink {}: {} ({}{}{})", now.name, state, now.status.why,
                  now.status.address ? ", address " + now.status.address->to_string() : "",
                  now.status.gateway ? ", gateway " + now.status.gateway->to_string() : "");
+    const std::string from = before ? std::string(uplink_state_name(*before)) : "none";
+    if (from == state) continue;
+    const UplinkConfig& uplink = config_.uplinks[i];
+    publish({{"event", "uplink"},
+             {"uplink", now.name},
+             {"interface", uplink.interface},
+             {"from", from},
+             {"to", std::string(state)},
+             {"why", now.status.why}});
+    notifier_.notify(StateChange{now.name, uplink.interface, from, std::string(state), now.status.why,
+                                 std::chrono::system_clock::now()});
+  }
+}
+
+// Connections masqueraded out of an uplink that just stopped being usable are dead; their conntrack entries
+// would keep sending them out with its address (src/apply/conntrack_cleanup.hpp). Called once the plan
+// without the uplink is in the kernel, so that their next packet is NATed by a live uplink.
+void Daemon::release_dead_connections(const Plan& before, const Plan& after) {
+  for (size_t i = 0; i < after.uplinks.size(); ++i) {
+    const UplinkConfig& uplink = config_.uplinks[i];
+    for (const auto& old : before.uplinks) {
+      if (old.name != uplink.name || !old.status.usable || after.uplinks[i].status.usable) continue;
+      if (!uplink.masquerade || !old.status.address) continue;
+      auto deleted = delete_nated_conntrack(old.status.address->address);
+      if (deleted)
+        spdlog::info("uplink {}: deleted {} conntrack entries masqueraded to {}", uplink.name, *deleted,
+                     old.status.address->address.to_string());
+      else
+        spdlog::warn("uplink {}: {}", uplink.name, deleted.error().message());
+    }
   }
 }
 
@@ -302,6 +407,7 @@ void Daemon::reload() {
   fresh.socket = config_.socket;
   spdlog::info("reload: {} uplinks, mode {}", fresh.uplinks.size(), mode_name(fresh.mode));
   config_ = std::move(fresh);
+  notifier_.set_program(config_.on_change, milliseconds(config_.on_change_timeout_s));
   state_.reconfigure(config_);
   host_.set_rt_tables_path(config_.rt_tables);
   resync("reload");

@@ -12,6 +12,7 @@
 #include "apply/host_settings.hpp"
 #include "apply/kernel.hpp"
 #include "config/config.hpp"
+#include "daemon/change_notifier.hpp"
 #include "daemon/command_registry.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/lease_store.hpp"
@@ -43,7 +44,11 @@ class Daemon {
   void sync_health();
   void on_health_transition(const std::string& uplink, const HealthTransition& transition);
   void schedule_retry();
-  void log_transitions(const Plan& plan) const;
+  void report_transitions(const Plan& plan);
+  void release_dead_connections(const Plan& before, const Plan& after);
+  void register_operator_commands();
+  size_t uplink_index(const nlohmann::json& request) const;  // throws InputError naming the uplink
+  void publish(nlohmann::json event);
   void remember_lease(const HookEvent& event);
   void reload();  // throws InputError for a bad config, which then changes nothing
   void shutdown();
@@ -62,6 +67,7 @@ class Daemon {
   Leases leases_;
   CommandRegistry commands_;
   std::unique_ptr<ControlServer> control_;
+  ChangeNotifier notifier_;
   std::map<std::string, std::unique_ptr<UplinkHealth>> health_;  // by uplink name, for uplinks with targets
   Plan plan_;
   bool planned_ = false;

@@ -1,9 +1,8 @@
 #include "daemon/health_report.hpp"
 
-#include <spdlog/fmt/chrono.h>
-#include <spdlog/fmt/fmt.h>
-
 #include <cmath>
+
+#include "daemon/change_notifier.hpp"
 
 namespace uplinkd {
 namespace {
@@ -16,14 +15,6 @@ nlohmann::json milliseconds(const std::optional<HealthDuration>& value) {
 
 }  // namespace
 
-std::string iso_time(std::chrono::system_clock::time_point at) {
-  const auto since_epoch = at.time_since_epoch();
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(since_epoch);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", std::chrono::system_clock::time_point(seconds),
-                     static_cast<int>(millis));
-}
-
 std::chrono::system_clock::time_point wall_time(HealthTime at) {
   return std::chrono::system_clock::now() -
          std::chrono::duration_cast<std::chrono::system_clock::duration>(HealthClock::now() - at);
@@ -33,7 +24,7 @@ nlohmann::json transition_json(const HealthTransition& transition) {
   return {{"from", std::string(health_name(transition.from))},
           {"to", std::string(health_name(transition.to))},
           {"reason", transition.reason},
-          {"at", iso_time(wall_time(transition.at))}};
+          {"at", iso8601_utc(wall_time(transition.at))}};
 }
 
 nlohmann::json health_json(const HealthMonitor& monitor, const std::string& last_error) {
@@ -51,7 +42,8 @@ nlohmann::json health_json(const HealthMonitor& monitor, const std::string& last
   nlohmann::json report = {
       {"state", std::string(health_name(monitor.state()))},
       {"reason", monitor.reason()},
-      {"since", history.empty() ? nlohmann::json() : nlohmann::json(iso_time(wall_time(history.back().at)))},
+      {"since",
+       history.empty() ? nlohmann::json() : nlohmann::json(iso8601_utc(wall_time(history.back().at)))},
       {"targets", targets},
       {"transitions", transitions},
       {"flaps", monitor.damping().flaps()},

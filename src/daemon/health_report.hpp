@@ -10,8 +10,6 @@
 
 namespace uplinkd {
 
-// "2026-12-01T20:00:00.123Z"
-std::string iso_time(std::chrono::system_clock::time_point at);
 // A monitor's steady-clock time as wall-clock time (the monitor keeps steady time so that a clock step
 // cannot fake an outage).
 std::chrono::system_clock::time_point wall_time(HealthTime at);

@@ -4,6 +4,7 @@ namespace uplinkd {
 
 std::string_view uplink_state_name(const PlannedUplink& uplink) {
   if (uplink.in_group) return "active";
+  if (uplink.status.usable && uplink.status.drained) return "drained";
   if (uplink.status.usable) return "standby";
   return "down";
 }
@@ -30,6 +31,7 @@ nlohmann::json status_report(const Config& config, const Plan& plan, const std::
         {"table", uplink.table},
         {"table_name", uplink.table_name},
         {"in_group", planned.in_group},
+        {"drained", status.drained},
     };
     auto probed = health.find(uplink.name);
     entry["health"] = probed != health.end()

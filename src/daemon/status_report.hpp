@@ -11,7 +11,8 @@
 
 namespace uplinkd {
 
-// "active" (in the balanced group), "standby" (usable, but a better tier is in use), "down" (not usable).
+// "active" (in the balanced group), "standby" (usable, but a better tier is in use), "drained" (usable, kept
+// out of the group by the operator), "down" (not usable).
 std::string_view uplink_state_name(const PlannedUplink& uplink);
 
 // `health` holds, by uplink name, the health_json() of uplinks that are probed.
