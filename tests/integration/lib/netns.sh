@@ -400,6 +400,8 @@ make_lan() {
 
 # make_isp N [--lease TIME] [--no-dhcp] [--no-nat] — ISP namespace ispN linked to the router (wanN, no address:
 # it is for a DHCP client) and to inet; forwarding on; nft counters (see isp_counter); masquerade to inet;
+# like a real ISP (BCP 38) it drops what the router sends with a source outside 100.64.N.0/24, so a
+# connection that leaves by the wrong uplink with the other's address dies here, as it would for real;
 # dnsmasq serving 100.64.N.10–50 with router 100.64.N.1 (lease TIME, default 2m, dnsmasq's minimum).
 make_isp() {
   local n=$1 lease=2m dhcp=1 nat=1
@@ -438,6 +440,10 @@ table ip harness {
   counter syn { }
   counter down { }
   counter local { }
+  chain antispoof {
+    type filter hook forward priority -10; policy accept;
+    iifname "rtr" ip saddr != 100.64.$n.0/24 drop
+  }
   chain forward {
     type filter hook forward priority 0; policy accept;
     iifname "rtr" oifname "inet" counter name "up"
