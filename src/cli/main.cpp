@@ -27,7 +27,10 @@ int finish(const nlohmann::json& response, const std::function<void(const nlohma
 std::string operator_confirmation(const nlohmann::json& request, const nlohmann::json& response) {
   std::string action = request["command"];
   std::string name = response.value("uplink", request["uplink"].get<std::string>());
-  if (action != "weight") return action + "ed " + name;  // drained, undrained
+  if (action != "weight") {
+    if (response.value("changed", true) == false) return name + " was already " + action + "ed";
+    return action + "ed " + name;  // drained, undrained
+  }
   std::string text = name + " weight " + response.value("weight", request["weight"]).dump();
   if (response.contains("was")) text += " (was " + response["was"].dump() + ")";
   return text;

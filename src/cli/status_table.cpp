@@ -68,7 +68,8 @@ std::string padded(const std::string& text, size_t width) {
   return text + std::string(width > text.size() ? width - text.size() : 0, ' ');
 }
 
-// Below the table: why an uplink is not healthy, and every probe target's figures.
+// Below the table: why an uplink is not healthy, why its probes fail to be sent, and every probe target's
+// figures.
 std::string health_details(const Json& uplinks) {
   size_t name_width = 0, target_width = 0;
   for (const auto& uplink : uplinks) {
@@ -86,6 +87,8 @@ std::string health_details(const Json& uplinks) {
       if (field(health, "since") != "-") text += " since " + field(health, "since");
       text += ": " + field(health, "reason") + "\n";
     }
+    if (field(health, "last_error") != "-")
+      text += "  " + name + " probes: " + field(health, "last_error") + "\n";
     for (const auto& target : array_at(health, "targets")) {
       text += "  " + name + " " + padded(field(target, "target"), target_width);
       text += "  rtt " + fixed(number(target, "rtt_ms"), 2, " ms");

@@ -76,6 +76,7 @@ TEST(StatusTable, OneLinePerProbeTarget) {
       {"reason", "no answer yet"},
       {"since", nullptr},
       {"targets", {target("arp", nullptr, nullptr, 100, 3)}},
+      {"last_error", "arp socket: Operation not permitted"},
       {"transitions", {{{"from", "unconfigured"}, {"to", "probing"}, {"reason", "start"}, {"at", "x"}}}}};
   std::string table = render_status_table({{"mode", "flow"}, {"active", 1}, {"uplinks", {wan1, lte}}});
 
@@ -84,6 +85,7 @@ TEST(StatusTable, OneLinePerProbeTarget) {
                         "  wan1 198.51.100.1       rtt 1.25 ms  jitter 0.10 ms  loss 3.7% (27 probes)\n"
                         "  wan1 tcp:192.0.2.7:443  rtt 12.50 ms  jitter 2.35 ms  loss 0.0% (1 probe)\n"
                         "  lte0 probing: no answer yet\n"
+                        "  lte0 probes: arp socket: Operation not permitted\n"
                         "  lte0 arp                rtt -  jitter -  loss 100.0% (3 probes)\n"))
       << table;
 }
