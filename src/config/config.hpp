@@ -18,8 +18,9 @@ enum class OnExit { flush, keep };                  // what a clean shutdown lea
 
 std::string_view mode_name(Mode mode);
 
-// What a probe goes to. Only `icmp` is probed today; `tcp` and `arp` are parsed so that configs written for
-// them are checked now and keep working when their probes arrive.
+// What a probe goes to: `icmp` (an echo to the address), `tcp` (a connect to address:port; a refusal counts
+// as an answer), `arp` (an ARP request for the uplink's gateway on its own link: proves the gateway is alive
+// there, nothing beyond it; src/sources/probe_arp.hpp).
 struct HealthTarget {
   enum class Kind { icmp, tcp, arp };
   Kind kind = Kind::icmp;
