@@ -26,8 +26,12 @@ write_config "$CONFIG" 'multipath_hash_policy = "l4"'
 add_uplink "$CONFIG" 1 1 "masquerade = true"
 add_uplink "$CONFIG" 2 1 "masquerade = true"
 start_uplinkd router "$CONFIG"
-start_dhcpcd router wan1
-start_dhcpcd router wan2
+# One hook script for both clients: start_dhcpcd without one rewrites its shared no-op hook each time, which
+# fails with "Text file busy" when the first dhcpcd happens to be running it.
+printf '#!/bin/sh\nexit 0\n' >"$H_TMP/dhcpcd-hook.sh"
+chmod 755 "$H_TMP/dhcpcd-hook.sh"
+start_dhcpcd router wan1 "$H_TMP/dhcpcd-hook.sh"
+start_dhcpcd router wan2 "$H_TMP/dhcpcd-hook.sh"
 wait_for_address router wan1 100.64.1.
 wait_for_address router wan2 100.64.2.
 wait_for --deadline 10 --what "group of wan1 and wan2" has_members router 1:1 2:1
