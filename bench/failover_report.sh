@@ -1,0 +1,94 @@
+# shellcheck shell=bash
+# The tables bench/failover.sh prints from $RESULTS (one line per run, columns below) and $PROBES (one line
+# per profile and target), ready to paste into the README or docs/benchmarks.md.
+#
+# $RESULTS columns: 1 kind, 2 profile, 3 run, 4 failed uplink, 5 phase (ms), 6 health verdict after the
+# failure (ms), 7 verdict "up" after the repair (ms), 8 moved flows, 9 their longest gap (ms), 10 the most
+# packets one of them lost, 11 moved flows whose path was not exactly failed → surviving uplink, 12 surviving
+# flows, 13 their lost packets, 14 their longest gap (ms), 15 their path changes, 16 flows seen; during
+# recovery: 17 flows seen, 18 lost packets, 19 flows that moved or used the returning uplink, 20 longest gap
+# (ms); 21 how long injecting the failure took (ms), 22 uplinkd's converge after the verdict (ms, its log).
+# $PROBES columns: profile, target, window (ms), request packets, request bytes, reply packets, reply bytes.
+
+# summary COLUMN KIND PROFILE — "median p90 max" of COLUMN over the runs of KIND/PROFILE (nearest rank, as
+# bench/run.sh: p90 of 10 samples is the 9th smallest), "-" when no run has a value.
+summary() {
+  awk -F'\t' -v c="$1" -v k="$2" -v p="$3" '$1 == k && $2 == p && $c != "" { print $c }' "$RESULTS" | sort -g |
+    awk '{ v[NR] = $1 } END {
+      if (NR == 0) { print "- - -"; exit }
+      m = int((NR + 1) / 2); q = int((9 * NR + 9) / 10); if (q > NR) q = NR
+      printf "%.1f %.1f %.1f\n", v[m], v[q], v[NR] }'
+}
+
+# total COLUMN KIND PROFILE [max] — the sum (or the maximum) of COLUMN over those runs.
+total() {
+  awk -F'\t' -v c="$1" -v k="$2" -v p="$3" -v how="${4:-sum}" '$1 == k && $2 == p {
+      n++; s += $c; if ($c > m) m = $c }
+    END { if (how == "max") printf "%.1f\n", m; else print s + 0 }' "$RESULTS"
+}
+
+runs_of() { awk -F'\t' -v k="$1" -v p="$2" '$1 == k && $2 == p { n++ } END { print n + 0 }' "$RESULTS"; }
+
+label() { # label KIND PROFILE
+  case $1/$2 in
+    silent/default) echo "silent upstream | default (0.36 s, 0.4 s, 3)" ;;
+    silent/fast) echo "silent upstream | fast (0.1 s, 0.15 s, 3)" ;;
+    carrier/*) echo "carrier loss | $2" ;;
+  esac
+}
+
+goal() { # goal KIND PROFILE — what the outage should stay under, from docs/health.md's arithmetic
+  case $1/$2 in
+    silent/default) echo "≤ 1480 (3 × 0.36 + 0.4 s)" ;;
+    silent/fast) echo "≤ 450 (3 × 0.1 + 0.15 s)" ;;
+    carrier/*) echo "≤ 50" ;;
+  esac
+}
+
+print_report() {
+  local kinds=(silent/default silent/fast carrier/default) kp k p n o o1 o2 o3 l1 l2 l3 v1 v3 c1 c3
+  echo
+  echo "uplinkd failover — $(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), load average before the run: $LOAD_BEFORE"
+  echo "$FLOWS flows of one 64-byte packet per ms from the LAN host, two DHCP uplinks (flow mode, L4 hash, masquerade), 3 ICMP targets per uplink, hold_down = 0"
+  echo
+  echo "| Failure | Health settings (interval, timeout, down_after) | Runs | Outage: packets lost by a moved flow (≈ ms), median | p90 | max | Longest gap of a moved flow (ms), median | p90 | max | Goal (ms) | uplinkd's converge after the verdict, median / max (ms) |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+  for kp in "${kinds[@]}"; do
+    k=${kp%/*} p=${kp#*/}
+    n=$(runs_of "$k" "$p")
+    ((n > 0)) || continue
+    read -r l1 l2 l3 <<<"$(summary 10 "$k" "$p")"
+    read -r o1 o2 o3 <<<"$(summary 9 "$k" "$p")"
+    read -r c1 _ c3 <<<"$(summary 22 "$k" "$p")"
+    echo "| $(label "$k" "$p") | $n | $l1 | $l2 | $l3 | $o1 | $o2 | $o3 | $(goal "$k" "$p") | $c1 / $c3 |"
+  done
+  echo
+  echo "| Failure | Health settings | Flows on the surviving uplink (all runs) | Packets they lost during the failure | Their longest gap (ms) | Packets lost by all flows during the recovery | Flows that moved on recovery | Longest gap during recovery (ms) | Back up after the repair, median / max (ms) |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  for kp in "${kinds[@]}"; do
+    k=${kp%/*} p=${kp#*/}
+    (($(runs_of "$k" "$p") > 0)) || continue
+    read -r v1 _ v3 <<<"$(summary 7 "$k" "$p")"
+    echo "| $(label "$k" "$p") | $(total 12 "$k" "$p") | $(total 13 "$k" "$p") | $(total 14 "$k" "$p" max) | $(total 18 "$k" "$p") | $(total 19 "$k" "$p") | $(total 20 "$k" "$p" max) | $v1 / $v3 |"
+  done
+  o=$(awk -F'\t' '{ a += $11; b += $15; if ($16 < f) c++; if ($17 < f) c++ } END { print a + 0, b + 0, c + 0 }' \
+    f="$FLOWS" "$RESULTS")
+  read -r o1 o2 o3 <<<"$o"
+  if ((o1 + o2 + o3 > 0)); then
+    echo
+    echo "Anomalies: $o1 moved flows did not go exactly failed → surviving uplink, $o2 surviving flows changed path," \
+      "$o3 receiver reports missed a flow."
+  fi
+  echo
+  echo "Starting the command that injects a failure took $(awk -F'\t' '{ print $21 }' "$RESULTS" | sort -g |
+    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') ms (median): the machine's load."
+  echo
+  echo "Probe traffic of one uplink (wan1), counted in its ISP's forward path over the window, stream off; bytes are IP packet bytes:"
+  echo
+  echo "| Health settings | Target | Window (s) | Requests/s | Replies/s | Bytes per request | Upstream (bit/s) | Downstream (bit/s) |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|"
+  awk -F'\t' '{
+      s = $3 / 1000
+      printf "| %s | %s | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f |\n", $1, $2, s, $4 / s, $6 / s,
+        ($4 ? $5 / $4 : 0), 8 * $5 / s, 8 * $7 / s }' "$PROBES"
+}
