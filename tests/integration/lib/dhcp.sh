@@ -144,8 +144,12 @@ start_dhcpcd() {
   mkdir -p "$base.db"
   if [ -z "$script" ]; then
     script=$H_TMP/dhcpcd-noop-hook.sh
-    printf '#!/bin/sh\n# uplinkd test harness: dhcpcd hook that changes nothing\nexit 0\n' >"$script"
-    chmod 755 "$script"
+    # Written once, by rename: rewriting it while an earlier dhcpcd runs it fails with "Text file busy".
+    if [ ! -e "$script" ]; then
+      printf '#!/bin/sh\n# uplinkd test harness: dhcpcd hook that changes nothing\nexit 0\n' >"$script.new"
+      chmod 755 "$script.new"
+      mv -f "$script.new" "$script"
+    fi
   fi
   cat >"$base.conf" <<EOF
 # uplinkd test harness: IPv4 only, no link-local, no IPv6, no ARP probe (faster); fresh DUID per run.
