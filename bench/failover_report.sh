@@ -51,7 +51,7 @@ print_report() {
   echo "uplinkd failover — $(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), load average before the run: $LOAD_BEFORE"
   echo "$FLOWS flows of one 64-byte packet per ms from the LAN host, two DHCP uplinks (flow mode, L4 hash, masquerade), 3 ICMP targets per uplink, hold_down = 0"
   echo
-  echo "| Failure | Health settings (interval, timeout, down_after) | Runs | Outage: packets lost by a moved flow (≈ ms), median | p90 | max | Longest gap of a moved flow (ms), median | p90 | max | Goal (ms) | uplinkd's converge after the verdict, median / max (ms) |"
+  echo "| Failure | Health settings (interval, timeout, down_after) | Runs | Outage: packets lost by a moved flow (≈ ms), median | p90 | max | Longest gap of a moved flow (ms), median | p90 | max | Goal (ms) | uplinkd's converge after the verdict (its log), median / max (ms) |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"
   for kp in "${kinds[@]}"; do
     k=${kp%/*} p=${kp#*/}
