@@ -10,8 +10,10 @@
 #
 # Steps: install dependencies (scripts/install-deps.sh), build uplinkd with CMake/Ninja into build/, build
 # the topology, get DHCP leases on both uplinks with dhclient, start uplinkd (weights 1 and 2, mode flow,
-# L4 hash), open N short TCP connections from the LAN host to the internet host and count per ISP how
-# many went through it, cut ISP 1's cable, show the status and count again, restore it, clean up.
+# L4 hash, health probes to three internet addresses), open N short TCP connections from the LAN host to
+# the internet host and count per ISP how many went through it; then ISP 1's upstream goes silent (its
+# cable stays in: only the health probes can tell) and comes back, then ISP 1's cable is cut and restored;
+# each time show the status and count again; clean up.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -57,12 +59,14 @@ make_isp 1
 make_isp 2
 make_lan
 start_tcp_sink inet 80
+# Three probe targets on the internet host, as one would use three resolvers in different networks.
+for a in 2 3; do ip -n "$(ns inet)" addr add "198.51.100.$a/32" dev lo; done
 cat <<EOF
   isp1    $(ns isp1)    dnsmasq on 100.64.1.0/24, gateway 100.64.1.1, masquerades to inet as $(isp_inet_addr 1)
   isp2    $(ns isp2)    dnsmasq on 100.64.2.0/24, gateway 100.64.2.1, masquerades to inet as $(isp_inet_addr 2)
   router  $(ns router)  wan1, wan2 (DHCP), lan0 192.168.77.1/24
   lan     $(ns lan)     192.168.77.10, default via the router
-  inet    $(ns inet)    $INET_ADDR, a TCP server on port 80
+  inet    $(ns inet)    $INET_ADDR (and .2, .3: health probe targets), a TCP server on port 80
 EOF
 
 sock=$H_TMP/uplinkd.sock
@@ -108,6 +112,8 @@ table = 101
 table_name = "isp1"
 weight = 1
 masquerade = true
+[uplink.health]
+targets = ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
 
 [[uplink]]
 name = "isp2"
@@ -116,6 +122,8 @@ table = 102
 table_name = "isp2"
 weight = 2
 masquerade = true
+[uplink.health]
+targets = ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
 EOF
 sed 's/^/  /' "$H_TMP/uplinkd.toml"
 start_uplinkd router "$H_TMP/uplinkd.toml"
@@ -143,6 +151,34 @@ say "Balancing: $flows TCP connections lan -> inet:80 (weights 1:2, L4 hash)"
 wait_for --deadline 30 --what "new flows from the LAN to leave by both uplinks" _both_used
 count_flows "both uplinks up"
 echo "  expected about $((flows / 3)) via isp1 and $((2 * flows / 3)) via isp2"
+
+health_of() { uplinkctl_in router status --json | jq -r --arg u "$1" '.uplinks[] | select(.name == $u) | .health.state'; }
+_health_is() { [ "$(health_of "$1")" = "$2" ]; }
+wait_for --deadline 10 --what "both uplinks' probes to answer" _health_is isp1 up
+wait_for --deadline 10 --what "both uplinks' probes to answer" _health_is isp2 up
+
+say "Failover: ISP 1's upstream goes silent (the cable stays in; only probes can tell)"
+in_ns isp1 nft -f - <<'NFT'
+table ip demo_blackhole {
+  chain forward {
+    type filter hook forward priority 10; policy accept;
+    iifname "rtr" drop
+  }
+}
+NFT
+silent_at=${EPOCHREALTIME/./}
+wait_for --deadline 10 --what "isp1's health to go down" _health_is isp1 down
+took_ms=$(((${EPOCHREALTIME/./} - silent_at) / 1000))
+echo "  isp1 declared down ${took_ms} ms after its upstream went silent (default probes: at most 1480 ms," \
+  "plus this script's polling)"
+uplinkctl_in router status | sed 's/^/  /'
+count_flows "isp1 silent"
+
+say "Recovery: ISP 1 answers again"
+in_ns isp1 nft delete table ip demo_blackhole
+wait_for --deadline 10 --what "isp1's health to come back" _health_is isp1 up
+wait_for --deadline 30 --what "new flows to use isp1 again" _both_used
+count_flows "isp1 answers again"
 
 say "Failover: ISP 1's cable is cut (wan1 loses carrier)"
 link_down isp1 rtr

@@ -80,7 +80,10 @@ void Daemon::register_commands() {
                   std::map<std::string, nlohmann::json> health;
                   for (const auto& [name, probes] : health_)
                     health[name] = health_json(probes->monitor(), probes->last_error());
-                  return status_report(config_, plan_, errors_, health);
+                  auto report = status_report(config_, plan_, errors_, health);
+                  // So that a script can wait until its `uplinkctl events` has subscribed.
+                  report["event_subscribers"] = control_ ? control_->subscribers() : 0;
+                  return report;
                 });
   commands_.add("plan", "the current plan as ip/nft commands; changes nothing", [this](const auto&) {
     InterfaceNames names;

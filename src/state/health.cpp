@@ -140,33 +140,53 @@ void HealthMonitor::judge_recovery(HealthTime now) {
   go(Health::up, rounds_phrase(good_rounds_) + " in a row answered", now);
 }
 
-std::optional<std::string> HealthMonitor::limits_exceeded() const {
+// The uplink is judged by its median target (of those with enough probes): one dead or lucky target does
+// not decide for the others. `clearing` (while degraded) asks for a margin: loss within half of max_loss
+// and RTT within 80 % of max_rtt. Without it a link whose loss sits near the limit would go in and out of
+// `degraded` with every swing of its ~28-probe window (±9 % at 30 % loss).
+std::optional<std::string> HealthMonitor::limits_exceeded(bool clearing) const {
   if (!config_.max_loss_percent && !config_.max_rtt_ms) return std::nullopt;
-  int within = 0;
-  std::string worst;
+  const double loss_limit = config_.max_loss_percent.value_or(0) * (clearing ? kClearLossFactor : 1.0);
+  const double rtt_limit = config_.max_rtt_ms.value_or(0) * (clearing ? kClearRttFactor : 1.0);
+  struct Judged {
+    double loss;
+    std::optional<HealthDuration> rtt;
+    size_t target;
+  };
+  std::vector<Judged> judged;
   for (size_t i = 0; i < windows_.size(); ++i) {
     const ProbeStats stats = windows_[i].stats(judged_since_);
-    std::string problem;
-    if (stats.samples >= kMinJudgedSamples) {
-      if (config_.max_loss_percent && stats.loss_percent > *config_.max_loss_percent)
-        problem = "loss " + percent(stats.loss_percent) + " > max_loss " + percent(*config_.max_loss_percent);
-      else if (config_.max_rtt_ms && stats.rtt_avg &&
-               std::chrono::duration<double, std::milli>(*stats.rtt_avg).count() > *config_.max_rtt_ms)
-        problem = "RTT " + milliseconds(*stats.rtt_avg) + " > max_rtt " +
-                  std::to_string(static_cast<int>(*config_.max_rtt_ms)) + " ms";
-    }
-    if (problem.empty())
-      ++within;
-    else if (worst.empty())
-      worst = problem + " to " + to_string(config_.targets[i]);
+    if (stats.samples >= kMinJudgedSamples) judged.push_back({stats.loss_percent, stats.rtt_avg, i});
   }
-  if (within >= quorum()) return std::nullopt;
-  return worst;
+  if (judged.empty()) return std::nullopt;
+  const size_t middle = (judged.size() - 1) / 2;  // the lower median: the better of two
+  std::vector<Judged> by_loss = judged;
+  std::nth_element(by_loss.begin(), by_loss.begin() + static_cast<long>(middle), by_loss.end(),
+                   [](const Judged& a, const Judged& b) { return a.loss < b.loss; });
+  const Judged& loss = by_loss[middle];
+  if (config_.max_loss_percent && loss.loss > loss_limit)
+    return "loss " + percent(loss.loss) + " > " +
+           (clearing ? "half of max_loss " + percent(loss_limit) : "max_loss " + percent(loss_limit)) +
+           " (median target " + to_string(config_.targets[loss.target]) + ")";
+  if (!config_.max_rtt_ms) return std::nullopt;
+  std::vector<Judged> timed;
+  for (const auto& one : judged)
+    if (one.rtt) timed.push_back(one);
+  if (timed.empty()) return std::nullopt;
+  const size_t rtt_middle = (timed.size() - 1) / 2;
+  std::nth_element(timed.begin(), timed.begin() + static_cast<long>(rtt_middle), timed.end(),
+                   [](const Judged& a, const Judged& b) { return *a.rtt < *b.rtt; });
+  const Judged& rtt = timed[rtt_middle];
+  if (std::chrono::duration<double, std::milli>(*rtt.rtt).count() > rtt_limit)
+    return "RTT " + milliseconds(*rtt.rtt) + " > " + (clearing ? "80% of max_rtt " : "max_rtt ") +
+           std::to_string(static_cast<int>(rtt_limit)) + " ms (median target " +
+           to_string(config_.targets[rtt.target]) + ")";
+  return std::nullopt;
 }
 
 // Degraded leaves with the same hysteresis as down: up_after good rounds in a row within the limits.
 void HealthMonitor::judge_limits(HealthTime now) {
-  auto exceeded = limits_exceeded();
+  auto exceeded = limits_exceeded(/*clearing=*/state_ == Health::degraded);
   if (exceeded) {
     within_limits_ = 0;
     if (state_ == Health::up)

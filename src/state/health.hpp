@@ -34,6 +34,9 @@ class HealthMonitor {
  public:
   static constexpr size_t kHistory = 16;       // transitions kept for `status`
   static constexpr int kMinJudgedSamples = 5;  // max_loss/max_rtt are not judged on fewer probes
+  // Leaving `degraded` needs loss within this share of max_loss and RTT within this share of max_rtt.
+  static constexpr double kClearLossFactor = 0.5;
+  static constexpr double kClearRttFactor = 0.8;
 
   HealthMonitor(HealthConfig config, HealthTime now);
 
@@ -64,7 +67,7 @@ class HealthMonitor {
   void on_failed_round(const Round& round, HealthTime now);
   void judge_recovery(HealthTime now);
   void judge_limits(HealthTime now);
-  std::optional<std::string> limits_exceeded() const;
+  std::optional<std::string> limits_exceeded(bool clearing) const;
   void go(Health to, std::string reason, HealthTime now);
   int quorum() const;
 

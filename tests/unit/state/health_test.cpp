@@ -165,8 +165,48 @@ TEST(Health, ThirtyPercentLossIsDegradedWhenMaxLossIs20) {
     return 30ms;
   });
   sim.run_until(sim.start + 10min);
-  EXPECT_TRUE(sim.entered(Health::degraded, sim.start));
+  auto degraded = sim.entered(Health::degraded, sim.start);
+  ASSERT_TRUE(degraded);
   EXPECT_FALSE(sim.entered(Health::down, sim.start));
+  // Once degraded it stays so: steady loss near the limit does not swing it back to up.
+  EXPECT_FALSE(sim.entered(Health::up, *degraded)) << sim.monitor.reason();
+}
+
+// Loss that stays over the limit keeps the uplink degraded however the window swings; clean answers bring it
+// back after up_after rounds within half of max_loss.
+TEST(Health, DegradedClearsOnlyWellWithinTheLimit) {
+  std::mt19937 random(7);
+  std::bernoulli_distribution heavy(0.4), light(0.25), none(0.0);
+  std::bernoulli_distribution* lost = &heavy;
+  auto config = health_config(3);
+  config.max_loss_percent = 20;
+  HealthSim sim(config, [&](size_t, uint64_t, HealthTime) -> std::optional<milliseconds> {
+    if ((*lost)(random)) return std::nullopt;
+    return 30ms;
+  });
+  sim.run_until(sim.start + 60s);
+  ASSERT_EQ(sim.monitor.state(), Health::degraded) << sim.monitor.reason();
+  const HealthTime light_since = sim.start + 60s;
+  lost = &light;  // 25 %: the window swings between about 15 and 35 %
+  sim.run_until(light_since + 60s);
+  EXPECT_FALSE(sim.entered(Health::up, light_since)) << sim.monitor.reason();
+  const HealthTime clean_since = light_since + 60s;
+  lost = &none;
+  sim.run_until(clean_since + 30s);
+  EXPECT_TRUE(sim.entered(Health::up, clean_since)) << sim.monitor.reason();
+}
+
+// One dead target among three does not degrade the uplink: the median target decides.
+TEST(Health, OneDeadTargetDoesNotDegrade) {
+  auto config = health_config(3);
+  config.max_loss_percent = 20;
+  HealthSim sim(config, [](size_t target, uint64_t, HealthTime) -> std::optional<milliseconds> {
+    if (target == 2) return std::nullopt;
+    return 30ms;
+  });
+  sim.run_until(sim.start + 60s);
+  EXPECT_EQ(sim.monitor.state(), Health::up) << sim.monitor.reason();
+  EXPECT_FALSE(sim.entered(Health::degraded, sim.start));
 }
 
 TEST(Health, SlowAnswersAreDegradedWhenMaxRttIsSet) {
