@@ -85,10 +85,10 @@ print_report() {
   echo
   echo "Probe traffic of one uplink (wan1), counted in its ISP's forward path over the window, stream off; bytes are IP packet bytes:"
   echo
-  echo "| Health settings | Target | Window (s) | Requests/s | Replies/s | Bytes per request | Upstream (bit/s) | Downstream (bit/s) |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|"
+  echo "| Health settings | Target | Window (s) | Requests/s | Replies/s | Bytes per request | Upstream (bytes/s) | Downstream (bytes/s) | Upstream (bit/s) | Downstream (bit/s) |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   awk -F'\t' '{
       s = $3 / 1000
-      printf "| %s | %s | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f |\n", $1, $2, s, $4 / s, $6 / s,
-        ($4 ? $5 / $4 : 0), 8 * $5 / s, 8 * $7 / s }' "$PROBES"
+      printf "| %s | %s | %.1f | %.2f | %.2f | %.0f | %.1f | %.1f | %.0f | %.0f |\n", $1, $2, s, $4 / s, $6 / s,
+        ($4 ? $5 / $4 : 0), $5 / s, $7 / s, 8 * $5 / s, 8 * $7 / s }' "$PROBES"
 }
