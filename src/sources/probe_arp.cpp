@@ -111,22 +111,15 @@ void handle_packet(State& state, std::span<const uint8_t> data, const sockaddr_l
 }
 
 void read_all(const std::shared_ptr<State>& state) {
-  std::array<uint8_t, 1500> buffer;
   // A handler may destroy the prober (closed is then set): stop at once.
-  while (!state->closed) {
-    sockaddr_ll from{};
-    socklen_t from_length = sizeof from;
-    const ssize_t n = ::recvfrom(state->descriptor.native_handle(), buffer.data(), buffer.size(),
-                                 MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &from_length);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (errno == EINTR) continue;
-      const auto on_error = state->on_error;  // a copy, as in handle_packet
-      on_error(errno_error(what(state->source, "receive"), errno));
-      return;
-    }
-    if (from.sll_family != AF_PACKET) continue;
-    handle_packet(*state, std::span(buffer.data(), static_cast<size_t>(n)), from);
+  const auto error = read_datagrams<sockaddr_ll>(
+      state->descriptor.native_handle(), [&] { return state->closed; },
+      [&](std::span<const uint8_t> data, const sockaddr_ll& from) {
+        if (from.sll_family == AF_PACKET) handle_packet(*state, data, from);
+      });
+  if (error) {
+    const auto on_error = state->on_error;  // a copy, as in handle_packet
+    on_error(errno_error(what(state->source, "receive"), *error));
   }
 }
 

@@ -100,22 +100,15 @@ void handle_packet(State& state, std::span<const uint8_t> data, const sockaddr_i
 }
 
 void read_all(const std::shared_ptr<State>& state) {
-  std::array<uint8_t, 1500> buffer;
   // A handler may destroy the prober (closed is then set): stop at once.
-  while (!state->closed) {
-    sockaddr_in from{};
-    socklen_t from_length = sizeof from;
-    const ssize_t n = ::recvfrom(state->descriptor.native_handle(), buffer.data(), buffer.size(),
-                                 MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &from_length);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (errno == EINTR) continue;
-      const auto on_error = state->on_error;  // a copy, as in handle_packet
-      on_error(errno_error(what(*state, "receive"), errno));
-      return;
-    }
-    if (from.sin_family != AF_INET) continue;
-    handle_packet(*state, std::span(buffer.data(), static_cast<size_t>(n)), from);
+  const auto error = read_datagrams<sockaddr_in>(
+      state->descriptor.native_handle(), [&] { return state->closed; },
+      [&](std::span<const uint8_t> data, const sockaddr_in& from) {
+        if (from.sin_family == AF_INET) handle_packet(*state, data, from);
+      });
+  if (error) {
+    const auto on_error = state->on_error;  // a copy, as in handle_packet
+    on_error(errno_error(what(*state, "receive"), *error));
   }
 }
 

@@ -8,7 +8,13 @@
 // uplink look alive.
 #pragma once
 
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "common/error.hpp"
@@ -27,6 +33,27 @@ struct ProbeSource {
 // kernel picks the echo identifier). The address must be on the interface already (else EADDRNOTAVAIL): make
 // probers when an uplink becomes routable and again when its address changes. The error names the step.
 std::optional<KernelError> bind_to_uplink(int fd, const ProbeSource& source);
+
+// Reads every datagram waiting on the non-blocking socket `fd` and hands each to handle(bytes, sender), with
+// the sender's address as an `Address` (sockaddr_in, sockaddr_ll...). Stops when none is left, as soon as
+// stop() is true (a handler may close the prober), or at an error other than EINTR, whose errno it returns.
+template <class Address, class Stop, class Handle>
+std::optional<int> read_datagrams(int fd, Stop stop, Handle handle) {
+  std::array<uint8_t, 1500> buffer;
+  while (!stop()) {
+    Address from{};
+    socklen_t from_length = sizeof from;
+    const ssize_t n = ::recvfrom(fd, buffer.data(), buffer.size(), MSG_DONTWAIT,
+                                 reinterpret_cast<sockaddr*>(&from), &from_length);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    handle(std::span<const uint8_t>(buffer.data(), static_cast<size_t>(n)), from);
+  }
+  return std::nullopt;
+}
 
 // errno as a KernelError about `what` ("icmp probe wan1 100.64.1.23 -> 198.51.100.1: send").
 KernelError errno_error(std::string what, int code);
