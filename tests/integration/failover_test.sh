@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Failover with health probes, end to end. Two DHCP ISPs (dhcpcd), masquerade, L4 hashing, three ICMP
 # targets per uplink; a LAN host sends 8 UDP flows at one packet per millisecond to the internet host and
-# holds 16 idle TCP connections.
+# holds 64 idle TCP connections.
 #  1. isp1 goes silent upstream (carrier up): wan1's health goes down and status says why; the flows that
 #     were on isp1 move to isp2 within 3 s (detection is ≤ 1.48 s), isp2's flows lose no packet. Only the
 #     conntrack entries masqueraded to wan1 go (conntrack -L and conntrack's DESTROY events are the judges):
@@ -24,7 +24,10 @@ command -v perl >/dev/null || fail "perl not found (package perl-base)"
 
 FLOWS=8               # UDP flows of the stream, spread over both uplinks (spread_first_port)
 PORT=5000             # the stream's destination port (scenario 3 uses PORT + 1, so its flows are new)
-TCP_CONNECTIONS=16    # idle TCP connections: all on one uplink has a chance of 1 in 2^15
+# Idle TCP connections (all on one uplink: a chance of 1 in 2^63). Many, so that the daemon's sweep of a dead
+# uplink takes a while (one delete request each): a busy flow's entry read early in the dump meets its
+# delete late, by when the kernel may have replaced it (see judge_sweep).
+TCP_CONNECTIONS=64
 TCP_PORT=8080
 MOVE_BOUND_MS=3000    # silent upstream: detection ≤ 1.48 s by default (docs/health.md), doubled for a loaded machine
 CARRIER_BOUND_MS=1000 # carrier loss: no probes awaited; typically tens of ms
@@ -76,8 +79,9 @@ lan_udp_nated_to() {
   echo "$n of the LAN's flows to port $2 NATed to $1"
   [ "$n" -eq "$3" ]
 }
-# lan_tcp_nated_to ADDRESS — the LAN's TCP entries NATed to ADDRESS now.
-lan_tcp_nated_to() { entries_proto "$(entries_from_to "$(conntrack_entries router)" "$LAN_ADDR" "$1")" tcp; }
+# held_nated_to ADDRESS [ENTRIES] — the entries of the LAN's long-lived TCP connections (to TCP_PORT) NATed
+# to ADDRESS (default: the router's entries now). Short connections are left out: they expire on their own.
+held_nated_to() { entries_from_to "$(lan_entries tcp $TCP_PORT "${2-$(conntrack_entries router)}")" "$LAN_ADDR" "$1"; }
 # ms_of ISO8601 — milliseconds since the epoch.
 ms_of() { date -d "$1" +%s%3N; }
 # last_transition_ms UPLINK — when the uplink's last health transition happened (ms since the epoch).
@@ -105,7 +109,11 @@ sweep_counts() {
 # be gone before the daemon's sweep: once wan1 is out of the group, the flow's next packet leaves by wan2, and
 # the kernel kills a masqueraded connection whose packet leaves by an interface other than the one it was
 # masqueraded on (nf_nat's "oif changed" check), without a USERSPACE mark; the packet after that makes a new
-# entry with the same original tuple, NATed to wan2.
+# entry with the same original tuple, NATed to wan2. That one must survive the sweep. A sweep that deletes by
+# the original tuple (libnetfilter-conntrack 1.0.9 sends no CTA_ID with a delete) removes it instead when the
+# kernel replaced the entry between the sweep's dump and its delete: a race, seen in about one run in three on
+# a loaded machine with uplinkd up to 7ee8a75. Entries that expired (the short connections of 1b) show as by
+# the kernel too: the dump evicts them.
 judge_sweep() {
   local nated=$1 sweeps=$2 destroys=$3 destroyed wrong count
   wait_for --deadline 5 --what "the daemon's log of a new sweep of $A1" \
@@ -160,7 +168,8 @@ start_conntrack_destroy_log router run
 before=$(conntrack_entries router)
 nated1=$(entries_nated_to "$before" "$A1")
 lan1=$(entries_from_to "$before" "$LAN_ADDR" "$A1") lan2=$(entries_from_to "$before" "$LAN_ADDR" "$A2")
-tcp1_before=$(entries_proto "$lan1" tcp) tcp2_before=$(entries_proto "$lan2" tcp) udp2_before=$(entries_proto "$lan2" udp)
+tcp1_before=$(held_nated_to "$A1" "$before") tcp2_before=$(held_nated_to "$A2" "$before")
+udp2_before=$(entries_proto "$lan2" udp)
 log "before: NATed to wan1: $(line_count "$(entries_proto "$lan1" udp)") flows, $(line_count "$tcp1_before") TCP" \
   "connections ($(line_count "$nated1") entries in all); to wan2: $(line_count "$udp2_before") flows," \
   "$(line_count "$tcp2_before") TCP connections"
@@ -175,7 +184,7 @@ t_fail=$(date +%s%3N)
 blackhole_upstream 1
 wait_health router wan1 down 10
 detected_ms=$(($(last_transition_ms wan1) - t_fail))
-log "wan1 found down $detected_ms ms after isp1 went silent (≤ 1480 ms expected)"
+log "wan1 found down $detected_ms ms after isp1 went silent (the probes' worst case: 1480 ms)"
 assert_le "$detected_ms" $MOVE_BOUND_MS "ms from the silent upstream to wan1's health down"
 wan1=$(uplink_json router wan1)
 assert_eq "down false" "$(jq -r '"\(.state) \(.in_group)"' <<<"$wan1")" "wan1's state and in_group: $wan1"
@@ -186,8 +195,8 @@ assert_eq "active true up" "$(uplink_json router wan2 | jq -r '"\(.state) \(.in_
 wait_for --deadline 5 --what "all $FLOWS flows NATed to wan2" lan_udp_nated_to "$A2" $PORT $FLOWS
 after=$(conntrack_entries router)
 assert_eq "" "$(entries_from_to "$after" "$LAN_ADDR" "$A1")" "the LAN's entries NATed to wan1 after the failover"
-assert_eq "$tcp2_before" "$(entries_proto "$(entries_from_to "$after" "$LAN_ADDR" "$A2")" tcp)" \
-  "the LAN's TCP entries NATed to wan2 (same connections, same ports)"
+assert_eq "$tcp2_before" "$(held_nated_to "$A2" "$after")" \
+  "the LAN's long-lived TCP entries NATed to wan2 (same connections, same ports)"
 udp2_after=$(entries_proto "$(entries_from_to "$after" "$LAN_ADDR" "$A2")" udp)
 assert_eq "" "$(comm -23 <(echo "$udp2_before") <(echo "$udp2_after"))" "wan2's flows' entries, all still there"
 assert_eq "$(seq -s ' ' "$FIRST" $((FIRST + FLOWS - 1)))" "$(entries_sports "$udp2_after")" \
@@ -216,7 +225,7 @@ stream_summary s2 | while read -r line; do log "  $line"; done
 assert_eq "" "$(stream_report s2 | jq -c --arg s2 "$S2" '.flows[] | select([.paths[].from] != [$s2] or .lost != 0)')" \
   "flows that left isp2 or lost packets when wan1 returned"
 assert_eq "$FLOWS" "$(stream_report s2 | jq '.flows | length')" "flows received"
-assert_eq "$tcp2_before" "$(lan_tcp_nated_to "$A2")" "the LAN's TCP entries NATed to wan2 after wan1's return"
+assert_eq "$tcp2_before" "$(held_nated_to "$A2")" "the LAN's long-lived TCP entries NATed to wan2 after wan1's return"
 start_tcp_sink inet 80
 reset_isp_counters 1
 reset_isp_counters 2
@@ -250,7 +259,7 @@ wait_for --deadline 10 --what "conntrack entries of the $FLOWS new flows" lan_co
 isp_up_grows 1 $((FLOWS * 100))
 before=$(conntrack_entries router)
 nated1=$(entries_nated_to "$before" "$A1")
-tcp2_before=$(entries_proto "$(entries_from_to "$before" "$LAN_ADDR" "$A2")" tcp)
+tcp2_before=$(held_nated_to "$A2" "$before")
 sweeps_before=$(line_count "$(sweep_counts "$A1")")
 destroys_before=$(destroy_log_lines run)
 log "before: $(line_count "$nated1") entries NATed to wan1"
@@ -258,10 +267,11 @@ t_fail=$(date +%s%3N)
 link_down isp1 rtr
 wait_health router wan1 down 5
 assert_eq "up>down: carrier lost" "$(health_transitions router wan1 | tail -n1)" "wan1's last health transition"
-# "At once": on the netlink link event, without waiting for probe rounds (3 failed rounds take ≥ 1.12 s).
+# "At once": on the netlink link event (the reason says so), not after failed probe rounds, which take at least
+# (down_after - 1) × interval + timeout = 1.12 s; typically tens of ms.
 detected_ms=$(($(last_transition_ms wan1) - t_fail))
 log "wan1 down $detected_ms ms after its carrier went"
-assert_le "$detected_ms" 1000 "ms from the carrier loss to wan1's health down"
+assert_le "$detected_ms" 1120 "ms from the carrier loss to wan1's health down"
 assert_contains "$(uplink_field router wan1 why)" "carrier" "why wan1 is down"
 assert_eq false "$(uplink_field router wan1 in_group)" "wan1 in the group"
 wait_for --deadline 5 --what "all $FLOWS new flows NATed to wan2" lan_udp_nated_to "$A2" $PORT3 $FLOWS
@@ -281,8 +291,8 @@ assert_contains "$(health_transitions router wan1 | tail -n1)" "down>up: 5 round
 # 5 rounds 0.36 s apart: the fifth is sent at least 4 intervals after the first.
 assert_ge "$back_ms" 1440 "ms from carrier back to health up (up_after = 5 rounds)"
 wait_in_group router wan1 true 10
-assert_eq "$tcp2_before" "$(lan_tcp_nated_to "$A2")" \
-  "the LAN's TCP entries NATed to wan2, through wan1's carrier loss and return"
+assert_eq "$tcp2_before" "$(held_nated_to "$A2")" \
+  "the LAN's long-lived TCP entries NATed to wan2, through wan1's carrier loss and return"
 assert_converged router
 
 pass
