@@ -52,6 +52,39 @@ ConntrackAddresses addresses_of(const nf_conntrack* entry, Family family) {
   };
 }
 
+struct EntryDestroyer {
+  void operator()(nf_conntrack* entry) const { nfct_destroy(entry); }
+};
+
+// The lookup key for deleting `entry`: its REPLY tuple, given as the tuple to find (the kernel's lookup
+// matches either direction). By the ORIGINAL tuple, the delete would hit whatever entry has it now: once a
+// dead uplink's masqueraded entry is gone (the kernel kills one whose packet leaves by another interface),
+// the flow's next packet makes a new entry with the same original tuple, NATed to a live uplink — and
+// libnetfilter-conntrack sends no CTA_ID with a delete. The reply tuple holds the NATed address, so it can
+// only match an entry NATed to it. Null for protocols without ports (ICMP): those keep the original tuple.
+std::unique_ptr<nf_conntrack, EntryDestroyer> reply_key(const nf_conntrack* entry) {
+  const uint8_t l4 = nfct_get_attr_u8(entry, ATTR_REPL_L4PROTO);
+  if (!nfct_attr_is_set(entry, ATTR_REPL_PORT_SRC) || !nfct_attr_is_set(entry, ATTR_REPL_PORT_DST))
+    return nullptr;
+  std::unique_ptr<nf_conntrack, EntryDestroyer> key(nfct_new());
+  if (!key) return nullptr;
+  const uint8_t l3 = nfct_get_attr_u8(entry, ATTR_L3PROTO);
+  nfct_set_attr_u8(key.get(), ATTR_L3PROTO, l3);
+  nfct_set_attr_u8(key.get(), ATTR_L4PROTO, l4);
+  if (l3 == AF_INET) {
+    nfct_set_attr_u32(key.get(), ATTR_IPV4_SRC, nfct_get_attr_u32(entry, ATTR_REPL_IPV4_SRC));
+    nfct_set_attr_u32(key.get(), ATTR_IPV4_DST, nfct_get_attr_u32(entry, ATTR_REPL_IPV4_DST));
+  } else {
+    nfct_set_attr(key.get(), ATTR_IPV6_SRC, nfct_get_attr(entry, ATTR_REPL_IPV6_SRC));
+    nfct_set_attr(key.get(), ATTR_IPV6_DST, nfct_get_attr(entry, ATTR_REPL_IPV6_DST));
+  }
+  nfct_set_attr_u16(key.get(), ATTR_PORT_SRC, nfct_get_attr_u16(entry, ATTR_REPL_PORT_SRC));
+  nfct_set_attr_u16(key.get(), ATTR_PORT_DST, nfct_get_attr_u16(entry, ATTR_REPL_PORT_DST));
+  if (nfct_attr_is_set(entry, ATTR_ZONE))
+    nfct_set_attr_u16(key.get(), ATTR_ZONE, nfct_get_attr_u16(entry, ATTR_ZONE));
+  return key;
+}
+
 struct Sweep {
   IpAddress address;
   nfct_handle* deleter;  // a second socket: the dump's socket is busy until the dump ends
@@ -66,9 +99,8 @@ int on_entry(nf_conntrack_msg_type, nf_conntrack* entry, void* data) {
   if (nfct_get_attr_u8(entry, ATTR_L3PROTO) != to_af(sweep.address.family())) return NFCT_CB_CONTINUE;
   const auto addresses = addresses_of(entry, sweep.address.family());
   if (!nated_to(addresses, sweep.address)) return NFCT_CB_CONTINUE;
-  // The dumped entry carries its id (and zone), so the delete removes this entry and not a newer one with
-  // the same tuple.
-  if (nfct_query(sweep.deleter, NFCT_Q_DESTROY, entry) == 0) {
+  auto key = reply_key(entry);
+  if (nfct_query(sweep.deleter, NFCT_Q_DESTROY, key ? key.get() : entry) == 0) {
     ++sweep.deleted;
     return NFCT_CB_CONTINUE;
   }
