@@ -9,6 +9,8 @@
 # uplinkctl and by the daemon (a raw request). A reload keeps a drain but resets weights to the file's.
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
+source "$(dirname "$0")/lib/failover.sh"
+source "$(dirname "$0")/lib/echo.sh"
 
 command -v conntrack >/dev/null || fail "conntrack not found (package conntrack)"
 command -v perl >/dev/null || fail "perl not found (package perl-base)"
@@ -35,100 +37,21 @@ for n in 1 2; do wait_for --deadline 10 --what "wan$n's table and rule" uplink_t
 A1=$(address_of router wan1) A2=$(address_of router wan2)
 A1=${A1%/*} A2=${A2%/*}
 
-uplink_states() { status_json router | jq -r '[.uplinks[] | "\(.name)=\(.state)"] | join(" ")'; }
-states_are() { # states_are "wan1=… wan2=…" — and prints what they are, for wait_for's message
-  local now
-  now=$(uplink_states)
-  echo "$now"
-  [ "$now" == "$1" ]
-}
-wait_for --deadline 10 --what "both active" states_are "wan1=active wan2=active"
+wait_for --deadline 10 --what "both active" states_are router "wan1=active wan2=active"
 
 start_tcp_sink inet $SINK_PORT
-# An echo server: every connection stays open until the client closes it, and what arrives is sent back.
-# shellcheck disable=SC2016  # perl's own variables
-spawn "echo server(inet:$ECHO_PORT)" "$H_TMP/echo-server.log" in_ns inet perl -MIO::Socket::INET -MIO::Select -e '
-  my $listener = IO::Socket::INET->new(LocalPort => $ARGV[0], Listen => 64, ReuseAddr => 1) or die "listen: $@\n";
-  my $select = IO::Select->new($listener);
-  while (1) {
-    for my $socket ($select->can_read) {
-      if ($socket == $listener) { $select->add($listener->accept); next }
-      my $n = sysread($socket, my $data, 4096);
-      if ($n) { syswrite($socket, $data) } else { $select->remove($socket); close $socket }
-    }
-  }
-' $ECHO_PORT
-wait_for --deadline 5 --what "echo server on inet:$ECHO_PORT" _h_listening inet $ECHO_PORT
+start_echo_server inet $ECHO_PORT
 
 log "$HELD long-lived connections from the LAN host"
-# A process in the LAN holds them; its file lists their source ports. On SIGUSR1 it writes a byte on each,
-# waits up to 5 s in all for the echoes, and appends "echoed K" to its .echoed file.
-HOLDER_FILE=$H_TMP/holder
-: >"$HOLDER_FILE.echoed"
-# shellcheck disable=SC2016  # perl's own variables
-spawn "holder(lan)" "$H_TMP/holder.log" in_ns lan perl -MIO::Socket::INET -MIO::Select -MTime::HiRes=time -e '
-  my ($dst, $port, $count, $file) = @ARGV;
-  my @sockets;
-  for my $i (1 .. $count) {
-    push @sockets, IO::Socket::INET->new(PeerAddr => $dst, PeerPort => $port, Proto => "tcp", Timeout => 5)
-      or die "connection $i: $@\n";
-  }
-  $SIG{PIPE} = "IGNORE";
-  $SIG{USR1} = sub {
-    my $waiting = IO::Select->new(grep { defined syswrite($_, "x") } @sockets);
-    my ($echoed, $end) = (0, time + 5);
-    while ($waiting->count && time < $end) {
-      for my $socket ($waiting->can_read($end - time)) {
-        my $n = sysread($socket, my $data, 1);
-        $echoed++ if $n && $data eq "x";
-        $waiting->remove($socket);
-      }
-    }
-    open(my $f, ">>", "$file.echoed") or die; print $f "echoed $echoed\n"; close $f;
-  };
-  open(my $f, ">", "$file.tmp") or die; print $f join("\n", map { $_->sockport } @sockets), "\n"; close $f;
-  rename("$file.tmp", $file) or die;
-  sleep while 1;  # until the next signal
-' "$INET_ADDR" $ECHO_PORT $HELD "$HOLDER_FILE"
-holder=$H_SPAWNED_PID
-holder_ready() {
-  _h_alive "$holder" || fail "the holder exited: $(cat "$H_TMP/holder.log")"
-  [ -e "$HOLDER_FILE" ]
-}
-wait_for --deadline 10 --what "$HELD long-lived connections" holder_ready
-
-# held_nat — "PORT ADDRESS" per held connection: the uplink address conntrack NATed it to (the reply tuple's
-# destination; "-" if there is no entry). One `conntrack -L` is the judge, not the code under test.
-held_nat() {
-  in_ns router conntrack -L -p tcp --orig-port-dst $ECHO_PORT 2>/dev/null |
-    awk -v ports="$(tr '\n' ' ' <"$HOLDER_FILE")" -v inet="src=$INET_ADDR" '
-      BEGIN { n = split(ports, port, " "); for (i = 1; i <= n; i++) nat[port[i]] = "-" }
-      {
-        sport = ""; reply = ""
-        for (i = 1; i < NF; i++) {
-          if (sport == "" && $i ~ /^sport=/) sport = substr($i, 7)
-          if ($i == inet) reply = substr($(i + 1), 5)   # the reply tuple: src=INET dst=NAT-ADDRESS
-        }
-        if (sport in nat) nat[sport] = reply
-      }
-      END { for (i = 1; i <= n; i++) print port[i], nat[port[i]] }'
-}
-# echo_all — signal the holder and wait for its report; prints how many connections echoed.
-echo_all() {
-  local before
-  before=$(wc -l <"$HOLDER_FILE.echoed")
-  kill -USR1 "$holder"
-  wait_for --deadline 10 --what "the holder's report" test "$(wc -l <"$HOLDER_FILE.echoed")" -gt "$before"
-  tail -n1 "$HOLDER_FILE.echoed" | cut -d' ' -f2
-}
-NAT_BEFORE=$(held_nat)
+start_echo_holder lan held $HELD "$INET_ADDR" $ECHO_PORT
+NAT_BEFORE=$(held_nat router held)
 ON_WAN1=$(grep -c " $A1\$" <<<"$NAT_BEFORE" || true)
 ON_WAN2=$(grep -c " $A2\$" <<<"$NAT_BEFORE" || true)
 log "held connections: $ON_WAN1 NATed to wan1 ($A1), $ON_WAN2 to wan2 ($A2)"
 assert_eq $HELD $((ON_WAN1 + ON_WAN2)) "held connections NATed to wan1 or wan2: $(tr '\n' ' ' <<<"$NAT_BEFORE")"
 assert_ge "$ON_WAN1" 1 "held connections on wan1"
 assert_ge "$ON_WAN2" 1 "held connections on wan2"
-assert_eq $HELD "$(echo_all)" "held connections echoing before the drain"
+assert_eq $HELD "$(echo_all held)" "held connections echoing before the drain"
 
 # new_connections — $FLOWS new TCP connections from the LAN host; sets NEW1, NEW2 (new TCP connections each ISP
 # forwarded).
@@ -145,7 +68,7 @@ new_connections() {
 log "drain wan1"
 assert_eq "drained wan1" "$(uplinkctl_in router drain wan1)" "uplinkctl drain's answer"
 wait_for --deadline 5 --what "group of wan2 alone" has_members router 2:1
-assert_eq "wan1=drained wan2=active" "$(uplink_states)" "states after the drain"
+assert_eq "wan1=drained wan2=active" "$(uplink_states router)" "states after the drain"
 assert_eq "true false" "$(uplink_field router wan1 drained) $(uplink_field router wan1 in_group)" \
   "wan1's drained and in_group"
 assert_contains "$(uplink_field router wan1 why)" "drained by the operator" "why wan1 is out"
@@ -155,15 +78,15 @@ new_connections
 assert_eq 0 "$NEW1" "new connections through the drained wan1's isp1"
 assert_ge "$NEW2" $((FLOWS * 95 / 100)) "new connections through isp2"
 reset_isp_counters 1
-assert_eq $HELD "$(echo_all)" "held connections echoing after the drain"
+assert_eq $HELD "$(echo_all held)" "held connections echoing after the drain"
 # Each of wan1's connections sent a byte and acknowledged the echo: at least two packets each by isp1.
 assert_ge "$(isp_counter 1 up)" $((2 * ON_WAN1)) "packets of wan1's held connections through isp1"
-assert_eq "$NAT_BEFORE" "$(held_nat)" "held connections' NAT addresses after the drain"
+assert_eq "$NAT_BEFORE" "$(held_nat router held)" "held connections' NAT addresses after the drain"
 
 log "undrain wan1"
 assert_eq "undrained wan1" "$(uplinkctl_in router undrain wan1)" "uplinkctl undrain's answer"
 wait_for --deadline 5 --what "group of wan1 and wan2" has_members router 1:1 2:1
-assert_eq "wan1=active wan2=active" "$(uplink_states)" "states after the undrain"
+assert_eq "wan1=active wan2=active" "$(uplink_states router)" "states after the undrain"
 assert_eq "false true" "$(uplink_field router wan1 drained) $(uplink_field router wan1 in_group)" \
   "wan1's drained and in_group"
 new_connections
@@ -174,8 +97,8 @@ log "weight wan2 3"
 assert_eq "wan2 weight 3 (was 1)" "$(uplinkctl_in router weight wan2 3)" "uplinkctl weight's answer"
 wait_for --deadline 5 --what "group of wan1 (weight 1) and wan2 (weight 3)" has_members router 1:1 2:3
 assert_eq 3 "$(uplink_field router wan2 weight)" "wan2's weight in the status"
-assert_eq "$NAT_BEFORE" "$(held_nat)" "held connections' NAT addresses after the weight change"
-assert_eq $HELD "$(echo_all)" "held connections echoing after the weight change"
+assert_eq "$NAT_BEFORE" "$(held_nat router held)" "held connections' NAT addresses after the weight change"
+assert_eq $HELD "$(echo_all held)" "held connections echoing after the weight change"
 
 log "bad weights and unknown uplinks are refused"
 # refused EXIT EXPECTED-TEXT CMD... — CMD exits with EXIT ("any": any non-zero) and says EXPECTED-TEXT; the
@@ -211,15 +134,15 @@ assert_eq "drained wan1" "$(uplinkctl_in router drain wan1)" "uplinkctl drain's 
 wait_for --deadline 5 --what "group of wan2 (weight 3) alone" has_members router 2:3
 assert_ok uplinkctl_in router reload
 wait_for --deadline 5 --what "group of wan2 alone, with the file's weight 1" has_members router 2:1
-assert_eq "wan1=drained wan2=active" "$(uplink_states)" "states after the reload"
+assert_eq "wan1=drained wan2=active" "$(uplink_states router)" "states after the reload"
 assert_eq "1 1" "$(uplink_field router wan1 weight) $(uplink_field router wan2 weight)" "weights after the reload"
 assert_eq "true" "$(uplink_field router wan1 drained)" "wan1's drained after the reload"
-assert_eq $HELD "$(echo_all)" "held connections echoing after the reload"
-assert_eq "$NAT_BEFORE" "$(held_nat)" "held connections' NAT addresses after the reload"
+assert_eq $HELD "$(echo_all held)" "held connections echoing after the reload"
+assert_eq "$NAT_BEFORE" "$(held_nat router held)" "held connections' NAT addresses after the reload"
 
 log "wan2 loses its carrier while wan1 is drained: wan1 carries new connections rather than none"
 link_down isp2 rtr
-wait_for --deadline 10 --what "wan1 active (last resort), wan2 down" states_are "wan1=active wan2=down"
+wait_for --deadline 10 --what "wan1 active (last resort), wan2 down" states_are router "wan1=active wan2=down"
 wait_for --deadline 5 --what "group of wan1 alone" has_members router 1:1
 assert_contains "$(status_json router | jq -r '.notes[]')" "only drained uplinks are usable" "the status's notes"
 assert_eq "true" "$(uplink_field router wan1 drained)" "wan1's drained while it is the last resort"
@@ -227,7 +150,7 @@ new_connections
 assert_ge "$NEW1" $((FLOWS * 95 / 100)) "new connections through the drained wan1, the last resort"
 assert_eq 0 "$NEW2" "new connections through isp2 without carrier"
 link_up isp2 rtr
-wait_for --deadline 30 --what "wan2 back, wan1 drained again" states_are "wan1=drained wan2=active"
+wait_for --deadline 30 --what "wan2 back, wan1 drained again" states_are router "wan1=drained wan2=active"
 wait_for --deadline 5 --what "group of wan2 alone" has_members router 2:1
 
 log "undrain wan1"

@@ -11,6 +11,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
+source "$(dirname "$0")/lib/echo.sh"
 
 require_udp_stream
 command -v conntrack >/dev/null || fail "conntrack not found (package conntrack)"
@@ -71,22 +72,6 @@ for n in 1 2 3; do wait_for_address router "wan$n" "100.64.$n."; done
 A3=$(address_of router wan3)
 A3=${A3%/*}
 
-# uplink_states — "wan1=STATE wan2=STATE wan3=STATE" as status reports them (active, standby, drained, down).
-uplink_states() { status_json router | jq -r '[.uplinks[] | "\(.name)=\(.state)"] | join(" ")'; }
-health_states() { status_json router | jq -r '[.uplinks[] | "\(.name)=\(.health.state)"] | join(" ")'; }
-states_are() { # states_are "wan1=… wan2=… wan3=…" — and prints what they are, for wait_for's message
-  local now
-  now=$(uplink_states)
-  echo "$now"
-  [ "$now" == "$1" ]
-}
-healths_are() { # healths_are "wan1=… wan2=… wan3=…" — the same for the health states
-  local now
-  now=$(health_states)
-  echo "$now"
-  [ "$now" == "$1" ]
-}
-
 # new_connections — $FLOWS new TCP connections from the LAN host; sets CONNECTED, NEW1..NEW3 (new TCP
 # connections each ISP forwarded) and TRAFFIC3 (LAN packets through isp3).
 new_connections() {
@@ -99,24 +84,11 @@ new_connections() {
 }
 
 start_tcp_sink inet $SINK_PORT
-# An echo server: every connection stays open until the client closes it, and what arrives is sent back.
-# shellcheck disable=SC2016  # perl's own variables
-spawn "echo server(inet:$ECHO_PORT)" "$H_TMP/echo-server.log" in_ns inet perl -MIO::Socket::INET -MIO::Select -e '
-  my $listener = IO::Socket::INET->new(LocalPort => $ARGV[0], Listen => 64, ReuseAddr => 1) or die "listen: $@\n";
-  my $select = IO::Select->new($listener);
-  while (1) {
-    for my $socket ($select->can_read) {
-      if ($socket == $listener) { $select->add($listener->accept); next }
-      my $n = sysread($socket, my $data, 4096);
-      if ($n) { syswrite($socket, $data) } else { $select->remove($socket); close $socket }
-    }
-  }
-' $ECHO_PORT
-wait_for --deadline 5 --what "echo server on inet:$ECHO_PORT" _h_listening inet $ECHO_PORT
+start_echo_server inet $ECHO_PORT
 
 log "all three up: tier 1 balances, wan3 stands by"
-wait_for --deadline 20 --what "every uplink's probes answered" healths_are "wan1=up wan2=up wan3=up"
-wait_for --deadline 10 --what "wan1, wan2 active and wan3 standby" states_are "wan1=active wan2=active wan3=standby"
+wait_for --deadline 20 --what "every uplink's probes answered" healths_are router "wan1=up wan2=up wan3=up"
+wait_for --deadline 10 --what "wan1, wan2 active and wan3 standby" states_are router "wan1=active wan2=active wan3=standby"
 wait_for --deadline 5 --what "group of wan1 and wan2" has_members router 1:1 2:1
 assert_eq "false" "$(uplink_field router wan3 in_group)" "wan3 in the group"
 for n in 1 2 3; do wait_for --deadline 5 --what "wan$n's table and rule" uplink_table_ok router "$n"; done
@@ -131,7 +103,7 @@ assert_ge "$NEW2" 1 "new connections through isp2"
 
 log "wan1's upstream goes silent: wan2 is left in tier 1, wan3 still stands by"
 blackhole_upstream 1
-wait_for --deadline 15 --what "wan1 down, wan2 active, wan3 standby" states_are "wan1=down wan2=active wan3=standby"
+wait_for --deadline 15 --what "wan1 down, wan2 active, wan3 standby" states_are router "wan1=down wan2=active wan3=standby"
 assert_contains "$(uplink_field router wan1 why)" "down: health" "why wan1 is down"
 wait_for --deadline 5 --what "group of wan2 alone" has_members router 2:1
 new_connections
@@ -155,7 +127,7 @@ new_connection_via_isp3() {
 }
 wait_for --deadline 15 --what "a new LAN connection through isp3" new_connection_via_isp3
 log "a new connection went through isp3 $((($(_h_now_usec) - t0) / 1000)) ms after wan2 went silent (attempts of ≤ 2 s)"
-wait_for --deadline 5 --what "wan1, wan2 down and wan3 active" states_are "wan1=down wan2=down wan3=active"
+wait_for --deadline 5 --what "wan1, wan2 down and wan3 active" states_are router "wan1=down wan2=down wan3=active"
 wait_for --deadline 5 --what "group of wan3 alone" has_members router 3:1
 assert_eq "true" "$(uplink_field router wan3 in_group)" "wan3 in the group"
 new_connections
@@ -164,82 +136,22 @@ assert_ge "$NEW3" "$CONNECTED" "new connections through isp3 while tier 1 is sil
 assert_eq "0 0" "$NEW1 $NEW2" "new connections through the silent isp1 and isp2"
 
 log "$HELD long-lived connections made on wan3 during the outage"
-# A process in the LAN holds them; its file lists their source ports. On SIGUSR1 it writes a byte on each,
-# waits up to 5 s in all for the echoes, and appends "echoed K" to its .echoed file.
-HOLDER_FILE=$H_TMP/holder
-: >"$HOLDER_FILE.echoed"
-# shellcheck disable=SC2016  # perl's own variables
-spawn "holder(lan)" "$H_TMP/holder.log" in_ns lan perl -MIO::Socket::INET -MIO::Select -MTime::HiRes=time -e '
-  my ($dst, $port, $count, $file) = @ARGV;
-  my @sockets;
-  for my $i (1 .. $count) {
-    push @sockets, IO::Socket::INET->new(PeerAddr => $dst, PeerPort => $port, Proto => "tcp", Timeout => 5)
-      or die "connection $i: $@\n";
-  }
-  $SIG{PIPE} = "IGNORE";
-  $SIG{USR1} = sub {
-    my $waiting = IO::Select->new(grep { defined syswrite($_, "x") } @sockets);
-    my ($echoed, $end) = (0, time + 5);
-    while ($waiting->count && time < $end) {
-      for my $socket ($waiting->can_read($end - time)) {
-        my $n = sysread($socket, my $data, 1);
-        $echoed++ if $n && $data eq "x";
-        $waiting->remove($socket);
-      }
-    }
-    open(my $f, ">>", "$file.echoed") or die; print $f "echoed $echoed\n"; close $f;
-  };
-  open(my $f, ">", "$file.tmp") or die; print $f join("\n", map { $_->sockport } @sockets), "\n"; close $f;
-  rename("$file.tmp", $file) or die;
-  sleep while 1;  # until the next signal
-' "$INET_ADDR" $ECHO_PORT $HELD "$HOLDER_FILE"
-holder=$H_SPAWNED_PID
-holder_ready() {
-  _h_alive "$holder" || fail "the holder exited: $(cat "$H_TMP/holder.log")"
-  [ -e "$HOLDER_FILE" ]
-}
-wait_for --deadline 10 --what "$HELD long-lived connections" holder_ready
-# held_nat — "PORT ADDRESS" per held connection: the uplink address conntrack NATed it to (the reply tuple's
-# destination; "-" if there is no entry). One `conntrack -L` is the judge, not the code under test.
-held_nat() {
-  in_ns router conntrack -L -p tcp --orig-port-dst $ECHO_PORT 2>/dev/null |
-    awk -v ports="$(tr '\n' ' ' <"$HOLDER_FILE")" -v inet="src=$INET_ADDR" '
-      BEGIN { n = split(ports, port, " "); for (i = 1; i <= n; i++) nat[port[i]] = "-" }
-      {
-        sport = ""; reply = ""
-        for (i = 1; i < NF; i++) {
-          if (sport == "" && $i ~ /^sport=/) sport = substr($i, 7)
-          if ($i == inet) reply = substr($(i + 1), 5)   # the reply tuple: src=INET dst=NAT-ADDRESS
-        }
-        if (sport in nat) nat[sport] = reply
-      }
-      END { for (i = 1; i <= n; i++) print port[i], nat[port[i]] }'
-}
-# held_nated_to ADDRESS — how many of the held connections conntrack has NATed to ADDRESS.
-held_nated_to() { held_nat | awk -v a="$1" '$2 == a' | wc -l; }
-# echo_all — signal the holder and wait for its report; prints how many connections echoed.
-echo_all() {
-  local before
-  before=$(wc -l <"$HOLDER_FILE.echoed")
-  kill -USR1 "$holder"
-  wait_for --deadline 10 --what "the holder's report" test "$(wc -l <"$HOLDER_FILE.echoed")" -gt "$before"
-  tail -n1 "$HOLDER_FILE.echoed" | cut -d' ' -f2
-}
-assert_eq $HELD "$(held_nated_to "$A3")" "held connections masqueraded to wan3's address ($A3)"
-assert_eq $HELD "$(echo_all)" "held connections echoing through wan3"
+start_echo_holder lan held $HELD "$INET_ADDR" $ECHO_PORT
+assert_eq $HELD "$(held_count_nated_to router held "$A3")" "held connections masqueraded to wan3's address ($A3)"
+assert_eq $HELD "$(echo_all held)" "held connections echoing through wan3"
 
 log "wan1's upstream answers again: new connections go back to tier 1, wan3's connections stay on wan3"
 restore_upstream 1
-wait_for --deadline 15 --what "wan1 active, wan2 down, wan3 standby" states_are "wan1=active wan2=down wan3=standby"
+wait_for --deadline 15 --what "wan1 active, wan2 down, wan3 standby" states_are router "wan1=active wan2=down wan3=standby"
 wait_for --deadline 5 --what "group of wan1 alone" has_members router 1:1
 new_connections
 assert_eq 0 "$NEW3" "new connections through isp3 once wan1 is back"
 assert_ge "$NEW1" $((FLOWS * 95 / 100)) "new connections through isp1 once it is back"
 reset_all_counters
-assert_eq $HELD "$(echo_all)" "held connections echoing after the hand-back"
+assert_eq $HELD "$(echo_all held)" "held connections echoing after the hand-back"
 assert_ge "$(test_counter 3 held)" $HELD "the held connections' packets through isp3 after the hand-back"
 assert_eq 0 "$(test_counter 1 held)" "the held connections' packets through isp1 after the hand-back"
-assert_eq $HELD "$(held_nated_to "$A3")" "held connections still masqueraded to wan3's address"
+assert_eq $HELD "$(held_count_nated_to router held "$A3")" "held connections still masqueraded to wan3's address"
 
 # The stream: each flow went by isp2, then (after one outage) by isp3, and stayed there through the hand-back.
 reset_all_counters
@@ -263,7 +175,7 @@ log "every upstream goes silent: no uplink is usable"
 log_before=$(wc -l <"$(uplinkd_log router)")
 blackhole_upstream 1
 blackhole_upstream 3
-wait_for --deadline 20 --what "all three down" states_are "wan1=down wan2=down wan3=down"
+wait_for --deadline 20 --what "all three down" states_are router "wan1=down wan2=down wan3=down"
 status=$(status_json router)
 assert_eq 0 "$(jq .active <<<"$status")" "active uplinks"
 assert_contains "$(jq -r '.notes[]' <<<"$status")" "no uplink is usable" "the status's notes"

@@ -163,6 +163,28 @@ wait_in_group() {
     test "$(uplink_field "$1" "$2" in_group)" == "$3"
 }
 
+# uplink_states ROLE — "wan1=STATE wan2=STATE …" as status reports them (active, standby, drained, down).
+uplink_states() { status_json "$1" | jq -r '[.uplinks[] | "\(.name)=\(.state)"] | join(" ")'; }
+
+# health_states ROLE — "wan1=HEALTH wan2=HEALTH …" (unconfigured, probing, up, degraded, down).
+health_states() { status_json "$1" | jq -r '[.uplinks[] | "\(.name)=\(.health.state)"] | join(" ")'; }
+
+# states_are ROLE "wan1=… wan2=…" — true if uplink_states is that; prints what they are, for wait_for's message.
+states_are() {
+  local now
+  now=$(uplink_states "$1")
+  echo "$now"
+  [ "$now" == "$2" ]
+}
+
+# healths_are ROLE "wan1=… wan2=…" — the same for health_states.
+healths_are() {
+  local now
+  now=$(health_states "$1")
+  echo "$now"
+  [ "$now" == "$2" ]
+}
+
 # health_transitions ROLE UPLINK — the uplink's health transitions, one "FROM>TO: REASON" per line.
 health_transitions() {
   status_json "$1" | jq -r --arg u "$2" '.uplinks[] | select(.name == $u) | .health.transitions[] | "\(.from)>\(.to): \(.reason)"'
