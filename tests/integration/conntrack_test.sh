@@ -8,6 +8,7 @@
 # router's own connection whose port the NAT moved stays, and a sweep over 30,000 entries is exact and timed.
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
+source "$(dirname "$0")/lib/failover.sh"
 
 CHECK=${CONNTRACK_CHECK:-$PWD/tools/conntrack_check}
 [[ -x $CHECK ]] || fail "conntrack_check not found at $CHECK (set CONNTRACK_CHECK)"
@@ -18,43 +19,16 @@ LAN_CONNECTIONS=24 # spread by the L4 hash: all on one uplink has a chance of 2 
 OWN_CONNECTIONS=2
 PORT=8080
 
-make_isp 1
-make_isp 2
-make_lan
-CONFIG=$H_TMP/uplinkd.toml
-write_config "$CONFIG" 'multipath_hash_policy = "l4"'
-add_uplink "$CONFIG" 1 1 "masquerade = true"
-add_uplink "$CONFIG" 2 1 "masquerade = true"
-start_uplinkd router "$CONFIG"
-# One hook script for both clients: start_dhcpcd without one rewrites its shared no-op hook each time, which
-# fails with "Text file busy" when the first dhcpcd happens to be running it.
-printf '#!/bin/sh\nexit 0\n' >"$H_TMP/dhcpcd-hook.sh"
-chmod 755 "$H_TMP/dhcpcd-hook.sh"
-start_dhcpcd router wan1 "$H_TMP/dhcpcd-hook.sh"
-start_dhcpcd router wan2 "$H_TMP/dhcpcd-hook.sh"
-wait_for_address router wan1 100.64.1.
-wait_for_address router wan2 100.64.2.
-wait_for --deadline 10 --what "group of wan1 and wan2" has_members router 1:1 2:1
-wait_for --deadline 10 --what "wan1's table and rule" uplink_table_ok router 1
-wait_for --deadline 10 --what "wan2's table and rule" uplink_table_ok router 2
+setup_two_isps
+two_uplinks_up
 masquerading() { # masquerading IF... — uplinkd's nftables table masquerades on each IF
   local table ifname
   table=$(in_ns router nft list table inet uplinkd) || return 1
   for ifname in "$@"; do grep -q "oifname \"$ifname\" masquerade" <<<"$table" || return 1; done
 }
 wait_for --deadline 10 --what "masquerade on wan1 and wan2" masquerading wan1 wan2
-A1=$(address_of router wan1) A2=$(address_of router wan2)
-A1=${A1%/*} A2=${A2%/*}
 
-# A server in inet that accepts every connection and keeps it open until the client closes it. (busybox nc -ll
-# listens with a tiny backlog and forks per connection: under load SYNs were dropped, and 24 connections took
-# more than 10 s.)
-spawn "server(inet:$PORT)" "$H_TMP/server.log" in_ns inet perl -MIO::Socket::INET -e '
-  my $listener = IO::Socket::INET->new(LocalPort => $ARGV[0], Listen => 256, ReuseAddr => 1) or die "listen: $@\n";
-  my @connections;
-  while (my $connection = $listener->accept) { push @connections, $connection }
-' $PORT
-wait_for --deadline 5 --what "server on inet:$PORT" _h_listening inet $PORT
+start_tcp_holder_server inet $PORT
 
 # hold_connections ROLE NAME COUNT SOURCE|- — a process in ROLE that opens COUNT TCP connections to the
 # server (bound to SOURCE unless "-") and keeps them open; on SIGUSR1 it writes a byte on each and records
@@ -85,64 +59,42 @@ holder_ready() { # holder_ready NAME — its connections are open (fails at once
   [ -e "$H_TMP/hold-$1" ]
 }
 
-# ct_entries — the router's conntrack entries, sorted, one per line: "PROTO OSRC RDST TUPLES", i.e. the
-# original source, the reply destination (where source NAT sent the connection: the original source unless
-# NATed) and both tuples as `conntrack -L` prints them, without timeout, state or counters. `conntrack -L` is
-# the judge here, not the code under test.
-ct_entries() {
-  in_ns router conntrack -L 2>/dev/null |
-    awk '{
-      n = 0; tuples = ""
-      for (i = 2; i <= NF; i++) if ($i ~ /^(src|dst|sport|dport|type|code|id)=/) {
-        tuples = tuples " " $i
-        if ($i ~ /^(src|dst)=/) { split($i, kv, "="); address[++n] = kv[2] }
-      }
-      print $1, address[1], address[4] tuples
-    }' | sort
-}
-# from_to ENTRIES OSRC RDST — the entries from OSRC whose replies go to RDST.
-from_to() { awk -v s="$2" -v d="$3" '$2 == s && $3 == d' <<<"$1"; }
-# nated_to ENTRIES ADDRESS — the entries NATed to ADDRESS: replies go to it, the connection did not start there.
-nated_to() { awk -v a="$2" '$2 != a && $3 == a' <<<"$1"; }
-tcp_only() { awk '$1 == "tcp"' <<<"$1"; }
-count_lines() { if [ -z "$1" ]; then echo 0; else wc -l <<<"$1"; fi; }
-
 log "connections: $LAN_CONNECTIONS from the LAN host (masqueraded), $OWN_CONNECTIONS from the router's wan1 address"
 hold_connections lan lan $LAN_CONNECTIONS -
 lan_holder=$HOLDER_PID
 hold_connections router own $OWN_CONNECTIONS "$A1"
 wait_for --deadline 5 --what "conntrack entries of all connections" \
-  test "$(count_lines "$(tcp_only "$(ct_entries)")")" -ge $((LAN_CONNECTIONS + OWN_CONNECTIONS))
+  test "$(line_count "$(entries_proto "$(conntrack_entries router)" tcp)")" -ge $((LAN_CONNECTIONS + OWN_CONNECTIONS))
 # The router forwards an ISP's DHCP replies that arrive before dhcpcd has configured the offered address: out
 # of the other uplink, masqueraded. Those are 30-second UDP entries NATed to an uplink's address like any
 # other, but they would expire on their own while the test counts; removed here so that the count is exact.
 in_ns router conntrack -D -p udp --orig-port-src 67 >/dev/null 2>&1 || true
-before=$(ct_entries)
-wan1_nated=$(nated_to "$before" "$A1")
-lan_wan1=$(from_to "$before" "$LAN_ADDR" "$A1")
-lan_wan2=$(from_to "$before" "$LAN_ADDR" "$A2")
-own=$(from_to "$before" "$A1" "$A1")
-n1=$(count_lines "$lan_wan1") n2=$(count_lines "$lan_wan2")
-log "LAN connections: $n1 masqueraded to wan1 ($A1), $n2 to wan2 ($A2); $(count_lines "$own") of the router's own from $A1"
+before=$(conntrack_entries router)
+wan1_nated=$(entries_nated_to "$before" "$A1")
+lan_wan1=$(entries_from_to "$before" "$LAN_ADDR" "$A1")
+lan_wan2=$(entries_from_to "$before" "$LAN_ADDR" "$A2")
+own=$(entries_from_to "$before" "$A1" "$A1")
+n1=$(line_count "$lan_wan1") n2=$(line_count "$lan_wan2")
+log "LAN connections: $n1 masqueraded to wan1 ($A1), $n2 to wan2 ($A2); $(line_count "$own") of the router's own from $A1"
 assert_eq $LAN_CONNECTIONS $((n1 + n2)) "LAN connections masqueraded to wan1 or wan2"
 assert_ge "$n1" 1 "LAN connections through wan1"
 assert_ge "$n2" 1 "LAN connections through wan2"
-assert_eq $OWN_CONNECTIONS "$(count_lines "$own")" "the router's own connections from wan1's address"
-assert_eq "$lan_wan1" "$(from_to "$wan1_nated" "$LAN_ADDR" "$A1")" "the LAN's wan1 entries are among those NATed to wan1"
+assert_eq $OWN_CONNECTIONS "$(line_count "$own")" "the router's own connections from wan1's address"
+assert_eq "$lan_wan1" "$(entries_from_to "$wan1_nated" "$LAN_ADDR" "$A1")" "the LAN's wan1 entries are among those NATed to wan1"
 source_nated=$(in_ns router conntrack -L --src-nat 2>/dev/null | wc -l)
 
 log "delete wan1's NATed entries"
 out=$(in_ns router "$CHECK" delete "$A1" 2>"$H_TMP/conntrack_check.err") ||
   fail "conntrack_check delete $A1: $(cat "$H_TMP/conntrack_check.err")"
 log "conntrack_check: $(tr '\n' ' ' <<<"$out")$(cat "$H_TMP/conntrack_check.err")"
-assert_eq "deleted $(count_lines "$wan1_nated")" "$(head -n1 <<<"$out")" \
+assert_eq "deleted $(line_count "$wan1_nated")" "$(head -n1 <<<"$out")" \
   "entries deleted (conntrack -L listed these NATed to wan1: $wan1_nated)"
-after=$(ct_entries)
-assert_eq "" "$(nated_to "$after" "$A1")" "entries NATed to wan1 left"
-assert_eq "$lan_wan2" "$(from_to "$after" "$LAN_ADDR" "$A2")" "the LAN's wan2 entries, unchanged"
-assert_eq "$own" "$(from_to "$after" "$A1" "$A1")" "the router's own entries from wan1's address, unchanged"
+after=$(conntrack_entries router)
+assert_eq "" "$(entries_nated_to "$after" "$A1")" "entries NATed to wan1 left"
+assert_eq "$lan_wan2" "$(entries_from_to "$after" "$LAN_ADDR" "$A2")" "the LAN's wan2 entries, unchanged"
+assert_eq "$own" "$(entries_from_to "$after" "$A1" "$A1")" "the router's own entries from wan1's address, unchanged"
 # TCP entries do not expire during the test (established: five days), so all of them can be compared.
-assert_eq "$(comm -23 <(tcp_only "$before") <(tcp_only "$wan1_nated"))" "$(tcp_only "$after")" \
+assert_eq "$(comm -23 <(entries_proto "$before" tcp) <(entries_proto "$wan1_nated" tcp))" "$(entries_proto "$after" tcp)" \
   "every other TCP entry, unchanged"
 # The kernel filters the dump to source-NATed entries since Linux 5.15 (older kernels send all of them).
 examined=$(sed -n 's/.*examined \([0-9]*\) source-NATed.*/\1/p' "$H_TMP/conntrack_check.err")
@@ -178,7 +130,7 @@ wait_for --deadline 5 --what "new entries NATed to wan2 ($A2) for the $n1 delete
 assert_eq 0 "$(grep -c "dst=$A1 " "$H_TMP/conntrack-events.log" || true)" "new entries NATed to wan1"
 lan_established() { [ "$(in_ns lan ss -Htn state established "( dport = :$PORT )" | wc -l)" -eq "$1" ]; }
 wait_for --deadline 5 --what "$n2 LAN connections left (wan2's; wan1's reset)" lan_established "$n2"
-assert_eq "$lan_wan2" "$(from_to "$(ct_entries)" "$LAN_ADDR" "$A2")" "the LAN's wan2 entries, unchanged"
+assert_eq "$lan_wan2" "$(entries_from_to "$(conntrack_entries router)" "$LAN_ADDR" "$A2")" "the LAN's wan2 entries, unchanged"
 
 log "the router's own connection whose port the masquerade changed is not taken"
 # Synthetic: a LAN-like connection NATed to NAT3:10000, then one of the router's own from NAT3:10000 to the
@@ -187,8 +139,8 @@ log "the router's own connection whose port the masquerade changed is not taken"
 NAT3=100.64.3.10
 assert_eq "created 1" "$(in_ns router "$CHECK" create 1 10.9.0.1 "$INET_ADDR" "$NAT3")"
 assert_eq "created 1" "$(in_ns router "$CHECK" create 1 "$NAT3" "$INET_ADDR" "$NAT3")"
-own3=$(from_to "$(ct_entries)" "$NAT3" "$NAT3")
-assert_eq 1 "$(count_lines "$own3")" "the router's own synthetic entry"
+own3=$(entries_from_to "$(conntrack_entries router)" "$NAT3" "$NAT3")
+assert_eq 1 "$(line_count "$own3")" "the router's own synthetic entry"
 assert_not_contains "$own3" "dport=10000" "its reply port (moved by the NAT)"
 assert_eq "1 1" "$(in_ns router conntrack -L --src-nat -s 10.9.0.1 2>/dev/null | wc -l) $(
   in_ns router conntrack -L --src-nat -s "$NAT3" 2>/dev/null | wc -l)" "entries marked source-NATed"
@@ -205,6 +157,6 @@ log "conntrack_check: $(tr '\n' ' ' <<<"$out")"
 assert_eq "deleted 10001" "$(head -n1 <<<"$out")" "synthetic entries NATed to $NAT3"
 assert_eq "0 10000 10000 0" "$(ct_count -s 10.1.0.1) $(ct_count -s 10.2.0.1) $(ct_count -s 10.3.0.1) $(ct_count -s 10.9.0.1)" \
   "synthetic entries left from 10.1.0.1, 10.2.0.1, 10.3.0.1, 10.9.0.1"
-assert_eq "$own3" "$(from_to "$(ct_entries)" "$NAT3" "$NAT3")" "the router's own entry with a moved port, unchanged"
+assert_eq "$own3" "$(entries_from_to "$(conntrack_entries router)" "$NAT3" "$NAT3")" "the router's own entry with a moved port, unchanged"
 
 pass

@@ -20,22 +20,8 @@ SINK_PORT=80   # short connections (accepted and closed at once)
 HELD=16        # spread by the L4 hash: all on one uplink has a chance of 2 in 2^16
 FLOWS=50
 
-make_isp 1
-make_isp 2
-make_lan
-CONFIG=$H_TMP/uplinkd.toml
-write_config "$CONFIG" 'multipath_hash_policy = "l4"'
-add_uplink "$CONFIG" 1 1 "masquerade = true"
-add_uplink "$CONFIG" 2 1 "masquerade = true"
-start_uplinkd router "$CONFIG"
-start_dhcpcd router wan1
-start_dhcpcd router wan2
-wait_for_address router wan1 100.64.1.
-wait_for_address router wan2 100.64.2.
-wait_for --deadline 10 --what "group of wan1 and wan2" has_members router 1:1 2:1
-for n in 1 2; do wait_for --deadline 10 --what "wan$n's table and rule" uplink_table_ok router "$n"; done
-A1=$(address_of router wan1) A2=$(address_of router wan2)
-A1=${A1%/*} A2=${A2%/*}
+setup_two_isps
+two_uplinks_up
 
 wait_for --deadline 10 --what "both active" states_are router "wan1=active wan2=active"
 

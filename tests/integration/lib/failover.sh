@@ -19,6 +19,44 @@ require_udp_stream() {
 }
 
 # ---------------------------------------------------------------------------------------------------------
+# The common topology: two masquerading DHCP uplinks
+
+# setup_two_isps [UPLINK LINES...] — isp1 and isp2 (dnsmasq), the LAN host, and uplinkd started in the router
+# with a config ($CONFIG = $H_TMP/uplinkd.toml) for wan1 and wan2: weight 1 each, masquerade, L4 hashing, and
+# UPLINK LINES in each uplink's section.
+setup_two_isps() {
+  make_isp 1
+  make_isp 2
+  make_lan
+  CONFIG=$H_TMP/uplinkd.toml
+  write_config "$CONFIG" 'multipath_hash_policy = "l4"'
+  add_uplink "$CONFIG" 1 1 "masquerade = true" "$@"
+  add_uplink "$CONFIG" 2 1 "masquerade = true" "$@"
+  start_uplinkd router "$CONFIG"
+}
+
+# two_uplinks_up — dhcpcd on the router's wan1 and wan2; waits for both addresses, the group of both and each
+# uplink's table and rule; sets A1 and A2 to the uplinks' addresses.
+two_uplinks_up() {
+  start_dhcpcd router wan1
+  start_dhcpcd router wan2
+  wait_for_address router wan1 100.64.1.
+  wait_for_address router wan2 100.64.2.
+  wait_for --deadline 10 --what "group of wan1 and wan2" has_members router 1:1 2:1
+  wait_for --deadline 10 --what "wan1's table and rule" uplink_table_ok router 1
+  wait_for --deadline 10 --what "wan2's table and rule" uplink_table_ok router 2
+  A1=$(uplink_address router wan1) A2=$(uplink_address router wan2)
+}
+
+# uplink_address ROLE IF — IF's IPv4 address, without the prefix length.
+uplink_address() {
+  local address
+  address=$(address_of "$1" "$2")
+  [ -n "$address" ] || fail "uplink_address: $2 in $1 has no address"
+  echo "${address%/*}"
+}
+
+# ---------------------------------------------------------------------------------------------------------
 # Packet streams (tools/udp_stream): FLOWS UDP flows, one 64-byte packet per flow per millisecond.
 
 declare -A H_STREAM_SENDER=()    # stream name -> pid of the sender
@@ -246,11 +284,12 @@ EOF
 # ---------------------------------------------------------------------------------------------------------
 # Conntrack (the judge of which connection is NATed where; `conntrack -L`, not the code under test)
 
-# conntrack_entries ROLE — ROLE's conntrack entries, sorted, one per line: "PROTO OSRC RDST TUPLES": the
-# original source, the reply destination (where source NAT sent the connection: the original source unless
-# NATed) and both tuples as `conntrack -L` prints them, without timeout, state or counters.
+# conntrack_entries ROLE [CONNTRACK-ARGS...] — ROLE's conntrack entries, sorted, one per line: "PROTO OSRC
+# RDST TUPLES": the original source, the reply destination (where source NAT sent the connection: the original
+# source unless NATed) and both tuples as `conntrack -L` prints them, without timeout, state or counters.
+# CONNTRACK-ARGS go to `conntrack -L`: e.g. -o id adds the entry's id=N, so a replaced entry differs.
 conntrack_entries() {
-  in_ns "$1" conntrack -L 2>/dev/null |
+  in_ns "$1" conntrack -L "${@:2}" 2>/dev/null |
     awk '{
       n = 0; tuples = ""
       for (i = 2; i <= NF; i++) if ($i ~ /^(src|dst|sport|dport|type|code|id)=/) {
