@@ -7,6 +7,7 @@
 # switched off on its interface) gets no answers, and its address answering on wan2 does not count for wan1.
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
+source "$(dirname "$0")/lib/failover.sh"
 
 CHECK=${PROBE_CHECK:-$PWD/tools/probe_check}
 [[ -x $CHECK ]] || fail "probe_check not found at $CHECK (set PROBE_CHECK)"
@@ -20,15 +21,8 @@ write_config "$CONFIG"
 add_uplink "$CONFIG" 1 1
 add_uplink "$CONFIG" 2 1
 start_uplinkd router "$CONFIG"
-start_dhcpcd router wan1
-start_dhcpcd router wan2
-wait_for_address router wan1 100.64.1.
-wait_for_address router wan2 100.64.2.
-# The per-uplink tables and `from ADDRESS lookup TABLE` rules that bound probes rely on.
-wait_for --deadline 10 --what "wan1's table and rule" uplink_table_ok router 1
-wait_for --deadline 10 --what "wan2's table and rule" uplink_table_ok router 2
-A1=$(address_of router wan1) A2=$(address_of router wan2)
-A1=${A1%/*} A2=${A2%/*}
+# Waits for the per-uplink tables and `from ADDRESS lookup TABLE` rules that bound probes rely on.
+two_uplinks_up
 start_tcp_sink inet 80
 
 # probe KIND IF ADDRESS ARGS... — run probe_check in the router; its output goes to stdout and the log.
@@ -61,14 +55,7 @@ assert_contains "$out" "refused $INET_ADDR:81"
 assert_contains "$(probe icmp wan1 "$A1" "$INET_ADDR" 1)" "socket raw"
 
 log "isp1 goes silent upstream (carrier stays up); main's default route points to isp2"
-in_ns isp1 nft -f - <<'NFT'
-table ip blackhole {
-  chain forward {
-    type filter hook forward priority 10; policy accept;
-    iifname "rtr" drop
-  }
-}
-NFT
+blackhole_upstream 1
 in_ns router ip route replace default via "$(isp_gw 2)" dev wan2 metric 1
 reset_isp_counters 1
 reset_isp_counters 2
@@ -84,7 +71,7 @@ out=$(probe icmp wan2 "$A2" "$INET_ADDR" 3)
 assert_eq 3 "$(answers "$out")" "isp2 still answers"
 
 log "isp1's upstream works again, but inet answers wan1's address through isp2 (the wrong uplink)"
-in_ns isp1 nft delete table ip blackhole
+restore_upstream 1
 out=$(probe icmp wan1 "$A1" "$INET_ADDR" 2)
 assert_eq 2 "$(answers "$out")" "echo replies via wan1 once isp1 is back"
 in_ns inet ip route replace 100.64.1.0/24 via 198.18.2.2

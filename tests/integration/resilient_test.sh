@@ -12,9 +12,9 @@
 # while resilient mode moves only wan3's. The numbers logged here are those in docs/failover.md.
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
+source "$(dirname "$0")/lib/failover.sh"
 
-UDP_STREAM=${UDP_STREAM:-$PWD/tools/udp_stream}
-[[ -x $UDP_STREAM ]] || fail "udp_stream not found at $UDP_STREAM (set UDP_STREAM)"
+require_udp_stream
 command -v conntrack >/dev/null || fail "conntrack not found (package conntrack)"
 command -v perl >/dev/null || fail "perl not found (package perl-base)"
 
@@ -57,8 +57,7 @@ start_dhcpcd router wan2
 start_dhcpcd router wan3
 for n in 1 2 3; do wait_for_address router "wan$n" "100.64.$n."; done
 for n in 1 2 3; do wait_for --deadline 10 --what "wan$n's table and rule" uplink_table_ok router "$n"; done
-A1=$(address_of router wan1) A2=$(address_of router wan2) A3=$(address_of router wan3)
-A1=${A1%/*} A2=${A2%/*} A3=${A3%/*}
+A1=$(uplink_address router wan1) A2=$(uplink_address router wan2) A3=$(uplink_address router wan3)
 
 # all_up — every uplink's probes answered (health up) and the group holds all three.
 all_up() {
@@ -67,18 +66,6 @@ all_up() {
 }
 wait_for --deadline 20 --what "all three uplinks up and in the group" all_up
 
-# silence_wan3 / restore_wan3 — isp3 drops everything the router sends it; the carrier stays up.
-silence_wan3() {
-  in_ns isp3 nft -f - <<'NFT'
-table ip blackhole {
-  chain forward {
-    type filter hook forward priority 10; policy accept;
-    iifname "rtr" drop
-  }
-}
-NFT
-}
-restore_wan3() { in_ns isp3 nft delete table ip blackhole; }
 wan3_down() {
   status_json router | jq -e '.uplinks[] | select(.name == "wan3") | .health.state == "down"' >/dev/null &&
     has_members router 1:1 2:1
@@ -197,18 +184,9 @@ ct_lan() {
            }
            print lport, nat, natport, id }' | sort -n
 }
-# ct_nated_to ADDRESS — every conntrack entry (any protocol) NATed to ADDRESS: replies go to it and the
-# connection did not start there. One per line: "PROTO TUPLES ID".
-ct_nated_to() {
-  in_ns router conntrack -L -o id 2>/dev/null |
-    awk -v a="$1" '{ n = 0; t = ""; delete ad
-           for (i = 2; i <= NF; i++) if ($i ~ /^(src|dst|sport|dport|type|code|id)=/) {
-             t = t " " $i
-             if ($i ~ /^(src|dst)=/) { split($i, kv, "="); ad[++n] = kv[2] }
-           }
-           if (ad[1] != a && ad[4] == a) print $1 t }' | sort
-}
-count_lines() { if [ -z "$1" ]; then echo 0; else wc -l <<<"$1"; fi; }
+# wan3_nated — every conntrack entry (any protocol) NATed to wan3's address, with its id (a replaced entry
+# differs). conntrack -L is the judge, not the code under test.
+wan3_nated() { entries_nated_to "$(conntrack_entries router -o id)" "$A3"; }
 
 # current_map — "SLOT LANPORT UPLINK NATADDR NATPORT ID" for each slot's current connection (UPLINK: the one
 # whose address the entry is NATed to, or "none").
@@ -274,16 +252,16 @@ masquerade_failover() {
   # masqueraded out of another uplink, 30-second UDP entries. Removed so that they cannot expire while the
   # daemon and this test count (see conntrack_test.sh).
   in_ns router conntrack -D -p udp --orig-port-src 67 >/dev/null 2>&1 || true
-  nated=$(ct_nated_to "$A3")
-  n_nated=$(count_lines "$nated")
-  assert_eq "$(wc -w <<<"$wan3_slots")" "$(count_lines "$(grep "dport=$ECHO_PORT " <<<"$nated" || true)")" \
+  nated=$(wan3_nated)
+  n_nated=$(line_count "$nated")
+  assert_eq "$(wc -w <<<"$wan3_slots")" "$(line_count "$(grep "dport=$ECHO_PORT " <<<"$nated" || true)")" \
     "entries NATed to wan3 that are the LAN's echo connections"
   deleted=$(deletion_lines)
   state=$(client_state)
 
   log "$mode: wan3's upstream goes silent ($n_nated conntrack entries NATed to $A3)"
   t0=$(now_ms)
-  silence_wan3
+  blackhole_upstream 3
   wait_for --deadline 10 --what "wan3 down and out of the group" wan3_down
   t_down=$(wan3_down_since)
   wait_for --deadline 5 --what "the daemon's conntrack deletion for wan3" deletions_after "$deleted"
@@ -291,7 +269,7 @@ masquerade_failover() {
   logged=$(grep "uplink wan3: deleted .* conntrack entries masqueraded to $A3" "$(uplinkd_log router)" | tail -n1 |
     sed -n 's/.*deleted \([0-9]*\) conntrack.*/\1/p')
   log "$mode: wan3 down $((t_down - t0)) ms after the silence began; the daemon logged 'deleted $logged', conntrack -L listed $n_nated"
-  assert_eq "" "$(comm -12 <(echo "$nated") <(ct_nated_to "$A3"))" "entries NATed to wan3 still there (same id)"
+  assert_eq "" "$(comm -12 <(echo "$nated") <(wan3_nated))" "entries NATed to wan3 still there (same id)"
   assert_eq "$(entries_of "$map" $survivors)" "$(entries_of "$(current_map)" $survivors)" \
     "wan1's and wan2's connections and their conntrack entries (NAT address, port, id)"
   assert_eq "$n_nated" "$logged" "entries the daemon says it deleted, against conntrack -L's count before"
@@ -316,7 +294,7 @@ masquerade_failover() {
 
   log "$mode: wan3 recovers"
   state=$(client_state)
-  restore_wan3
+  restore_upstream 3
   wait_for --deadline 15 --what "wan3 up and back in the group" all_up
   wait_for --deadline 10 --what "every connection echoing on (5 more lines each)" \
     echoing_more "$state" 5 $(seq 0 $((CONNECTIONS - 1)))
@@ -404,7 +382,7 @@ routed_failover() {
   wait_for --deadline 10 --what "streams through all three ISPs" streaming_on 1 2 3
 
   log "$mode, routed: wan3's upstream goes silent"
-  silence_wan3
+  blackhole_upstream 3
   wait_for --deadline 10 --what "wan3 down and out of the group" wan3_down
   during=$(route_choices)
   route_moved=$(moved_survivors "$before" "$during")
@@ -412,7 +390,7 @@ routed_failover() {
   wait_for --deadline 10 --what "streams through isp1 and isp2 after the failure" streaming_on 1 2
 
   log "$mode, routed: wan3 recovers"
-  restore_wan3
+  restore_upstream 3
   wait_for --deadline 15 --what "wan3 up and back in the group" all_up
   if [ "$mode" == resilient ]; then
     # Busy buckets stay where they are; idle ones move to wan3 after idle_timer (1 s).
