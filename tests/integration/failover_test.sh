@@ -51,15 +51,9 @@ HEALTH=('[uplink.health]' 'targets = ["198.51.100.1", "198.51.100.2", "198.51.10
 add_uplink "$CONFIG" 1 1 "masquerade = true" "${HEALTH[@]}"
 add_uplink "$CONFIG" 2 1 "masquerade = true" "${HEALTH[@]}"
 start_uplinkd router "$CONFIG"
-start_dhcpcd router wan1
-start_dhcpcd router wan2
-wait_for_address router wan1 100.64.1.
-wait_for_address router wan2 100.64.2.
-wait_for --deadline 10 --what "group of wan1 and wan2" has_members router 1:1 2:1
+two_uplinks_up
 wait_health router wan1 up 15
 wait_health router wan2 up 15
-A1=$(address_of router wan1) A2=$(address_of router wan2)
-A1=${A1%/*} A2=${A2%/*}
 log "wan1 $A1, wan2 $A2: both healthy"
 
 start_event_log router main

@@ -69,8 +69,7 @@ start_event_log router all # every event from here on, for the order of wan3's c
 event_log_sync router all wan1
 for n in 1 2 3; do start_dhcpcd router "wan$n"; done
 for n in 1 2 3; do wait_for_address router "wan$n" "100.64.$n."; done
-A3=$(address_of router wan3)
-A3=${A3%/*}
+A3=$(uplink_address router wan3)
 
 # new_connections — $FLOWS new TCP connections from the LAN host; sets CONNECTED, NEW1..NEW3 (new TCP
 # connections each ISP forwarded) and TRAFFIC3 (LAN packets through isp3).
