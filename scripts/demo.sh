@@ -52,6 +52,8 @@ export UPLINKCTL_BIN=${UPLINKCTL_BIN:-$ROOT/build/src/cli/uplinkctl}
 H_TEST_NAME=demo
 # shellcheck source=../tests/integration/lib/netns.sh
 source "$ROOT/tests/integration/lib/netns.sh"   # namespaces, cleanup on exit/^C, helpers
+# shellcheck source=../tests/integration/lib/failover.sh
+source "$ROOT/tests/integration/lib/failover.sh" # blackhole_upstream, restore_upstream: a silent ISP
 
 # ---------------------------------------------------------------------------------------------------------
 say "Topology (namespaces $H_RUN_ID-*)"
@@ -158,14 +160,7 @@ wait_for --deadline 10 --what "both uplinks' probes to answer" _health_is isp1 u
 wait_for --deadline 10 --what "both uplinks' probes to answer" _health_is isp2 up
 
 say "Failover: ISP 1's upstream goes silent (the cable stays in; only probes can tell)"
-in_ns isp1 nft -f - <<'NFT'
-table ip demo_blackhole {
-  chain forward {
-    type filter hook forward priority 10; policy accept;
-    iifname "rtr" drop
-  }
-}
-NFT
+blackhole_upstream 1
 silent_at=${EPOCHREALTIME/./}
 wait_for --deadline 10 --what "isp1's health to go down" _health_is isp1 down
 took_ms=$(((${EPOCHREALTIME/./} - silent_at) / 1000))
@@ -175,7 +170,7 @@ uplinkctl_in router status | sed 's/^/  /'
 count_flows "isp1 silent"
 
 say "Recovery: ISP 1 answers again"
-in_ns isp1 nft delete table ip demo_blackhole
+restore_upstream 1
 wait_for --deadline 10 --what "isp1's health to come back" _health_is isp1 up
 wait_for --deadline 30 --what "new flows to use isp1 again" _both_used
 count_flows "isp1 answers again"
