@@ -40,6 +40,9 @@ int HealthMonitor::quorum() const {
 
 bool HealthMonitor::probe_sent(size_t target, uint64_t seq, HealthTime now) {
   if (target >= windows_.size()) return false;
+  // Every send slides the window: tick() alone runs only when a probe times out, and while all are answered
+  // old samples (an outage's losses) would stay and fade as 1/t instead of leaving after `window`.
+  windows_[target].advance(now, timeout_, window_);
   windows_[target].sent(seq, now);
   rounds_.try_emplace(seq, Round{now, 0});
   return judge_rounds(now);

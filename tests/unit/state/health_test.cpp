@@ -196,6 +196,24 @@ TEST(Health, DegradedClearsOnlyWellWithinTheLimit) {
   EXPECT_TRUE(sim.entered(Health::up, clean_since)) << sim.monitor.reason();
 }
 
+// Losses leave the statistics `window` after they happened, also when every later probe is answered (no
+// timeouts, so no tick() from the monitor's deadlines).
+TEST(Health, LossesLeaveTheWindowWhileEveryProbeIsAnswered) {
+  auto config = health_config(1);
+  HealthTime start;
+  HealthSim sim(config, [&](size_t, uint64_t, HealthTime sent) -> std::optional<milliseconds> {
+    if (sent >= start + 5s && sent < start + 6s) return std::nullopt;
+    return 20ms;
+  });
+  start = sim.start;
+  sim.run_until(start + 8s);
+  EXPECT_GT(sim.monitor.targets()[0].stats.lost, 0);
+  sim.run_until(start + 6s + std::chrono::seconds(static_cast<int>(config.window_s)) + 1s);
+  EXPECT_EQ(sim.monitor.targets()[0].stats.lost, 0);
+  EXPECT_LE(sim.monitor.targets()[0].stats.samples,
+            static_cast<int>(config.window_s / config.interval_s) + 2);
+}
+
 // One dead target among three does not degrade the uplink: the median target decides.
 TEST(Health, OneDeadTargetDoesNotDegrade) {
   auto config = health_config(3);
