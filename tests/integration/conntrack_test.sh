@@ -12,8 +12,7 @@ source "$(dirname "$0")/lib/failover.sh"
 
 CHECK=${CONNTRACK_CHECK:-$PWD/tools/conntrack_check}
 [[ -x $CHECK ]] || fail "conntrack_check not found at $CHECK (set CONNTRACK_CHECK)"
-command -v conntrack >/dev/null || fail "conntrack not found (package conntrack)"
-command -v perl >/dev/null || fail "perl not found (package perl-base)"
+require_tools conntrack perl
 
 LAN_CONNECTIONS=24 # spread by the L4 hash: all on one uplink has a chance of 2 in 2^24
 OWN_CONNECTIONS=2

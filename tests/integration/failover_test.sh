@@ -18,9 +18,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
 
-require_udp_stream
-command -v conntrack >/dev/null || fail "conntrack not found (package conntrack)"
-command -v perl >/dev/null || fail "perl not found (package perl-base)"
+require_tools udp_stream conntrack perl
 
 FLOWS=8               # UDP flows of the stream, spread over both uplinks (spread_first_port)
 PORT=5000             # the stream's destination port (scenario 3 uses PORT + 1, so its flows are new)

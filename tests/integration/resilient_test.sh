@@ -14,9 +14,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
 
-require_udp_stream
-command -v conntrack >/dev/null || fail "conntrack not found (package conntrack)"
-command -v perl >/dev/null || fail "perl not found (package perl-base)"
+require_tools udp_stream conntrack perl
 
 CONNECTIONS=30   # on three equal uplinks: none on wan3 has a chance of (2/3)^30 = 5e-6
 ECHO_PORT=7000

@@ -13,9 +13,7 @@ source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
 source "$(dirname "$0")/lib/echo.sh"
 
-require_udp_stream
-command -v conntrack >/dev/null || fail "conntrack not found (package conntrack)"
-command -v perl >/dev/null || fail "perl not found (package perl-base)"
+require_tools udp_stream conntrack perl
 
 ECHO_PORT=8080         # long-lived connections (an echo server in inet)
 SINK_PORT=80           # short connections (accepted and closed at once)

@@ -18,6 +18,20 @@ require_udp_stream() {
   [[ -x $UDP_STREAM ]] || fail "udp_stream not found at $UDP_STREAM (set UDP_STREAM, or run from build/tests/integration)"
 }
 
+# require_tools TOOL... — fail clearly unless each TOOL is there: udp_stream ($UDP_STREAM), conntrack (the
+# judge of where connections are NATed) or perl (TCP holders and servers, lib/echo.sh).
+require_tools() {
+  local tool
+  for tool in "$@"; do
+    case $tool in
+      udp_stream) require_udp_stream ;;
+      conntrack) command -v conntrack >/dev/null || fail "conntrack not found (package conntrack)" ;;
+      perl) command -v perl >/dev/null || fail "perl not found (package perl-base)" ;;
+      *) fail "require_tools: unknown tool $tool" ;;
+    esac
+  done
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # The common topology: two masquerading DHCP uplinks
 
