@@ -198,17 +198,13 @@ TEST_F(ControlServerTest, ASlowSubscriberIsDroppedWithoutSlowingOthers) {
   EXPECT_EQ(fast->line(io_), R"({"ok":true})");
   const std::string padding(4000, 'x');
   const int kEvents = 2000;  // 8 MB: far more than the socket buffers and the queue hold
-  Clock::duration publishing{};
+  // Single-threaded: a publish() that blocked on the slow one's full socket would hang here for good.
   for (int i = 0; i < kEvents; ++i) {
-    auto start = Clock::now();
     server_->publish({{"n", i}, {"padding", padding}});
-    publishing += Clock::now() - start;
     auto line = fast->line(io_);  // the fast one reads as it goes; the slow one never does
     ASSERT_TRUE(line);
     ASSERT_EQ(Json::parse(*line)["n"], i);
   }
-  // Queueing only: a blocking write would have stopped the loop at the slow one's full socket.
-  EXPECT_LT(std::chrono::duration<double>(publishing).count(), 1.0);
   EXPECT_EQ(server_->subscribers(), 1u);
 
   // The slow one, reading at last, finds a prefix of the events in order, the notice, and the end.
