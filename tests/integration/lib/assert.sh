@@ -2,10 +2,15 @@
 # Assertions, polling and the PASS/FAIL verdict of an integration test.
 # Sourced by netns.sh; do not source on its own.
 
+# The test's own stderr, kept: poll_until runs its command with stderr sent to a file, and a fail (or the
+# EXIT trap's verdict and log dump) from inside that command must still reach the person reading the run.
+[ -n "${H_ERR_FD:-}" ] || exec {H_ERR_FD}>&2
+
 # fail MESSAGE... — report a failure and end the test (the EXIT trap cleans up).
 # Inside a command substitution or ( subshell ) only that subshell exits, so fail also leaves a marker
 # file that the EXIT trap turns into a FAIL verdict even if the caller ignored the subshell's status.
 fail() {
+  exec 2>&"$H_ERR_FD"
   local msg="$*"
   printf '%s FAIL: %s\n' "$(_h_stamp)" "${msg:-(no message)}" >&2
   local i
