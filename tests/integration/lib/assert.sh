@@ -2,9 +2,10 @@
 # Assertions, polling and the PASS/FAIL verdict of an integration test.
 # Sourced by netns.sh; do not source on its own.
 
-# The test's own stderr, kept: poll_until runs its command with stderr sent to a file, and a fail (or the
-# EXIT trap's verdict and log dump) from inside that command must still reach the person reading the run.
-[ -n "${H_ERR_FD:-}" ] || exec {H_ERR_FD}>&2
+# The test's own stdout and stderr, kept: poll_until runs its command with both sent to a file, and a fail
+# (or the EXIT trap's verdict and log dump) from inside that command must still reach the person reading
+# the run.
+[ -n "${H_ERR_FD:-}" ] || exec {H_OUT_FD}>&1 {H_ERR_FD}>&2
 
 # fail MESSAGE... — report a failure and end the test (the EXIT trap cleans up).
 # Inside a command substitution or ( subshell ) only that subshell exits, so fail also leaves a marker

@@ -224,7 +224,7 @@ _h_dump_logs() {
 _h_on_exit() {
   local rc=$?
   trap - EXIT
-  exec 2>&"$H_ERR_FD"  # an exit from inside poll_until's command would leave stderr in its file
+  exec 1>&"$H_OUT_FD" 2>&"$H_ERR_FD"  # an exit from inside poll_until's command would leave them in its file
   if [ "$rc" -eq 0 ] && [ -s "$H_TMP/.failed" ]; then rc=1; fi
   if [ "$rc" -eq 0 ] && [ "$H_PASSED" -ne 1 ] && [ "$H_SKIPPED" -ne 1 ]; then
     echo "$(_h_stamp) FAIL: the test exited before calling pass" >&2
