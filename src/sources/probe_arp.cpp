@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sources/probe_reader.hpp"
+
 namespace uplinkd {
 
 // Requests sent and not yet answered. One gateway per uplink, probed a few times a second and answered within
@@ -123,18 +125,9 @@ void read_all(const std::shared_ptr<State>& state) {
   }
 }
 
-void wait_readable(std::shared_ptr<State> state) {
-  auto& descriptor = state->descriptor;
-  descriptor.async_wait(asio::posix::descriptor_base::wait_read, [state](const asio::error_code& error) {
-    if (state->closed || error == asio::error::operation_aborted) return;
-    if (error) {
-      const auto on_error = state->on_error;
-      on_error(KernelError{what(state->source, "wait"), error.value(), error.message()});
-      return;
-    }
-    read_all(state);
-    if (!state->closed) wait_readable(state);
-  });
+void wait_readable(const std::shared_ptr<State>& state) {
+  keep_reading(state, read_all,
+               [source = state->source](const std::string& step) { return what(source, step); });
 }
 
 sockaddr_ll link_address(int ifindex, const arp::MacAddress& mac) {
@@ -177,11 +170,7 @@ Expected<std::unique_ptr<ArpProber>> ArpProber::open(asio::io_context& io, Probe
 }
 
 ArpProber::~ArpProber() {
-  state_->closed = true;
-  asio::error_code ignored;
-  state_->descriptor.close(ignored);
-  state_->on_reply = nullptr;
-  state_->on_error = nullptr;
+  stop_reading(*state_);
 }
 
 std::optional<KernelError> ArpProber::send(const IpAddress& gateway, uint16_t sequence) {

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "sources/probe_icmp_codec.hpp"
+#include "sources/probe_reader.hpp"
 
 namespace uplinkd {
 
@@ -112,18 +113,8 @@ void read_all(const std::shared_ptr<State>& state) {
   }
 }
 
-void wait_readable(std::shared_ptr<State> state) {
-  auto& descriptor = state->descriptor;
-  descriptor.async_wait(asio::posix::descriptor_base::wait_read, [state](const asio::error_code& error) {
-    if (state->closed || error == asio::error::operation_aborted) return;
-    if (error) {
-      const auto on_error = state->on_error;
-      on_error(KernelError{what(*state, "wait"), error.value(), error.message()});
-      return;
-    }
-    read_all(state);
-    if (!state->closed) wait_readable(state);
-  });
+void wait_readable(const std::shared_ptr<State>& state) {
+  keep_reading(state, read_all, [state](const std::string& step) { return what(*state, step); });
 }
 
 }  // namespace
@@ -151,11 +142,7 @@ Expected<std::unique_ptr<IcmpProber>> IcmpProber::open(asio::io_context& io, Pro
 }
 
 IcmpProber::~IcmpProber() {
-  state_->closed = true;
-  asio::error_code ignored;
-  state_->descriptor.close(ignored);
-  state_->on_reply = nullptr;
-  state_->on_error = nullptr;
+  stop_reading(*state_);
 }
 
 std::optional<KernelError> IcmpProber::send(const IpAddress& target, uint16_t sequence) {
