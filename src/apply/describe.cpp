@@ -40,6 +40,12 @@ std::string describe_object(const netlink::Route& route) {
 std::string describe_object(const netlink::Rule& rule) {
   std::string text = "rule " + std::to_string(rule.priority);
   if (rule.source) text += " from " + rule.source->to_string();
+  if (rule.destination) text += " to " + rule.destination->to_string();
+  if (!rule.iifname.empty()) text += " iif " + rule.iifname;
+  if (rule.ip_proto) text += " ipproto " + std::to_string(rule.ip_proto);
+  if (rule.dport)
+    text += " dport " + std::to_string(rule.dport->first) + "-" + std::to_string(rule.dport->last);
+  if (rule.fwmask) text += " fwmark " + std::to_string(rule.fwmark);
   if (rule.suppress_prefixlength)
     text += " suppress_prefixlength " + std::to_string(*rule.suppress_prefixlength);
   return text + " table " + std::to_string(rule.table);

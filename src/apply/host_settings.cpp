@@ -4,8 +4,8 @@
 
 #include "config/rt_tables.hpp"
 #include "netlink/sysctl.hpp"
-#include "nft/nat_table.hpp"
 #include "nft/nft_table.hpp"
+#include "nft/uplinkd_table.hpp"
 
 namespace uplinkd {
 
@@ -38,13 +38,13 @@ std::vector<KernelError> HostSettings::apply(const Plan& plan) {
     }
   }
 
-  if (applied_nat_ != plan.nat) {
+  if (auto table = nft::uplinkd_table(plan.nat, plan.marks); applied_table_ != table) {
     if (!nft_) nft_ = std::make_unique<NftTable>();
-    auto error = nft_->replace(plan.nat);
+    auto error = nft_->replace(table);
     if (error)
       errors.push_back(*error);
     else
-      applied_nat_ = plan.nat;
+      applied_table_ = std::move(table);
   }
   return errors;
 }
@@ -53,7 +53,7 @@ std::vector<KernelError> HostSettings::remove() {
   std::vector<KernelError> errors;
   if (!nft_) nft_ = std::make_unique<NftTable>();
   if (auto error = nft_->remove()) errors.push_back(*error);
-  applied_nat_.reset();
+  applied_table_.reset();
   return errors;
 }
 

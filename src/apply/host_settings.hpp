@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "nft/nft_script.hpp"
 #include "plan/plan.hpp"
 
 namespace uplinkd {
@@ -31,7 +32,7 @@ class HostSettings {
   std::string rt_tables_path_;
   std::vector<Sysctl> applied_sysctls_;
   std::optional<std::vector<TableName>> written_names_;
-  std::optional<NatPlan> applied_nat_;
+  std::optional<nft::Table> applied_table_;
   std::unique_ptr<NftTable> nft_;
 };
 

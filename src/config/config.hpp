@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "common/ip.hpp"
+#include "common/traffic_match.hpp"
 
 namespace uplinkd {
 
@@ -64,6 +65,17 @@ struct UplinkConfig {
   SourceLocation where;  // where the uplink is defined, for messages about it at run time
 };
 
+// A traffic rule: what it matches (every given key must match; none given matches everything) and what it
+// does. The first matching rule wins, in file order (docs/modes.md).
+struct TrafficRule {
+  TrafficMatch match;
+  bool exclude = false;              // never balanced: routed by main, never marked
+  std::vector<std::string> uplinks;  // names; empty = all of the mode's uplinks
+  std::optional<Mode> mode;          // packet or connection; default: the global mode when that is one of
+                                     // them, else connection
+  SourceLocation where;              // the [[rule]] header
+};
+
 struct Config {
   std::string path;
   Mode mode = Mode::flow;
@@ -82,6 +94,10 @@ struct Config {
   // run it is logged each time (docs/configuration.md, "on_change").
   std::vector<std::string> on_change;
   double on_change_timeout_s = 10;  // then the program is killed, so a hung script cannot stall the next ones
+  std::vector<Prefix> exclude;      // never balanced, in any mode
+  std::vector<TrafficRule> rules;   // in file order
+  std::optional<int> tcp_max_reordering;  // net.ipv4.tcp_max_reordering, only when configured
+  double sticky_timeout_s = 0;            // connection mode: a source keeps its uplink this long; 0 = off
   std::vector<UplinkConfig> uplinks;
 
   const UplinkConfig* find_uplink(std::string_view name) const;

@@ -31,4 +31,11 @@ inline constexpr int64_t kMaxIdleTimer = UINT32_MAX / 100;
 // likely milliseconds written by mistake than a wish.
 inline constexpr double kMaxOnChangeTimeout = 3600;
 
+// tcp_max_reordering, in packets: the kernel takes any int, but beyond this TCP would wait out reordering for
+// longer than any link pair uplinkd balances could cause.
+inline constexpr int64_t kMaxTcpReordering = 65535;
+
+// sticky_timeout, in seconds: a week; nft keeps the time in milliseconds in a u64, so the bound is ours.
+inline constexpr int64_t kMaxStickyTimeout = 7 * 24 * 3600;
+
 }  // namespace uplinkd::config_limits

@@ -48,6 +48,18 @@ struct RawUplink {
   RawHealth health;
 };
 
+struct RawRule {
+  SourceLocation where;  // the [[rule]] header
+  Located<std::string> src;
+  Located<std::string> dst;
+  Located<std::variant<std::string, int64_t>> proto;
+  Located<std::variant<std::string, int64_t>> dport;
+  Located<std::string> iif;
+  Located<bool> exclude;
+  Located<LocatedStrings> uplinks;
+  Located<std::string> mode;
+};
+
 struct RawConfig {
   std::string path;
   Located<std::string> mode;
@@ -63,7 +75,11 @@ struct RawConfig {
   Located<double> on_change_timeout;
   Located<int64_t> resilient_buckets;
   Located<int64_t> resilient_idle_timer;
+  Located<LocatedStrings> exclude;
+  Located<int64_t> tcp_max_reordering;
+  Located<double> sticky_timeout;
   std::vector<RawUplink> uplinks;
+  std::vector<RawRule> rules;
 };
 
 }  // namespace uplinkd::detail

@@ -13,7 +13,7 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 13> kTopKeys = {"mode",
+constexpr std::array<std::string_view, 17> kTopKeys = {"mode",
                                                        "destinations",
                                                        "socket",
                                                        "rt_tables",
@@ -25,10 +25,16 @@ constexpr std::array<std::string_view, 13> kTopKeys = {"mode",
                                                        "on_change",
                                                        "on_change_timeout",
                                                        "resilient",
-                                                       "uplink"};
+                                                       "exclude",
+                                                       "tcp_max_reordering",
+                                                       "sticky_timeout",
+                                                       "uplink",
+                                                       "rule"};
 constexpr std::array<std::string_view, 2> kResilientKeys = {"buckets", "idle_timer"};
 constexpr std::array<std::string_view, 9> kUplinkKeys = {
     "name", "interface", "table", "table_name", "weight", "tier", "gateway", "masquerade", "health"};
+constexpr std::array<std::string_view, 8> kRuleKeys = {"src", "dst",     "proto",   "dport",
+                                                       "iif", "exclude", "uplinks", "mode"};
 constexpr std::array<std::string_view, 10> kHealthKeys = {"targets",  "interval", "timeout",  "down_after",
                                                           "up_after", "min_up",   "max_loss", "max_rtt",
                                                           "window",   "hold_down"};
@@ -77,21 +83,17 @@ class TomlReader {
     raw.on_exit = get<std::string>(root, "on_exit");
     raw.on_change = argv(root, "on_change");
     raw.on_change_timeout = get<double>(root, "on_change_timeout");
-    if (const auto* node = root.get("multipath_hash_policy")) {
-      raw.multipath_hash_policy.where = at(node->source());
-      if (const auto* text = node->as_string())
-        raw.multipath_hash_policy.value = text->get();
-      else if (const auto* number = node->as_integer())
-        raw.multipath_hash_policy.value = number->get();
-      else
-        wrong_type("multipath_hash_policy", *node, "a string or an integer");
-    }
+    raw.multipath_hash_policy = string_or_integer(root, "multipath_hash_policy");
+    raw.exclude = strings(root, "exclude");
+    raw.tcp_max_reordering = get<int64_t>(root, "tcp_max_reordering");
+    raw.sticky_timeout = get<double>(root, "sticky_timeout");
     if (const auto* resilient = table(root, "resilient", "a table ([resilient])")) {
       check_keys(*resilient, "[resilient]", kResilientKeys);
       raw.resilient_buckets = get<int64_t>(*resilient, "buckets");
       raw.resilient_idle_timer = get<int64_t>(*resilient, "idle_timer");
     }
     read_uplinks(root, raw);
+    read_rules(root, raw);
     return raw;
   }
 
@@ -170,6 +172,21 @@ class TomlReader {
     return result;
   }
 
+  Located<std::variant<std::string, int64_t>> string_or_integer(const toml::table& table,
+                                                                std::string_view key) {
+    Located<std::variant<std::string, int64_t>> result;
+    const auto* node = table.get(key);
+    if (!node) return result;
+    result.where = at(node->source());
+    if (const auto* text = node->as_string())
+      result.value = text->get();
+    else if (const auto* number = node->as_integer())
+      result.value = number->get();
+    else
+      wrong_type(key, *node, "a string or an integer");
+    return result;
+  }
+
   // A command line: one string (the program alone) or an array (the program and its arguments).
   Located<LocatedStrings> argv(const toml::table& table, std::string_view key) {
     const auto* node = table.get(key);
@@ -193,26 +210,48 @@ class TomlReader {
     return nullptr;
   }
 
-  void read_uplinks(const toml::table& root, RawConfig& raw) {
-    const auto* node = root.get("uplink");
+  // `[[key]]` sections: calls `each` with every table, in file order.
+  template <class Each>
+  void read_sections(const toml::table& root, const std::string& key, Each each) {
+    const auto* node = root.get(key);
     if (!node) return;
+    const std::string hint = "write each " + key + " as a [[" + key + "]] table (double brackets)";
     const auto* array = node->as_array();
     if (!array) {
       problems_.add(at(node->source()),
-                    "uplink must be an array of tables, not " + std::string(type_phrase(node->type())),
-                    "write each uplink as a [[uplink]] table (double brackets)");
+                    key + " must be an array of tables, not " + std::string(type_phrase(node->type())), hint);
       return;
     }
     for (const auto& element : *array) {
-      const auto* uplink = element.as_table();
-      if (!uplink) {
+      if (const auto* section = element.as_table())
+        each(*section);
+      else
         problems_.add(at(element.source()),
-                      "each uplink must be a table, not " + std::string(type_phrase(element.type())),
-                      "write each uplink as a [[uplink]] table (double brackets)");
-        continue;
-      }
-      raw.uplinks.push_back(read_uplink(*uplink));
+                      "each " + key + " must be a table, not " + std::string(type_phrase(element.type())),
+                      hint);
     }
+  }
+
+  void read_uplinks(const toml::table& root, RawConfig& raw) {
+    read_sections(root, "uplink",
+                  [&](const toml::table& uplink) { raw.uplinks.push_back(read_uplink(uplink)); });
+  }
+
+  void read_rules(const toml::table& root, RawConfig& raw) {
+    read_sections(root, "rule", [&](const toml::table& table) {
+      RawRule rule;
+      rule.where = at(table.source());
+      check_keys(table, "[[rule]]", kRuleKeys);
+      rule.src = get<std::string>(table, "src");
+      rule.dst = get<std::string>(table, "dst");
+      rule.proto = string_or_integer(table, "proto");
+      rule.dport = string_or_integer(table, "dport");
+      rule.iif = get<std::string>(table, "iif");
+      rule.exclude = get<bool>(table, "exclude");
+      rule.uplinks = strings(table, "uplinks");
+      rule.mode = get<std::string>(table, "mode");
+      raw.rules.push_back(std::move(rule));
+    });
   }
 
   RawUplink read_uplink(const toml::table& table) {

@@ -103,8 +103,9 @@ Config validate(const RawConfig& raw) {
   for (const auto& uplink : raw.uplinks) uplinks.push_back(check_uplink(uplink, problems));
   assign_default_tables(raw, uplinks, config.balance_table);
   check_unique(raw, config, uplinks, problems);
+  for (const auto& checked : uplinks) config.uplinks.push_back(checked.uplink);
+  check_rules(raw, config, problems);
   problems.throw_first();
-  for (auto& checked : uplinks) config.uplinks.push_back(std::move(checked.uplink));
   return config;
 }
 

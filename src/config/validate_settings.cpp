@@ -56,37 +56,71 @@ void check_hash_policy(const Located<std::variant<std::string, int64_t>>& raw, C
     problems.add(raw.where, "multipath_hash_policy " + quoted(text) + " is not a policy", kHint);
 }
 
-void check_destinations(const Located<LocatedStrings>& raw, Config& config, Problems& problems) {
-  if (!raw.given()) return;
+// `what` names one item in messages ("destination", "exclude"). Nullopt, with the problem added, when the
+// list is unusable as a whole; bad items are reported and left out.
+std::optional<std::vector<Prefix>> checked_prefixes(std::string_view key, std::string_view what,
+                                                    const Located<LocatedStrings>& raw, Problems& problems) {
+  if (!raw.given()) return std::nullopt;
   if (raw.value->empty()) {
-    problems.add(raw.where, "destinations is empty",
-                 "list the prefixes to balance, e.g. [\"default\"], or leave the key out");
-    return;
+    problems.add(raw.where, std::string(key) + " is empty",
+                 "list the prefixes, e.g. [\"default\"], or leave the key out");
+    return std::nullopt;
   }
-  std::vector<Prefix> destinations;
+  std::vector<Prefix> prefixes;
   std::set<Prefix> seen;
   for (const auto& item : *raw.value) {
-    auto prefix = Prefix::parse(*item.value);
-    if (!prefix) {
-      problems.add(item.where, "destination " + quoted(*item.value) + " is not a prefix",
-                   "use A.B.C.D/N, X:X::/N, \"default\" (0.0.0.0/0) or \"default6\" (::/0)");
-      continue;
-    }
-    // The kernel refuses a route whose prefix has host bits set; say so now rather than at run time.
-    if (prefix->network() != *prefix) {
-      problems.add(item.where, "destination " + quoted(*item.value) + " has host bits set",
-                   "did you mean \"" + prefix->network().address.to_string() + "/" +
-                       std::to_string(prefix->length) + "\"?");
-      continue;
-    }
+    auto prefix = checked_prefix(what, item, problems);
+    if (!prefix) continue;
     if (!seen.insert(*prefix).second) {
-      problems.add(item.where, "destination " + quoted(*item.value) + " is listed twice",
+      problems.add(item.where, std::string(what) + " " + quoted(*item.value) + " is listed twice",
                    "list each prefix once");
       continue;
     }
-    destinations.push_back(*prefix);
+    prefixes.push_back(*prefix);
   }
-  config.destinations = std::move(destinations);
+  return prefixes;
+}
+
+void check_destinations(const Located<LocatedStrings>& raw, Config& config, Problems& problems) {
+  if (auto destinations = checked_prefixes("destinations", "destination", raw, problems))
+    config.destinations = std::move(*destinations);
+}
+
+void check_exclude(const Located<LocatedStrings>& raw, Config& config, Problems& problems) {
+  auto excluded = checked_prefixes("exclude", "exclude", raw, problems);
+  if (!excluded) return;
+  for (const auto& prefix : *excluded) {
+    if (prefix.family() == Family::v4)
+      config.exclude.push_back(prefix);
+    else  // only IPv4 is balanced, so IPv6 never is; saying so beats silently ignoring the line
+      problems.add(raw.where,
+                   "exclude " + prefix.to_string() + " is IPv6, which uplinkd does not balance yet",
+                   "leave IPv6 prefixes out of exclude");
+  }
+}
+
+void check_tcp_max_reordering(const Located<int64_t>& raw, Config& config, Problems& problems) {
+  if (!raw.given()) return;
+  if (*raw.value < 3 || *raw.value > config_limits::kMaxTcpReordering)
+    problems.add(raw.where, "tcp_max_reordering " + std::to_string(*raw.value) + " is out of range",
+                 "use 3–" + std::to_string(config_limits::kMaxTcpReordering) +
+                     " (packets; the kernel's default is 300)");
+  else
+    config.tcp_max_reordering = static_cast<int>(*raw.value);
+}
+
+// After check_mode: stickiness is a property of connection mode's choice.
+void check_sticky_timeout(const Located<double>& raw, Config& config, Problems& problems) {
+  if (!raw.given()) return;
+  const auto limit = std::to_string(config_limits::kMaxStickyTimeout);
+  if (!std::isfinite(*raw.value) || *raw.value < 1 || *raw.value > config_limits::kMaxStickyTimeout)
+    problems.add(raw.where, "sticky_timeout must be 1–" + limit + " seconds",
+                 "it is in seconds, e.g. sticky_timeout = 600; leave it out for no stickiness");
+  else if (config.mode != Mode::connection)
+    problems.add(raw.where, "sticky_timeout only applies to mode \"connection\"",
+                 "set mode = \"connection\", or remove sticky_timeout");
+  else
+    config.sticky_timeout_s = *raw.value;
 }
 
 void check_path(std::string_view key, const Located<std::string>& raw, std::string& target,
@@ -186,6 +220,9 @@ void check_settings(const RawConfig& raw, Config& config, Problems& problems) {
   check_on_exit(raw.on_exit, config, problems);
   check_hash_policy(raw.multipath_hash_policy, config, problems);
   check_destinations(raw.destinations, config, problems);
+  check_exclude(raw.exclude, config, problems);
+  check_tcp_max_reordering(raw.tcp_max_reordering, config, problems);
+  check_sticky_timeout(raw.sticky_timeout, config, problems);
   check_path("socket", raw.socket, config.socket, problems);
   check_path("rt_tables", raw.rt_tables, config.rt_tables, problems);
   check_path("state_file", raw.state_file, config.state_file, problems);

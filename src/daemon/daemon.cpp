@@ -31,13 +31,6 @@ T opened(Expected<T> value, const std::string& what) {
 
 }  // namespace
 
-void check_supported(const Config& config) {
-  if (config.mode == Mode::connection || config.mode == Mode::packet)
-    throw InputError({config.path},
-                     "mode \"" + std::string(mode_name(config.mode)) + "\" is not available in this version",
-                     "use mode = \"flow\" or \"resilient\"");
-}
-
 Daemon::Daemon(Config config)
     : signals_(io_, SIGTERM, SIGINT, SIGHUP),
       retry_timer_(io_),
@@ -409,7 +402,6 @@ void Daemon::reload() {
   Config fresh;
   try {
     fresh = load_config(config_.path);
-    check_supported(fresh);
   } catch (const InputError& error) {
     throw InputError(error.where(), error.problem(),
                      (error.hint().empty() ? "" : error.hint() + "; ") + "the running config stays in force");

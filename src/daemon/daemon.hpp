@@ -74,7 +74,4 @@ class Daemon {
   std::vector<std::string> errors_;  // of the last converge
 };
 
-// Refuses a config that names a feature this build cannot deliver yet; InputError like any config error.
-void check_supported(const Config& config);
-
 }  // namespace uplinkd

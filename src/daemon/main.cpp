@@ -27,7 +27,6 @@ int main(int argc, char** argv) {
   uplinkd::Config config;
   try {
     config = uplinkd::load_config(config_path);
-    uplinkd::check_supported(config);
   } catch (const uplinkd::InputError& error) {
     std::cerr << error.what() << "\n";
     return 1;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/ip.hpp"
+#include "common/traffic_match.hpp"
 
 namespace uplinkd::netlink {
 
@@ -65,6 +66,8 @@ struct Rule {
   std::optional<uint32_t> suppress_prefixlength;
   std::string iifname;
   std::string oifname;
+  uint8_t ip_proto = 0;  // 0: any
+  std::optional<PortRange> dport;
   bool operator==(const Rule&) const = default;
 };
 

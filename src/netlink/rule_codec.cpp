@@ -48,6 +48,11 @@ nlmsghdr* encode_rule(std::span<char> buffer, Operation operation, const Rule& r
   if (rule.suppress_prefixlength) writer.put_u32(FRA_SUPPRESS_PREFIXLEN, *rule.suppress_prefixlength);
   if (!rule.iifname.empty()) writer.put_string(FRA_IIFNAME, rule.iifname);
   if (!rule.oifname.empty()) writer.put_string(FRA_OIFNAME, rule.oifname);
+  if (rule.ip_proto) writer.put_u8(FRA_IP_PROTO, rule.ip_proto);
+  if (rule.dport) {
+    const fib_rule_port_range range{rule.dport->first, rule.dport->last};
+    writer.put(FRA_DPORT_RANGE, &range, sizeof range);
+  }
   return writer.finish();
 }
 
@@ -75,6 +80,12 @@ std::optional<Rule> decode_rule(const nlmsghdr* message) {
   if (suppress && *suppress != kSuppressUnset) rule.suppress_prefixlength = suppress;
   rule.iifname = attr_string(table[FRA_IIFNAME]).value_or("");
   rule.oifname = attr_string(table[FRA_OIFNAME]).value_or("");
+  rule.ip_proto = attr_u8(table[FRA_IP_PROTO]).value_or(0);
+  if (const auto* attr = table[FRA_DPORT_RANGE];
+      attr && attr_payload_length(attr) == sizeof(fib_rule_port_range)) {
+    const auto* range = static_cast<const fib_rule_port_range*>(attr_payload(attr));
+    rule.dport = PortRange{range->start, range->end};
+  }
   return rule;
 }
 

@@ -37,7 +37,7 @@ void add_nat_chains(Table& table, const NatPlan& plan) {
 }
 
 Table nat_table(const NatPlan& plan) {
-  Table table{"inet", ownership::kNftTable, {}};
+  Table table{"inet", ownership::kNftTable, {}, {}};
   add_nat_chains(table, plan);
   return table;
 }

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/ip.hpp"
+#include "common/traffic_match.hpp"
 
 namespace uplinkd {
 
@@ -27,6 +29,52 @@ struct NatPlan {
   std::vector<PinnedUplink> pinned;  // usable (or drained) masquerading uplinks, in config order
 
   bool operator==(const NatPlan&) const = default;
+};
+
+}  // namespace uplinkd
+
+namespace uplinkd {
+
+// How a choice of uplink is kept: per packet (mode "packet", the old `equalize`: no state at all) or per
+// connection (mode "connection": the choice is the connection's ct mark, kept for its life).
+enum class Spread { packet, connection };
+
+// One uplink's part of a choice: `weight` of every sum-of-weights packets or new connections get `mark`.
+struct MarkShare {
+  uint32_t mark = 0;
+  uint32_t weight = 1;
+  bool operator==(const MarkShare&) const = default;
+};
+
+// A [[rule]] that can act now. Rules whose uplinks are all unusable are left out by the planner, so their
+// traffic falls through to the next rule and finally to the mode's own balancing.
+struct MarkRule {
+  TrafficMatch match;
+  bool exclude = false;  // never marked
+  Spread spread = Spread::connection;
+  std::vector<MarkShare> shares;  // empty only when exclude
+  bool operator==(const MarkRule&) const = default;
+};
+
+// The packet marking part of uplinkd's table (nft/mark_chains.hpp renders it). Marks are routed by
+// `fwmark` rules into the uplinks' tables (plan/planner.cpp).
+struct MarkPlan {
+  std::vector<Prefix> excluded;  // never marked
+  std::vector<MarkRule> rules;   // first match wins
+  // Mode "packet" or "connection": how traffic to `destinations` is spread over `shares`.
+  std::optional<Spread> spread;
+  std::vector<Prefix> destinations;
+  std::vector<MarkShare> shares;
+  // Connection marks that are restored on the connection's packets: those of usable uplinks. A connection
+  // whose uplink is dead is left to the kernel's routing (and its NAT entry is deleted by the daemon).
+  std::vector<uint32_t> live;
+  // Mode "connection": a connection that arrives by an uplink, or that the machine itself opens out of one,
+  // is kept on that uplink (replies of a port forward leave by the ISP that delivered it).
+  std::vector<std::pair<std::string, uint32_t>> interface_marks;
+  uint32_t sticky_timeout_s = 0;  // mode "connection": a source address keeps its uplink; 0 = off
+
+  bool empty() const { return !spread && rules.empty(); }
+  bool operator==(const MarkPlan&) const = default;
 };
 
 }  // namespace uplinkd

@@ -8,6 +8,11 @@ namespace uplinkd::nft {
 
 std::string render_table(const Table& table) {
   std::string text = "table " + table.family + " " + table.name + " {\n";
+  for (const auto& map : table.maps) {
+    text += "\tmap " + map.name + " {\n";
+    for (const auto& line : map.lines) text += "\t\t" + line + "\n";
+    text += "\t}\n\n";
+  }
   for (size_t i = 0; i < table.chains.size(); ++i) {
     const auto& chain = table.chains[i];
     if (i > 0) text += "\n";  // nft separates chains by an empty line when listing
@@ -25,7 +30,7 @@ std::string render_table(const Table& table) {
 std::string render_replace(const Table& table) {
   std::string id = table.family + " " + table.name;
   std::string text = "add table " + id + "\ndelete table " + id + "\n";
-  if (!table.chains.empty()) text += render_table(table);
+  if (!table.chains.empty() || !table.maps.empty()) text += render_table(table);
   return text;
 }
 

@@ -28,10 +28,19 @@ struct Chain {
   bool operator==(const Chain&) const = default;
 };
 
+// A named map or set, declared before the chains that use it; `lines` are its properties, one per line.
+struct Map {
+  std::string name;
+  std::vector<std::string> lines;  // e.g. "type ipv4_addr : mark", "flags dynamic,timeout"
+
+  bool operator==(const Map&) const = default;
+};
+
 struct Table {
   std::string family = "inet";
   std::string name;  // ownership::kNftTable for uplinkd's own
   std::vector<Chain> chains;
+  std::vector<Map> maps;
 
   bool operator==(const Table&) const = default;
 };

@@ -55,7 +55,7 @@ std::optional<KernelError> NftTable::replace(const nft::Table& table) {
 
 std::optional<KernelError> NftTable::remove() {
   return run("remove nftables table " + kTableId,
-             nft::render_replace(nft::Table{"inet", ownership::kNftTable, {}}));
+             nft::render_replace(nft::Table{"inet", ownership::kNftTable, {}, {}}));
 }
 
 Expected<std::string> NftTable::list() {

@@ -13,7 +13,11 @@ inline constexpr uint8_t kProtocol = 117;
 // Rules: all of uplinkd's sit in [20000, 20999], before main (32766), and carry kProtocol.
 inline constexpr uint32_t kRulePriorityFirst = 20000;
 inline constexpr uint32_t kRulePriorityLast = 20999;
-inline constexpr uint32_t kRulePrioritySuppressMain = 20000;  // lookup main suppress_prefixlength 0
+inline constexpr uint32_t kRulePriorityExclude = 20000;  // to X lookup main (exclude, [[rule]] exclude)
+inline constexpr uint32_t kRulePriorityMarkedDestination =
+    20010;  // to D fwmark <uplink mark> lookup <uplink table>
+inline constexpr uint32_t kRulePriorityDestination = 20015;   // to D lookup <balance table>
+inline constexpr uint32_t kRulePrioritySuppressMain = 20020;  // lookup main suppress_prefixlength 0
 inline constexpr uint32_t kRulePriorityPinned = 20050;        // fwmark <uplink mark> lookup <uplink table>
 inline constexpr uint32_t kRulePrioritySource = 20100;        // from ADDR lookup <uplink table>
 inline constexpr uint32_t kRulePriorityBalance = 20900;       // lookup <balance table>

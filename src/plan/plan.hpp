@@ -36,6 +36,7 @@ struct Plan {
   std::vector<netlink::Route> routes;
   std::vector<netlink::Rule> rules;
   NatPlan nat;
+  MarkPlan marks;
   std::vector<Sysctl> sysctls;
   std::vector<TableName> table_names;
   std::vector<PlannedUplink> uplinks;  // in config order: why each uplink is (not) used

@@ -1,6 +1,6 @@
 #include "plan/plan_commands.hpp"
 
-#include "nft/nat_table.hpp"
+#include "nft/uplinkd_table.hpp"
 
 namespace uplinkd {
 namespace {
@@ -45,6 +45,11 @@ std::string rule_command(const netlink::Rule& rule) {
   std::string command = "ip rule add priority " + std::to_string(rule.priority);
   if (rule.source) command += " from " + rule.source->to_string();
   if (rule.destination) command += " to " + rule.destination->to_string();
+  if (!rule.iifname.empty()) command += " iif " + rule.iifname;
+  if (rule.ip_proto) command += " ipproto " + std::to_string(rule.ip_proto);
+  if (rule.dport)
+    command += " dport " + std::to_string(rule.dport->first) +
+               (rule.dport->last != rule.dport->first ? "-" + std::to_string(rule.dport->last) : "");
   if (rule.fwmark || rule.fwmask) {
     char mark[32];
     std::snprintf(mark, sizeof mark, " fwmark 0x%x/0x%x", rule.fwmark, rule.fwmask);
@@ -68,8 +73,9 @@ std::vector<std::string> plan_commands(const Plan& plan, const InterfaceNames& n
     if (nexthop.is_group()) commands.push_back(nexthop_command(nexthop, names));
   for (const auto& route : plan.routes) commands.push_back(route_command(route, names));
   for (const auto& rule : plan.rules) commands.push_back(rule_command(rule));
-  if (!plan.nat.masquerade_interfaces.empty())
-    commands.push_back("nft -f - <<'EOF'\n" + render_nat_table(plan.nat) + "EOF");
+  // The whole table, as one transaction replaces it; nothing when uplinkd needs no table.
+  if (const auto table = nft::uplinkd_table(plan.nat, plan.marks); !table.chains.empty())
+    commands.push_back("nft -f - <<'EOF'\n" + nft::render_replace(table) + "EOF");
   return commands;
 }
 

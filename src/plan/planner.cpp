@@ -1,6 +1,5 @@
-#include <algorithm>
-#include <limits>
-
+#include "plan/mark_planner.hpp"
+#include "plan/members.hpp"
 #include "plan/ownership.hpp"
 #include "plan/plan.hpp"
 
@@ -113,58 +112,42 @@ void plan_balance(const Config& config, Plan& plan, const std::vector<const Upli
 // PinnedUplink says why). A dead uplink is not pinned: its connections must move (and the daemon deletes
 // their conntrack entries so that they can).
 void plan_pinning(const UplinkConfig& uplink, const UplinkStatus& status, Plan& plan) {
-  const uint32_t mark = ownership::uplink_mark(uplink.table);
-  plan.nat.pinned.push_back({status.address->address, mark});
-  Rule rule = table_rule(ownership::kRulePriorityPinned, uplink.table);
-  rule.fwmark = mark;
-  rule.fwmask = 0xffffffff;
-  plan.rules.push_back(rule);
+  plan.nat.pinned.push_back({status.address->address, ownership::uplink_mark(uplink.table)});
+}
+
+// Explicitly listed destinations (not "default") win over main's routes to them: main holds the connected
+// routes of the links themselves (the seed's two NICs with one address), which would otherwise take it all.
+void plan_destination_rules(const Config& config, Plan& plan) {
+  for (const auto& destination : config.destinations) {
+    if (destination.is_default() || destination.family() != Family::v4) continue;
+    Rule rule = table_rule(ownership::kRulePriorityDestination, config.balance_table);
+    rule.destination = destination;
+    plan.rules.push_back(rule);
+  }
 }
 
 }  // namespace
 
 Plan make_plan(const Config& config, const State& state) {
   Plan plan;
-  uint32_t best_tier = std::numeric_limits<uint32_t>::max();
   for (const auto& uplink : config.uplinks) {
     const UplinkFacts& facts = state.facts(uplink.interface);
     PlannedUplink planned{uplink.name, evaluate(uplink, facts), false};
     if (planned.status.routable) plan_uplink_table(uplink, *facts.ifindex, planned.status, plan);
     plan.uplinks.push_back(std::move(planned));
   }
-  // Drained uplinks take no new connections while any other uplink is usable; when none is, they do: the
-  // operator asked for a graceful exit, not for an outage.
-  bool only_drained = std::none_of(
-      plan.uplinks.begin(), plan.uplinks.end(),
-      [](const PlannedUplink& planned) { return planned.status.usable && !planned.status.drained; });
-  auto eligible = [&](size_t i) {
-    const auto& status = plan.uplinks[i].status;
-    return status.usable && (only_drained || !status.drained);
-  };
-  for (size_t i = 0; i < config.uplinks.size(); ++i)
-    if (eligible(i)) best_tier = std::min(best_tier, config.uplinks[i].tier);
-  if (only_drained && best_tier != std::numeric_limits<uint32_t>::max())
+  const Members members = choose_members(config, plan.uplinks, [](size_t) { return true; });
+  if (members.only_drained)
     plan.notes.push_back("only drained uplinks are usable: they carry new connections until another returns");
-
-  // Degraded uplinks of the best tier carry traffic only when none of that tier is healthy: a lossy link
-  // beats the next tier's backup, but not a clean link beside it.
-  auto in_best_tier = [&](size_t i, bool degraded) {
-    const auto& status = plan.uplinks[i].status;
-    return eligible(i) && config.uplinks[i].tier == best_tier &&
-           (status.health == Health::degraded) == degraded;
-  };
-  bool healthy_left = false;
-  for (size_t i = 0; i < config.uplinks.size(); ++i) healthy_left = healthy_left || in_best_tier(i, false);
-  std::vector<const UplinkConfig*> members;
-  for (size_t i = 0; i < config.uplinks.size(); ++i) {
-    if (in_best_tier(i, !healthy_left)) {
-      members.push_back(&config.uplinks[i]);
-      plan.uplinks[i].in_group = true;
-    }
+  std::vector<const UplinkConfig*> group;
+  for (size_t i : members.indices) {
+    group.push_back(&config.uplinks[i]);
+    plan.uplinks[i].in_group = true;
   }
   plan_policy_rules(config, plan);
-  if (!members.empty())
-    plan_balance(config, plan, members);
+  plan_destination_rules(config, plan);
+  if (!group.empty())
+    plan_balance(config, plan, group);
   else
     plan.notes.push_back("no uplink is usable: balanced destinations fall back to the main table");
 
@@ -175,11 +158,14 @@ Plan make_plan(const Config& config, const State& state) {
       plan_pinning(uplink, plan.uplinks[i].status, plan);
     if (!uplink.table_name.empty()) plan.table_names.push_back({uplink.table, uplink.table_name});
   }
+  plan_marks(config, members, plan);
   if (!config.balance_table_name.empty())
     plan.table_names.push_back({config.balance_table, config.balance_table_name});
   if (config.multipath_hash_policy)
     plan.sysctls.push_back(
         {"net.ipv4.fib_multipath_hash_policy", std::to_string(*config.multipath_hash_policy)});
+  if (config.tcp_max_reordering)
+    plan.sysctls.push_back({"net.ipv4.tcp_max_reordering", std::to_string(*config.tcp_max_reordering)});
   return plan;
 }
 

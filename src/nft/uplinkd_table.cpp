@@ -1,0 +1,16 @@
+#include "nft/uplinkd_table.hpp"
+
+#include "nft/mark_chains.hpp"
+#include "nft/nat_table.hpp"
+#include "plan/ownership.hpp"
+
+namespace uplinkd::nft {
+
+Table uplinkd_table(const NatPlan& nat, const MarkPlan& marks) {
+  Table table{"inet", ownership::kNftTable, {}, {}};
+  add_mark_chains(table, marks);
+  add_nat_chains(table, nat);
+  return table;
+}
+
+}  // namespace uplinkd::nft

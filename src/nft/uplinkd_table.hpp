@@ -1,0 +1,13 @@
+// uplinkd's whole nftables table: packet marking (mark_chains.hpp), pinning and masquerading
+// (nat_table.hpp). It is replaced as a whole on every change, never edited rule by rule.
+#pragma once
+
+#include "nft/nft_plan.hpp"
+#include "nft/nft_script.hpp"
+
+namespace uplinkd::nft {
+
+// A table without chains when nothing is needed; NftTable::replace then removes it.
+Table uplinkd_table(const NatPlan& nat, const MarkPlan& marks);
+
+}  // namespace uplinkd::nft
