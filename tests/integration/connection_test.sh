@@ -13,7 +13,8 @@
 #  c. wan1's failure: exactly its connections' entries are deleted, they are reset when they next send, new
 #     connections from the LAN host (long and short) all go by wan2, and stay there after wan1 returns.
 #  d. sticky_timeout (after a reload, which moves nothing either): 20 connections from each of 4 LAN addresses
-#     all leave by one uplink per address.
+#     all leave by one uplink per address; after a weight change each address keeps its uplink; with wan1
+#     drained, the addresses stuck to wan1 move to wan2, and only those.
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
@@ -25,12 +26,13 @@ require_tools conntrack perl
 ECHO_PORT=8080 # the long-lived connections
 # Short connections: one sink port per batch, so that a batch's conntrack entries (closed connections stay
 # listed for 120 s in TIME_WAIT) are told apart from the previous batches'.
-PORT_SPLIT=81 PORT_RETRANSMIT=88 PORT_WEIGHT=82 PORT_DRAIN=83 PORT_UNDRAIN=84 PORT_FAILED=85 PORT_RECOVERED=86 PORT_STICKY=87
+PORT_SPLIT=81 PORT_RETRANSMIT=88 PORT_WEIGHT=82 PORT_DRAIN=83 PORT_UNDRAIN=84 PORT_FAILED=85 PORT_RECOVERED=86
+PORT_STICKY=87 PORT_STICKY_WEIGHT=89 PORT_STICKY_DRAIN=90
 SPLIT=200      # part a
 RETRANSMIT=20  # part a: connections whose first SYN is lost
 HELD=10        # part b
 STICKY_SOURCES=(192.168.77.21 192.168.77.22 192.168.77.23 192.168.77.24)
-STICKY_EACH=20
+STICKY_EACH=20 # new connections per source address, in each round of part d
 
 make_isp 1
 make_isp 2
@@ -66,7 +68,8 @@ A1=$(uplink_address router wan1) A2=$(uplink_address router wan2)
 M1=$(uplink_mark 201) M2=$(uplink_mark 202)
 log "wan1 $A1 (mark $M1), wan2 $A2 (mark $M2); uplinkd's table: $(uplinkd_nft router | tr -s '\t\n' '  ')"
 
-start_tcp_closer inet $PORT_SPLIT $PORT_RETRANSMIT $PORT_WEIGHT $PORT_DRAIN $PORT_UNDRAIN $PORT_FAILED $PORT_RECOVERED $PORT_STICKY
+start_tcp_closer inet $PORT_SPLIT $PORT_RETRANSMIT $PORT_WEIGHT $PORT_DRAIN $PORT_UNDRAIN $PORT_FAILED $PORT_RECOVERED \
+  $PORT_STICKY $PORT_STICKY_WEIGHT $PORT_STICKY_DRAIN
 start_echo_server inet $ECHO_PORT
 
 # new_connections PORT COUNT [SRC|retransmitted] — COUNT short connections from the LAN host (from SRC, default
@@ -249,14 +252,34 @@ assert_ok uplinkctl_in router reload
 wait_for --deadline 5 --what "uplinkd's table to change after the reload with sticky_timeout" nft_changed router "$before"
 assert_eq "$HELD0_ON2" "$(held_on "$(held_ct router held)" "$A2")" "wan2's held connections after the reload"
 assert_eq "$AGAIN0" "$(held_ct router again)" "the connections made again, after the reload"
-sticky=""
-for address in "${STICKY_SOURCES[@]}"; do
-  new_connections $PORT_STICKY $STICKY_EACH "$address"
-  sticky+=" $address: wan1 $NEW1 wan2 $NEW2;"
-  [ "$NEW1" -eq 0 ] || [ "$NEW2" -eq 0 ] ||
-    fail "sticky: the $STICKY_EACH connections from $address used both uplinks (wan1 $NEW1, wan2 $NEW2)"
-done
-log "d. sticky, $STICKY_EACH new connections from each address:$sticky"
+# sticky_round PORT WHEN — STICKY_EACH new connections from each sticky source address to PORT; each address's
+# must all leave by one uplink, which is put in STUCK[ADDRESS] (wan1 or wan2).
+declare -A STUCK=()
+sticky_round() {
+  local port=$1 address summary=""
+  for address in "${STICKY_SOURCES[@]}"; do
+    new_connections "$port" $STICKY_EACH "$address"
+    summary+=" $address: wan1 $NEW1 wan2 $NEW2;"
+    [ "$NEW1" -eq 0 ] || [ "$NEW2" -eq 0 ] ||
+      fail "sticky $2: the $STICKY_EACH connections from $address used both uplinks (wan1 $NEW1, wan2 $NEW2)"
+    STUCK[$address]=wan1
+    [ "$NEW2" -eq 0 ] || STUCK[$address]=wan2
+  done
+  log "d. sticky $2, $STICKY_EACH new connections from each address:$summary"
+}
+stuck() { local a; for a in "${STICKY_SOURCES[@]}"; do echo -n "$a=${STUCK[$a]} "; done; }
+
+sticky_round $PORT_STICKY "after the reload"
+STUCK0=$(stuck)
+# A sticky source stays on its uplink while that uplink is usable, whatever happens to the weights: that is
+# what sticky_timeout is for (one public address per client for its sessions).
+operator "wan2 weight 2 (was 3)" weight wan2 2
+sticky_round $PORT_STICKY_WEIGHT "after wan2's weight change to 2"
+assert_eq "$STUCK0" "$(stuck)" "sticky sources' uplinks after a weight change (before: $STUCK0)"
+# Draining wan1 moves the sources stuck to it, and only those.
+operator "drained wan1" drain wan1
+sticky_round $PORT_STICKY_DRAIN "with wan1 drained"
+assert_eq "${STUCK0//wan1/wan2}" "$(stuck)" "sticky sources' uplinks with wan1 drained (before: $STUCK0)"
 assert_eq true "$(status_json router | jq -r .converged)" "uplinkd converged"
 assert_eq "0 0" "$(spoofed 1) $(spoofed 2)" "packets sent through isp1 and isp2 with the other uplink's address, in the whole test"
 
