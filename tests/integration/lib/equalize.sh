@@ -39,6 +39,10 @@ make_host_pair() {
   make_ns "$r2"
   EQ_H1=$(ns "$r1") EQ_H2=$(ns "$r2") EQ_LINKS=$links
   export EQ_H1 EQ_H2 EQ_LINKS
+  # No IPv6 on the links: its link-local chatter (router and neighbour solicitations, MLD reports) would add
+  # packets to the per-link counters that the tests and benchmarks read.
+  sysctl_ns "$EQ_H1" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  sysctl_ns "$EQ_H2" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   for ((k = 0; k < links; k++)); do
     veth "$EQ_H1" "eq$k" "$EQ_H2" "eq$k"
     ip -n "$EQ_H1" addr add "$EQ_H1_ADDR/24" dev "eq$k"
