@@ -91,16 +91,6 @@ tally() {
     awk '{ printf "%s%s×%s", (NR > 1 ? " " : ""), $2, $1 }'
 }
 
-# ct_marks ROLE CONNTRACK-FILTER... — tally of the ct marks (hex) of ROLE's conntrack entries that
-# `conntrack -L CONNTRACK-FILTER…` lists, e.g. "0x00000000×20".
-ct_marks() {
-  local role=$1
-  shift
-  in_ns "$role" conntrack -L "$@" 2>/dev/null |
-    awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^mark=/) printf "0x%08x\n", substr($i, 6) }' |
-    sort | uniq -c | sort -rn | awk '{ printf "%s%s×%s", (NR > 1 ? " " : ""), $2, $1 }'
-}
-
 # main_default_dev ROLE — the interface of the default route in ROLE's main table that routing would pick
 # (the lowest metric): where unmarked, unbalanced traffic leaves.
 main_default_dev() {
@@ -149,3 +139,21 @@ judge() {
 
 # reset_judge ROLE — zero the judge's counters.
 reset_judge() { in_ns "$1" nft reset counters table inet rulesjudge >/dev/null || fail "reset_judge"; }
+
+# tcp_entries ROLE SRC DST DPORT — ROLE's conntrack entries of TCP connections from SRC to DST:DPORT, one
+# "ID NAT-ADDRESS MARK" per line (the entry's id, the reply tuple's destination: SRC itself if not NATed, the
+# ct mark in hex). Ids tell the entries of a new batch of connections from older ones (TIME_WAIT lasts 120 s).
+# An exact count of new connections per uplink, unlike counting SYNs in ct state new: conntrack calls every
+# packet of the original direction new until a reply is seen, so a retransmitted SYN counts twice there.
+tcp_entries() {
+  in_ns "$1" conntrack -L -p tcp --orig-src "$2" --orig-dst "$3" --dport "$4" -o id 2>/dev/null |
+    awk '{
+      n = 0; id = ""; m = "-"
+      for (i = 1; i <= NF; i++) {
+        if ($i ~ /^(src|dst)=/) { split($i, kv, "="); address[++n] = kv[2] }
+        if ($i ~ /^id=/) id = substr($i, 4)
+        if ($i ~ /^mark=/) m = sprintf("0x%08x", substr($i, 6))
+      }
+      print id, address[4], m
+    }' | sort
+}
