@@ -62,19 +62,22 @@ fi
 
 # shape_link NS IF MBIT — tbf on IF's egress at MBIT Mbit/s (an integer). With a unit (10mbit, 800kbit) it is
 # the harness's shape_link. Shape both ends for both directions (shape_host_pair does).
-# Parameters, measured at 10 Mbit/s (numbers in packet_test.sh's header):
-#   burst 4 ms at the rate, at least 15000 B (10 frames): with a burst of 2 frames one TCP flow got 9.0–9.5
-#     Mbit/s alone and two balanced links 17.0–17.4; with 15000 B 9.6 alone and 18.1–18.8 balanced. Packet
-#     mode alternates packets (skbs), not bytes, so the two links' queues drift apart; a link whose queue ran
-#     empty catches up from its saved tokens instead of the time being lost.
-#   latency 100 ms (queue limit = rate × 100 ms + burst, 140 kB at 10 Mbit/s): with 50 ms the local qdisc
+# Parameters, measured at 10 Mbit/s, one TCP flow for 6 s, 3 runs each, with uplinkd (the 3028 B and 50 ms
+# figures with the same nft/ip rules typed by hand, before uplinkd had packet mode):
+#   burst 4 ms at the rate, at least 30000 B (20 frames). Packet mode alternates skbs, not bytes, and a TCP
+#     sender's GSO skbs carry 1..n segments, so the two links' queues drift apart; a link whose queue ran
+#     empty catches up from its saved tokens instead of losing the time. Two links 1:1 gave 1.96–1.97× one
+#     link with 30000 B, 1.90–1.94× with 15000 B, 1.82× (17.0–17.4 Mbit/s) with 3028 B (2 frames). One link
+#     alone gives 9.6 Mbit/s with 15000 or 30000 B (≥ 95 %), 9.0–9.5 with 3028 B.
+#   latency 100 ms (queue limit = rate × 100 ms + burst, 155 kB at 10 Mbit/s): with 50 ms the local qdisc
 #     dropped 3–5 times as many of the sender's segments; one flow fills the link either way.
+#   Without GSO (EQ_GSO_MAX_SEGS=1) the skbs are equal and two links give 1.99–2.03× with ~0 retransmits.
 # EQ_TBF_BURST (bytes) / EQ_TBF_LATENCY (tc time) override them for experiments.
 shape_link() {
   if [ $# -eq 3 ] && [[ $3 =~ ^[0-9]+$ ]]; then
     local mbit=$3 burst
     burst=${EQ_TBF_BURST:-$((mbit * 1000000 / 8 / 250))}
-    [ -n "${EQ_TBF_BURST:-}" ] || [ "$burst" -ge 15000 ] || burst=15000
+    [ -n "${EQ_TBF_BURST:-}" ] || [ "$burst" -ge 30000 ] || burst=30000
     in_ns "$1" tc qdisc replace dev "$2" root tbf rate "${mbit}mbit" burst "$burst" latency "${EQ_TBF_LATENCY:-100ms}" ||
       fail "shape_link: tc on $1/$2 failed"
   else
