@@ -48,7 +48,7 @@ std::string describe_object(const netlink::Rule& rule) {
   if (rule.fwmask) text += " fwmark " + std::to_string(rule.fwmark);
   if (rule.suppress_prefixlength)
     text += " suppress_prefixlength " + std::to_string(*rule.suppress_prefixlength);
-  return text + " table " + std::to_string(rule.table);
+  return text + (rule.action == 7 ? " unreachable" : " table " + std::to_string(rule.table));
 }
 
 }  // namespace

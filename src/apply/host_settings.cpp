@@ -40,7 +40,14 @@ std::vector<KernelError> HostSettings::apply(const Plan& plan) {
 
   if (auto table = nft::uplinkd_table(plan.nat, plan.marks); applied_table_ != table) {
     if (!nft_) nft_ = std::make_unique<NftTable>();
-    auto error = nft_->replace(table);
+    auto written = table;
+    if (!written.maps.empty()) {
+      if (auto sources = nft_->sticky_sources())
+        nft::keep_sticky_sources(written, *sources, plan.marks.shares);
+      else  // not worth failing the change for: the sources pick again, as after a restart
+        spdlog::warn("sticky sources are forgotten: {}", sources.error().message());
+    }
+    auto error = nft_->replace(written);
     if (error)
       errors.push_back(*error);
     else

@@ -136,6 +136,8 @@ std::string render_status_table(const Json& status) {
     text += line + "\n";
   }
   text += health_details(uplinks);
+  for (const auto& sysctl : array_at(status, "sysctls"))
+    text += "sysctl: " + field(sysctl, "key") + " = " + field(sysctl, "value") + "\n";
   for (const auto& note : array_at(status, "notes")) text += "note: " + as_text(note) + "\n";
   for (const auto& error : array_at(status, "errors")) text += "error: " + as_text(error) + "\n";
   return text;

@@ -306,7 +306,8 @@ void Daemon::sync_health() {
     const UplinkFacts& facts = state_.facts(uplink.interface);
     const UplinkStatus status = evaluate(uplink, facts);
     std::optional<ProbeSource> source;
-    if (facts.ifindex && status.address) source = ProbeSource{uplink.interface, status.address->address};
+    if (facts.ifindex && status.address)
+      source = ProbeSource{uplink.interface, status.address->address, ownership::uplink_mark(uplink.table)};
     probes->set_source(source, facts.ifindex.value_or(0), status.gateway);
     if (probes->carrier(facts.carrier && facts.admin_up))
       on_health_transition(uplink.name, probes->monitor().transitions().back());

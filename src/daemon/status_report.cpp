@@ -9,6 +9,17 @@ std::string_view uplink_state_name(const PlannedUplink& uplink) {
   return "down";
 }
 
+namespace {
+
+// Only those the config asked for: uplinkd leaves every other sysctl alone.
+nlohmann::json sysctls_json(const Plan& plan) {
+  nlohmann::json sysctls = nlohmann::json::array();
+  for (const auto& sysctl : plan.sysctls) sysctls.push_back({{"key", sysctl.key}, {"value", sysctl.value}});
+  return sysctls;
+}
+
+}  // namespace
+
 nlohmann::json status_report(const Config& config, const Plan& plan, const std::vector<std::string>& errors,
                              const std::map<std::string, nlohmann::json>& health) {
   nlohmann::json uplinks = nlohmann::json::array();
@@ -48,6 +59,7 @@ nlohmann::json status_report(const Config& config, const Plan& plan, const std::
       {"config", config.path},
       {"active", active},
       {"uplinks", uplinks},
+      {"sysctls", sysctls_json(plan)},
       {"notes", plan.notes},
       {"errors", errors},
       {"converged", errors.empty()},

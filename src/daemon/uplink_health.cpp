@@ -42,7 +42,8 @@ void UplinkHealth::set_source(const std::optional<ProbeSource>& source, uint32_t
                               const std::optional<IpAddress>& gateway) {
   gateway_ = gateway;
   const bool same = source && source_ && source->interface == source_->interface &&
-                    source->address == source_->address && ifindex == ifindex_;
+                    source->address == source_->address && source->mark == source_->mark &&
+                    ifindex == ifindex_;
   if (same && !missing_probers()) return;
   source_ = source;
   ifindex_ = ifindex;

@@ -1,18 +1,9 @@
 #include "nft/mark_chains.hpp"
 
-#include <cstdio>
 #include <numeric>
 
 namespace uplinkd::nft {
 namespace {
-
-constexpr const char* kStickyMap = "sticky";
-
-std::string hex(uint32_t value) {
-  char text[16];
-  std::snprintf(text, sizeof text, "0x%08x", value);
-  return text;
-}
 
 // nft's own words for the protocols it knows by name, so that `nft list` and `uplinkctl plan` read alike.
 std::string protocol_text(uint8_t protocol) {
@@ -69,7 +60,7 @@ std::string match_text(const TrafficMatch& match) {
 // its weight, so the split is exact over every sum-of-weights packets or connections, with no state beyond
 // the one counter. Weights are reduced by their common divisor first, which only shortens the map.
 std::string choice(const std::vector<MarkShare>& shares) {
-  if (shares.size() == 1) return "meta mark set " + hex(shares.front().mark);
+  if (shares.size() == 1) return "meta mark set " + hex_mark(shares.front().mark);
   uint32_t divisor = 0;
   for (const auto& share : shares) divisor = std::gcd(divisor, share.weight);
   std::string map;
@@ -77,7 +68,7 @@ std::string choice(const std::vector<MarkShare>& shares) {
   for (const auto& share : shares) {
     const uint32_t last = next + share.weight / divisor - 1;
     map += (map.empty() ? "" : ", ") + std::to_string(next) +
-           (last > next ? "-" + std::to_string(last) : "") + " : " + hex(share.mark);
+           (last > next ? "-" + std::to_string(last) : "") + " : " + hex_mark(share.mark);
     next = last + 1;
   }
   return "meta mark set numgen inc mod " + std::to_string(next) + " map { " + map + " }";
@@ -92,7 +83,7 @@ std::string action(Spread spread, const std::vector<MarkShare>& shares) {
 std::string interface_map(const MarkPlan& plan, std::string_view key) {
   std::string map;
   for (const auto& [interface, mark] : plan.interface_marks)
-    map += (map.empty() ? "" : ", ") + quoted_interface(interface) + " : " + hex(mark);
+    map += (map.empty() ? "" : ", ") + quoted_interface(interface) + " : " + hex_mark(mark);
   return std::string(key) + " map { " + map + " }";
 }
 
@@ -123,7 +114,7 @@ Chain mark_chain(const MarkPlan& plan, Hook hook) {
   if (!plan.excluded.empty()) rules.push_back(daddr_match(plan.excluded) + "return");
   if (keeps_connections(plan) && !plan.live.empty()) {
     std::string live;
-    for (auto mark : plan.live) live += (live.empty() ? "" : ", ") + hex(mark);
+    for (auto mark : plan.live) live += (live.empty() ? "" : ", ") + hex_mark(mark);
     rules.push_back("ct mark { " + live + " } meta mark set ct mark return");
   }
   if (plan.spread == Spread::connection && !plan.interface_marks.empty() && forwarded)
@@ -155,6 +146,13 @@ Chain mark_chain(const MarkPlan& plan, Hook hook) {
 }
 
 }  // namespace
+
+std::vector<std::string> unpinned_traffic(const MarkPlan& plan) {
+  std::vector<std::string> rules;
+  if (!plan.excluded.empty()) rules.push_back(daddr_match(plan.excluded) + "return");
+  for (const auto& rule : plan.rules) rules.push_back(match_text(rule.match) + "return");
+  return rules;
+}
 
 void add_mark_chains(Table& table, const MarkPlan& plan) {
   if (plan.empty()) return;

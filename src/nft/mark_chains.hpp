@@ -3,10 +3,20 @@
 // planner's MarkPlan. docs/modes.md walks through the rules they contain.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "nft/nft_plan.hpp"
 #include "nft/nft_script.hpp"
 
 namespace uplinkd::nft {
+
+// The map of sticky sources (`sticky_timeout`): source address → the mark of its uplink.
+inline constexpr const char* kStickyMap = "sticky";
+
+// What the pin chain (nat_table.hpp) must leave alone, as `MATCH return` rules: excluded traffic is never
+// marked, and traffic a [[rule]] matched is its rule's (kept by its ct mark, or spread per packet).
+std::vector<std::string> unpinned_traffic(const MarkPlan& plan);
 
 // Adds nothing when the plan marks nothing (modes flow and resilient without rules).
 void add_mark_chains(Table& table, const MarkPlan& plan);

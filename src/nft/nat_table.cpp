@@ -1,32 +1,20 @@
 #include "nft/nat_table.hpp"
 
-#include <cstdio>
-
 #include "plan/ownership.hpp"
 
 namespace uplinkd::nft {
 
-namespace {
-
-std::string hex(uint32_t value) {
-  char text[16];
-  std::snprintf(text, sizeof text, "0x%08x", value);
-  return text;
-}
-
-}  // namespace
-
-void add_nat_chains(Table& table, const NatPlan& plan) {
+void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::string>& unpinned) {
   if (!plan.pinned.empty()) {
     // mangle (-150): after conntrack (-200) has found the connection, before the routing decision. Only the
     // original direction: replies are addressed to the LAN host and routed by main as always.
     std::string map;
     for (const auto& pin : plan.pinned)
-      map += (map.empty() ? "" : ", ") + pin.address.to_string() + " : " + hex(pin.mark);
-    table.chains.push_back(Chain{
-        "pin",
-        ChainHook{"filter", "prerouting", "mangle"},
-        {"meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map { " + map + " }"}});
+      map += (map.empty() ? "" : ", ") + pin.address.to_string() + " : " + hex_mark(pin.mark);
+    Chain pin{"pin", ChainHook{"filter", "prerouting", "mangle"}, unpinned};
+    pin.rules.push_back("meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map { " +
+                        map + " }");
+    table.chains.push_back(std::move(pin));
   }
   if (plan.masquerade_interfaces.empty()) return;
   // srcnat (100) is where masquerade belongs; a firewall's own nat chains at the same hook coexist with ours.

@@ -8,8 +8,9 @@
 
 namespace uplinkd::nft {
 
+// `unpinned`: `MATCH return` rules that come first in the pin chain.
 // The `postrouting` nat chain with one `oifname "IF" masquerade` per interface; no chain when none.
-void add_nat_chains(Table& table, const NatPlan& plan);
+void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::string>& unpinned = {});
 
 // uplinkd's whole table (`inet uplinkd`) when NAT is all it holds.
 Table nat_table(const NatPlan& plan);

@@ -1,6 +1,7 @@
 #include "nft/nft_script.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "common/error.hpp"
 
@@ -31,6 +32,12 @@ std::string render_replace(const Table& table) {
   std::string id = table.family + " " + table.name;
   std::string text = "add table " + id + "\ndelete table " + id + "\n";
   if (!table.chains.empty() || !table.maps.empty()) text += render_table(table);
+  return text;
+}
+
+std::string hex_mark(uint32_t mark) {
+  char text[16];
+  std::snprintf(text, sizeof text, "0x%08x", mark);
   return text;
 }
 

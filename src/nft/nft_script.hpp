@@ -3,6 +3,7 @@
 // is replaced in one transaction, so there is never a moment with half a ruleset.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,9 @@ std::string render_table(const Table& table);
 // One transaction that makes the kernel's table exactly `table`: `add` (so that `delete` cannot fail on a
 // missing table), `delete`, then the new definition. A table without chains is only removed.
 std::string render_replace(const Table& table);
+
+// A mark as nft lists it: "0x750000c8".
+std::string hex_mark(uint32_t mark);
 
 // `"eth0"` for a rule. The name must be plain (config and hook parsers ensure that); anything that could
 // break out of the quotes is a bug upstream and aborts.

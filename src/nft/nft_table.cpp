@@ -2,6 +2,7 @@
 
 #include <nftables/libnftables.h>
 
+#include "nft/mark_chains.hpp"
 #include "nft/nat_table.hpp"
 #include "plan/ownership.hpp"
 
@@ -10,6 +11,11 @@ namespace uplinkd {
 namespace {
 
 const std::string kTableId = std::string("inet ") + ownership::kNftTable;
+
+// libnftables tells "no such table or map" only by the kernel's ENOENT text in its error message.
+bool is_missing(const KernelError& error) {
+  return error.detail.find("No such file or directory") != std::string::npos;
+}
 
 std::string trimmed(const char* text) {
   std::string result = text ? text : "";
@@ -60,11 +66,28 @@ std::optional<KernelError> NftTable::remove() {
 
 Expected<std::string> NftTable::list() {
   if (auto error = run("list nftables table " + kTableId, "list table " + kTableId)) {
-    // The only way libnftables tells "no such table" is the kernel's ENOENT text in its error message.
-    if (error->detail.find("No such file or directory") != std::string::npos) return std::string();
+    if (is_missing(*error)) return std::string();
     return *error;
   }
   return std::string(nft_ctx_get_output_buffer(context_.get()));
+}
+
+Expected<std::vector<nft::StickySource>> NftTable::sticky_sources() {
+  const std::string map = kTableId + " " + nft::kStickyMap;
+  // JSON only for this listing: the plain text is what list() promises its callers.
+  const unsigned flags = nft_ctx_output_get_flags(context_.get());
+  nft_ctx_output_set_flags(context_.get(), flags | NFT_CTX_OUTPUT_JSON);
+  auto error = run("list nftables map " + map, "list map " + map);
+  nft_ctx_output_set_flags(context_.get(), flags);
+  if (error) {
+    if (is_missing(*error)) return std::vector<nft::StickySource>{};
+    return *error;
+  }
+  try {
+    return nft::parse_sticky_listing(nft_ctx_get_output_buffer(context_.get()));
+  } catch (const InputError& bad) {
+    return KernelError{"list nftables map " + map, 0, bad.what()};
+  }
 }
 
 }  // namespace uplinkd

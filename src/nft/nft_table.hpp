@@ -4,10 +4,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 #include "nft/nft_plan.hpp"
 #include "nft/nft_script.hpp"
+#include "nft/sticky_sources.hpp"
 
 struct nft_ctx;
 
@@ -32,6 +34,9 @@ class NftTable {
 
   // The table as `nft list table inet uplinkd` prints it; empty when there is none.
   Expected<std::string> list();
+
+  // The sticky sources in uplinkd's table now; none when it has no sticky map.
+  Expected<std::vector<nft::StickySource>> sticky_sources();
 
  private:
   std::optional<KernelError> run(const std::string& what, const std::string& script);

@@ -9,7 +9,7 @@ namespace uplinkd::nft {
 Table uplinkd_table(const NatPlan& nat, const MarkPlan& marks) {
   Table table{"inet", ownership::kNftTable, {}, {}};
   add_mark_chains(table, marks);
-  add_nat_chains(table, nat);
+  add_nat_chains(table, nat, unpinned_traffic(marks));
   return table;
 }
 

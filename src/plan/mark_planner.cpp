@@ -1,5 +1,6 @@
 #include "plan/mark_planner.hpp"
 
+#include "plan/destinations.hpp"
 #include "plan/ownership.hpp"
 
 namespace uplinkd {
@@ -8,6 +9,7 @@ namespace {
 using netlink::Rule;
 
 constexpr uint32_t kMainTable = 254;
+constexpr uint8_t kActionUnreachable = 7;  // FR_ACT_UNREACHABLE
 
 Rule owned_rule(uint32_t priority, uint32_t table) {
   Rule rule;
@@ -19,15 +21,22 @@ Rule owned_rule(uint32_t priority, uint32_t table) {
 }
 
 // Excluded traffic is routed by main in every mode, flow and resilient included: the kernel's balancing
-// is skipped by a rule before it, nftables' by a `return` before any mark.
-Rule exclusion(const TrafficMatch& match) {
+// is skipped by a rule before it, nftables' by a `return` before any mark. When main has no route for it,
+// the rule after makes it unreachable instead of letting it fall through to uplinkd's balancing.
+void plan_exclusion(TrafficMatch match, bool unmarked_only, Plan& plan) {
   Rule rule = owned_rule(ownership::kRulePriorityExclude, kMainTable);
   rule.source = match.source;
   rule.destination = match.destination;
   rule.iifname = match.iif;
   rule.ip_proto = match.protocol.value_or(0);
   rule.dport = match.dport;
-  return rule;
+  // For a [[rule]]: an earlier rule that matched (and marked) the same packet comes first.
+  if (unmarked_only) rule.fwmask = 0xffffffff;
+  plan.rules.push_back(rule);
+  rule.priority = ownership::kRulePriorityExcludeUnreachable;
+  rule.table = 0;
+  rule.action = kActionUnreachable;
+  plan.rules.push_back(rule);
 }
 
 std::vector<MarkShare> shares_of(const Config& config, const Members& members) {
@@ -67,15 +76,14 @@ void plan_rule(const Config& config, const TrafficRule& rule, Plan& plan) {
 
 void plan_marks(const Config& config, const Members& group, Plan& plan) {
   MarkPlan& marks = plan.marks;
-  for (const auto& prefix : config.exclude)
-    plan.rules.push_back(exclusion(TrafficMatch{{}, prefix, {}, {}, {}}));
+  for (const auto& prefix : config.exclude) plan_exclusion(TrafficMatch{{}, prefix, {}, {}, {}}, false, plan);
   for (const auto& rule : config.rules)
-    if (rule.exclude) plan.rules.push_back(exclusion(rule.match));
+    if (rule.exclude) plan_exclusion(rule.match, true, plan);
 
   if (config.mode == Mode::packet) marks.spread = Spread::packet;
   if (config.mode == Mode::connection) marks.spread = Spread::connection;
   for (const auto& rule : config.rules) plan_rule(config, rule, plan);
-  if (!marks.empty()) marks.excluded = config.exclude;
+  marks.excluded = config.exclude;  // also for the pin chain, which must not mark it either
   if (marks.spread) {
     for (const auto& destination : config.destinations)
       if (destination.family() == Family::v4) marks.destinations.push_back(destination);
@@ -84,6 +92,7 @@ void plan_marks(const Config& config, const Members& group, Plan& plan) {
   if (config.mode == Mode::connection)
     marks.sticky_timeout_s = static_cast<uint32_t>(config.sticky_timeout_s);
 
+  const auto contested = marks.spread ? contested_destinations(config, plan.uplinks) : std::vector<Prefix>{};
   // Every usable uplink's mark routes by its table: a dead uplink's connections are left to the group.
   for (size_t i = 0; i < config.uplinks.size(); ++i) {
     const UplinkConfig& uplink = config.uplinks[i];
@@ -96,9 +105,8 @@ void plan_marks(const Config& config, const Members& group, Plan& plan) {
     if (marks.empty()) continue;
     marks.live.push_back(mark);
     if (config.mode == Mode::connection) marks.interface_marks.emplace_back(uplink.interface, mark);
-    // Marked traffic to a listed destination must beat main's routes to it, as unmarked traffic does.
-    for (const auto& destination : marks.destinations) {
-      if (destination.is_default()) continue;
+    // Marked traffic to a contested destination must beat main's routes to it, as unmarked traffic does.
+    for (const auto& destination : contested) {
       Rule marked = by_mark;
       marked.priority = ownership::kRulePriorityMarkedDestination;
       marked.destination = destination;

@@ -14,6 +14,7 @@ inline constexpr uint8_t kProtocol = 117;
 inline constexpr uint32_t kRulePriorityFirst = 20000;
 inline constexpr uint32_t kRulePriorityLast = 20999;
 inline constexpr uint32_t kRulePriorityExclude = 20000;  // to X lookup main (exclude, [[rule]] exclude)
+inline constexpr uint32_t kRulePriorityExcludeUnreachable = 20001;  // the same, unreachable: never balanced
 inline constexpr uint32_t kRulePriorityMarkedDestination =
     20010;  // to D fwmark <uplink mark> lookup <uplink table>
 inline constexpr uint32_t kRulePriorityDestination = 20015;   // to D lookup <balance table>

@@ -55,7 +55,10 @@ std::string rule_command(const netlink::Rule& rule) {
     std::snprintf(mark, sizeof mark, " fwmark 0x%x/0x%x", rule.fwmark, rule.fwmask);
     command += mark;
   }
-  command += " lookup " + std::to_string(rule.table);
+  if (rule.action == 7)  // FR_ACT_UNREACHABLE
+    command += " unreachable";
+  else
+    command += " lookup " + std::to_string(rule.table);
   if (rule.suppress_prefixlength)
     command += " suppress_prefixlength " + std::to_string(*rule.suppress_prefixlength);
   return command + " protocol " + std::to_string(rule.protocol);

@@ -1,3 +1,4 @@
+#include "plan/destinations.hpp"
 #include "plan/mark_planner.hpp"
 #include "plan/members.hpp"
 #include "plan/ownership.hpp"
@@ -115,11 +116,9 @@ void plan_pinning(const UplinkConfig& uplink, const UplinkStatus& status, Plan& 
   plan.nat.pinned.push_back({status.address->address, ownership::uplink_mark(uplink.table)});
 }
 
-// Explicitly listed destinations (not "default") win over main's routes to them: main holds the connected
-// routes of the links themselves (the seed's two NICs with one address), which would otherwise take it all.
+// Unmarked traffic to a contested destination (plan/destinations.hpp) is balanced before main is asked.
 void plan_destination_rules(const Config& config, Plan& plan) {
-  for (const auto& destination : config.destinations) {
-    if (destination.is_default() || destination.family() != Family::v4) continue;
+  for (const auto& destination : contested_destinations(config, plan.uplinks)) {
     Rule rule = table_rule(ownership::kRulePriorityDestination, config.balance_table);
     rule.destination = destination;
     plan.rules.push_back(rule);

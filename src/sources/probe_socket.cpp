@@ -17,6 +17,9 @@ KernelError errno_error(std::string what, int code) {
 }
 
 std::optional<KernelError> bind_to_uplink(int fd, const ProbeSource& source) {
+  // Needs CAP_NET_ADMIN, like the rest of what the daemon does.
+  if (source.mark && ::setsockopt(fd, SOL_SOCKET, SO_MARK, &source.mark, sizeof source.mark) != 0)
+    return errno_error("probe socket on " + source.to_string() + ": set mark", errno);
   // Needs CAP_NET_RAW (the daemon has it); the device must exist, else ENODEV.
   if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, source.interface.c_str(),
                    static_cast<socklen_t>(source.interface.size())) != 0) {

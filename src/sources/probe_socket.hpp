@@ -25,13 +25,17 @@ namespace uplinkd {
 struct ProbeSource {
   std::string interface;  // e.g. "wan1"
   IpAddress address;      // the uplink's own address on it
+  uint32_t mark = 0;      // SO_MARK, 0 = none: the uplink's own mark (plan/ownership.hpp), see below
 
   std::string to_string() const;  // "wan1 100.64.1.23", for error messages
 };
 
-// SO_BINDTODEVICE to source.interface, then bind() to source.address (port 0 for TCP; for a ping socket the
-// kernel picks the echo identifier). The address must be on the interface already (else EADDRNOTAVAIL): make
-// probers when an uplink becomes routable and again when its address changes. The error names the step.
+// SO_MARK to source.mark when set: packet marking (modes packet and connection, rules) never re-marks a
+// packet that has a mark, and the mark routes the probe by its uplink's table where uplinkd has a rule for
+// it, so no balancing can send a probe anywhere but its uplink. SO_BINDTODEVICE to source.interface, then
+// bind() to source.address (port 0 for TCP; for a ping socket the kernel picks the echo identifier). The
+// address must be on the interface already (else EADDRNOTAVAIL): make probers when an uplink becomes routable
+// and again when its address changes. The error names the step.
 std::optional<KernelError> bind_to_uplink(int fd, const ProbeSource& source);
 
 // Reads every datagram waiting on the non-blocking socket `fd` and hands each to handle(bytes, sender), with

@@ -1,3 +1,5 @@
+  # Sticky sources count down their time: also a clock, and the reload itself may add or renew one.
+  in_ns "$1" nft list table inet uplinkd 2>/dev/null | sed -e '/elements = {.*}$/d' -e '/elements = {/,/}$/d' || true
 # shellcheck shell=bash
 # uplinkd-specific helpers for integration tests: configs, status queries and checks of the kernel objects
 # uplinkd owns (see src/plan/ownership.hpp). Source after netns.sh.
@@ -96,7 +98,8 @@ owned_objects() {
   in_ns "$1" ip route show table all proto $UPLINKD_PROTO | sort
   # A resilient group reports how long it has been unbalanced: a clock, not state uplinkd owns.
   in_ns "$1" ip nexthop | grep "proto $UPLINKD_PROTO" | sed 's/ unbalanced_time [0-9.]*//' | sort
-  in_ns "$1" nft list table inet uplinkd 2>/dev/null || true
+  # Sticky sources count down their time (a clock too), and traffic may add one at any moment.
+  in_ns "$1" nft list table inet uplinkd 2>/dev/null | sed -e '/elements = {.*}$/d' -e '/elements = {/,/}$/d' || true
 }
 
 # assert_converged ROLE — the kernel holds what uplinkd plans: its last apply succeeded, and asking it to

@@ -58,7 +58,7 @@ TEST(NatTable, IsUplinkdsOwnTable) {
 TEST(NatTable, OtherChainsOfTheTableStay) {
   // How the packet and connection modes will share the table: each adds its chains to the same Table.
   nft::Table table{
-      "inet", "uplinkd", {nft::Chain{"mark", nft::ChainHook{"filter", "prerouting", "mangle"}, {}}}};
+      "inet", "uplinkd", {nft::Chain{"mark", nft::ChainHook{"filter", "prerouting", "mangle"}, {}}}, {}};
   nft::add_nat_chains(table, NatPlan{{"eth0"}, {}});
   ASSERT_EQ(table.chains.size(), 2u);
   EXPECT_EQ(table.chains[0].name, "mark");

@@ -9,7 +9,8 @@ TEST(RenderTable, RegularAndBaseChainsAsNftListsThem) {
   Table table{"inet",
               "uplinkd",
               {Chain{"prerouting", ChainHook{"filter", "prerouting", "mangle"}, {"jump pick"}},
-               Chain{"pick", std::nullopt, {"meta mark set 1"}}}};
+               Chain{"pick", std::nullopt, {"meta mark set 1"}}},
+              {}};
   EXPECT_EQ(render_table(table),
             "table inet uplinkd {\n"
             "\tchain prerouting {\n"
@@ -24,7 +25,7 @@ TEST(RenderTable, RegularAndBaseChainsAsNftListsThem) {
 }
 
 TEST(RenderReplace, AddsBeforeDeletingSoAMissingTableIsNoError) {
-  Table table{"inet", "uplinkd", {Chain{"c", std::nullopt, {}}}};
+  Table table{"inet", "uplinkd", {Chain{"c", std::nullopt, {}}}, {}};
   auto text = render_replace(table);
   EXPECT_EQ(text.find("add table inet uplinkd\ndelete table inet uplinkd\ntable inet uplinkd {\n"), 0u);
 }

@@ -13,6 +13,7 @@
 
 #include "nft/nat_table.hpp"
 #include "nft/nft_table.hpp"
+#include "nft/uplinkd_table.hpp"
 
 namespace uplinkd {
 namespace {
@@ -115,6 +116,38 @@ TEST(NftTableKernel, PinnedUplinksAreAcceptedAndListAsRendered) {
         {{*IpAddress::parse("100.64.1.23"), 0x750000c9}, {*IpAddress::parse("100.64.2.7"), 0x750000ca}}};
     if (auto error = nft.replace(plan)) problems += "replace: " + error->message() + "\n";
     problems += expect_listing(nft, nft::render_table(nft::nat_table(plan)), "after replace");
+    return problems;
+  });
+}
+
+// Every statement the mark chains use must be one the kernel and this libnftables accept: each mode with
+// sticky sources, rules, exclusions, pinning and NAT, in one table.
+TEST(NftTableKernel, MarkChainsOfEveryKindAreAccepted) {
+  in_own_namespace([] {
+    std::string problems;
+    NftTable nft;
+    MarkPlan marks;
+    marks.excluded = {*Prefix::parse("192.168.77.0/24"), *Prefix::parse("203.0.113.7/32")};
+    marks.destinations = {*Prefix::parse("default")};
+    marks.shares = {{0x750000c9, 1}, {0x750000ca, 3}};
+    marks.live = {0x750000c9, 0x750000ca};
+    marks.interface_marks = {{"wan1", 0x750000c9}, {"wan2", 0x750000ca}};
+    TrafficMatch voip{{}, {}, 17, PortRange{5060, 5060}, ""};
+    TrafficMatch bulk{*Prefix::parse("10.0.0.0/8"), *Prefix::parse("198.51.100.0/24"), 6, PortRange{1, 1024},
+                      "lan0"};
+    marks.rules = {{voip, false, Spread::connection, {{0x750000c9, 1}}},
+                   {bulk, false, Spread::packet, marks.shares},
+                   {TrafficMatch{{}, {}, 50, {}, ""}, true, Spread::connection, {}}};
+    NatPlan nat{{"wan1", "wan2"}, {{*IpAddress::parse("100.64.1.23"), 0x750000c9}}};
+    for (auto spread : {Spread::packet, Spread::connection}) {
+      marks.spread = spread;
+      marks.sticky_timeout_s = spread == Spread::connection ? 600 : 0;
+      if (auto error = nft.replace(nft::uplinkd_table(nat, marks)))
+        problems += "replace: " + error->message() + "\n";
+      auto listing = nft.list();
+      if (!listing || listing->find("numgen inc mod 4") == std::string::npos)
+        problems += "the listing lacks the balancing rule\n";
+    }
     return problems;
   });
 }

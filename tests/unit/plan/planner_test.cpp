@@ -244,7 +244,7 @@ TEST(PlanCommands, ReadLikeWhatAnAdminWouldType) {
   EXPECT_THAT(
       all,
       HasSubstr("ip route replace 100.64.2.0/24 table 201 dev wan2 scope link src 100.64.2.10 proto 117"));
-  EXPECT_THAT(all, HasSubstr("ip rule add priority 20000 lookup 254 suppress_prefixlength 0 protocol 117"));
+  EXPECT_THAT(all, HasSubstr("ip rule add priority 20020 lookup 254 suppress_prefixlength 0 protocol 117"));
   EXPECT_THAT(all, HasSubstr("ip rule add priority 20100 from 100.64.1.10/32 lookup 200 protocol 117"));
   EXPECT_LT(all.find("via 100.64.2.1"), all.find(" group ")) << "members before the group";
 }
