@@ -249,5 +249,32 @@ TEST(PlanCommands, ReadLikeWhatAnAdminWouldType) {
   EXPECT_LT(all.find("via 100.64.2.1"), all.find(" group ")) << "members before the group";
 }
 
+// `uplinkctl plan` for the modes that mark: the routing rules and the whole nftables table, as one
+// transaction that replaces it.
+TEST(PlanCommands, MarkingModesShowRulesAndTheTable) {
+  auto config = config_with({uplink("wan1", 200, 1), uplink("wan2", 201, 3)});
+  config.mode = Mode::connection;
+  config.exclude = {*Prefix::parse("192.168.77.0/24")};
+  TrafficRule voip;
+  voip.exclude = true;
+  voip.match.protocol = 17;
+  voip.match.dport = PortRange{5060, 5061};
+  config.rules.push_back(voip);
+  State state(config);
+  bring_up(state, "wan1", 1);
+  bring_up(state, "wan2", 2);
+  auto commands = plan_commands(make_plan(config, state), {{11, "wan1"}, {12, "wan2"}});
+  std::string all;
+  for (const auto& command : commands) all += command + "\n";
+  EXPECT_THAT(all, HasSubstr("ip rule add priority 20000 to 192.168.77.0/24 lookup 254 protocol 117\n"));
+  EXPECT_THAT(all, HasSubstr("ip rule add priority 20001 to 192.168.77.0/24 unreachable protocol 117\n"));
+  EXPECT_THAT(all, HasSubstr("ip rule add priority 20000 ipproto 17 dport 5060-5061 fwmark 0x0/0xffffffff "
+                             "lookup 254 protocol 117\n"));
+  EXPECT_THAT(all,
+              HasSubstr("ip rule add priority 20050 fwmark 0x750000c8/0xffffffff lookup 200 protocol 117\n"));
+  EXPECT_THAT(all, HasSubstr("nft -f - <<'EOF'\nadd table inet uplinkd\ndelete table inet uplinkd\n"));
+  EXPECT_THAT(all, HasSubstr("numgen inc mod 4 map { 0 : 0x750000c8, 1-3 : 0x750000c9 }"));
+}
+
 }  // namespace
 }  // namespace uplinkd
