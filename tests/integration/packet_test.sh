@@ -11,7 +11,8 @@
 #     link); uplinkd has no table in a family that sees ARP, and pings to the broadcast address and to a
 #     multicast group leave unmarked (nft counters after uplinkd's chain);
 #  d. `uplinkctl plan` and the kernel show the numgen map and one fwmark rule per uplink, tcp_max_reordering
-#     is set only where a config gives it, a reload changes nothing, a stop removes everything.
+#     is set (and shown in plan and status) only where a config gives it, a reload changes nothing, a stop
+#     removes everything.
 # Measured (2 shared CPUs, AMD EPYC, Linux 6.18, load average 4–6, 2026-12-01; 6 s per iperf3 run): one link
 # 9.6 Mbit/s, two links 18.5–19.1 Mbit/s, 1.93–1.99× (4 runs). The test prints a "packet_test: baseline … ratio"
 # line. tcp_max_reordering 1000 on the sender changed nothing (1.90–1.91×); what limits the ratio is that
@@ -218,6 +219,8 @@ assert_eq 1000 "$(in_ns h2 sysctl -n net.ipv4.tcp_max_reordering)" "h2's tcp_max
 assert_eq 300 "$(in_ns h1 sysctl -n net.ipv4.tcp_max_reordering)" "h1's tcp_max_reordering (the kernel's default: its config sets none)"
 assert_contains "$(uplinkctl_in h2 plan)" "sysctl -w net.ipv4.tcp_max_reordering=1000" "h2's plan"
 assert_not_contains "$PLAN" "tcp_max_reordering" "h1's plan"
+assert_eq "net.ipv4.tcp_max_reordering=1000" "$(uplinkctl_in h2 status --json | jq -r '.sysctls[]? | "\(.key)=\(.value)"')" "sysctls in h2's status"
+assert_eq "" "$(uplinkctl_in h1 status --json | jq -r '.sysctls[]? | .key')" "sysctls in h1's status"
 assert_converged h1
 assert_converged h2
 for h in h1 h2; do
