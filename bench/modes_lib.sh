@@ -54,7 +54,7 @@ bm_stats() {
   printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
     if (NR == 0) { print "- - -"; exit }
     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-    printf "%.4g %.4g %.4g\n", m, v[1], v[NR] }'
+    printf "%.10g %.10g %.10g\n", m, v[1], v[NR] }'
 }
 
 # bm_ratio A B [SCALE] [DECIMALS] — A / B × SCALE (default 100) with DECIMALS (default 1); "-" if B is 0 or
@@ -163,9 +163,9 @@ bm_router_ready() {
 # bm_start_router_uplinkd MODE MASQUERADE [TOP-LEVEL LINES...] — write the config, start uplinkd in rt and
 # wait until both uplinks are in use.
 bm_start_router_uplinkd() {
-  local mode=$1
-  bm_router_config "$H_TMP/rt-$mode.toml" "$@"
-  start_uplinkd rt "$H_TMP/rt-$mode.toml"
+  local mode=$1 file=$H_TMP/rt-$1-masquerade-$2.toml
+  bm_router_config "$file" "$@"
+  start_uplinkd rt "$file"
   wait_for --deadline 10 --what "uplinkd in rt ($mode) with both uplinks active" bm_router_ready
 }
 
@@ -184,3 +184,9 @@ bm_iperf_client() {
     fail "iperf3 client $role -> $dst:$port failed: $(jq -r '.error // empty' <<<"$out" 2>/dev/null || true) ${out:0:500}"
   echo "$out"
 }
+
+# bm_iperf_mbit JSON-FILE — the receiver's throughput in Mbit/s, one decimal (TCP: sum_received).
+bm_iperf_mbit() { jq -r '(.end.sum_received // .end.sum).bits_per_second / 1e6 * 10 | round / 10' "$1"; }
+
+# bm_iperf_retransmits JSON-FILE — the TCP sender's retransmitted segments.
+bm_iperf_retransmits() { jq -r '.end.sum_sent.retransmits // 0' "$1"; }
