@@ -1,5 +1,3 @@
-  # Sticky sources count down their time: also a clock, and the reload itself may add or renew one.
-  in_ns "$1" nft list table inet uplinkd 2>/dev/null | sed -e '/elements = {.*}$/d' -e '/elements = {/,/}$/d' || true
 # shellcheck shell=bash
 # uplinkd-specific helpers for integration tests: configs, status queries and checks of the kernel objects
 # uplinkd owns (see src/plan/ownership.hpp). Source after netns.sh.
