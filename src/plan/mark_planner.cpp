@@ -1,6 +1,7 @@
 #include "plan/mark_planner.hpp"
 
 #include "plan/destinations.hpp"
+#include "plan/owned_rule.hpp"
 #include "plan/ownership.hpp"
 
 namespace uplinkd {
@@ -8,17 +9,7 @@ namespace {
 
 using netlink::Rule;
 
-constexpr uint32_t kMainTable = 254;
 constexpr uint8_t kActionUnreachable = 7;  // FR_ACT_UNREACHABLE
-
-Rule owned_rule(uint32_t priority, uint32_t table) {
-  Rule rule;
-  rule.family = Family::v4;
-  rule.priority = priority;
-  rule.table = table;
-  rule.protocol = ownership::kProtocol;
-  return rule;
-}
 
 // Excluded traffic is routed by main in every mode, flow and resilient included: the kernel's balancing
 // is skipped by a rule before it, nftables' by a `return` before any mark. When main has no route for it,

@@ -1,5 +1,6 @@
 // Which uplinks take new traffic: the one rule shared by the kernel's nexthop group and every nftables
-// choice (mode packet or connection, [[rule]] uplinks), so that all of them agree on tiers, health and drains.
+// choice (mode packet or connection, [[rule]] uplinks), so that all of them agree on tiers, health and
+// drains.
 #pragma once
 
 #include <functional>

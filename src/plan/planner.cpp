@@ -1,6 +1,7 @@
 #include "plan/destinations.hpp"
 #include "plan/mark_planner.hpp"
 #include "plan/members.hpp"
+#include "plan/owned_rule.hpp"
 #include "plan/ownership.hpp"
 #include "plan/plan.hpp"
 
@@ -13,7 +14,6 @@ using netlink::Route;
 using netlink::Rule;
 
 constexpr uint8_t kScopeLink = 253;  // RT_SCOPE_LINK
-constexpr uint32_t kMainTable = 254;
 
 netlink::Nexthop uplink_nexthop(const UplinkConfig& uplink, uint32_t ifindex, const UplinkStatus& status) {
   Nexthop nexthop;
@@ -59,23 +59,14 @@ void plan_uplink_table(const UplinkConfig& uplink, uint32_t ifindex, const Uplin
   plan.rules.push_back(from_address);
 }
 
-Rule table_rule(uint32_t priority, uint32_t table) {
-  Rule rule;
-  rule.family = Family::v4;
-  rule.priority = priority;
-  rule.table = table;
-  rule.protocol = ownership::kProtocol;
-  return rule;
-}
-
 // Main's own routes keep winning except its default routes (those of DHCP clients), which uplinkd balances
 // instead; main is still consulted in full at 32766, so a client's default route is the fallback when no
 // uplink is usable.
 void plan_policy_rules(const Config& config, Plan& plan) {
-  Rule suppress_main = table_rule(ownership::kRulePrioritySuppressMain, kMainTable);
+  Rule suppress_main = owned_rule(ownership::kRulePrioritySuppressMain, kMainTable);
   suppress_main.suppress_prefixlength = 0;
   plan.rules.push_back(suppress_main);
-  plan.rules.push_back(table_rule(ownership::kRulePriorityBalance, config.balance_table));
+  plan.rules.push_back(owned_rule(ownership::kRulePriorityBalance, config.balance_table));
 }
 
 void plan_balance(const Config& config, Plan& plan, const std::vector<const UplinkConfig*>& members) {
@@ -119,7 +110,7 @@ void plan_pinning(const UplinkConfig& uplink, const UplinkStatus& status, Plan& 
 // Unmarked traffic to a contested destination (plan/destinations.hpp) is balanced before main is asked.
 void plan_destination_rules(const Config& config, Plan& plan) {
   for (const auto& destination : contested_destinations(config, plan.uplinks)) {
-    Rule rule = table_rule(ownership::kRulePriorityDestination, config.balance_table);
+    Rule rule = owned_rule(ownership::kRulePriorityDestination, config.balance_table);
     rule.destination = destination;
     plan.rules.push_back(rule);
   }
