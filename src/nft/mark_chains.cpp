@@ -108,9 +108,6 @@ Chain mark_chain(const MarkPlan& plan, Hook hook) {
   rules.push_back("meta nfproto ipv6 return");  // only IPv4 is balanced so far
   // A socket's own mark wins: VPN clients route their tunnels by it, and so do uplinkd's own probes.
   if (!forwarded) rules.push_back("meta mark != 0x00000000 return");
-  // Not for another host (to this one), or for many: ARP never reaches nftables' inet family at all.
-  rules.push_back(std::string("fib daddr type { ") + (forwarded ? "local, " : "") +
-                  "broadcast, multicast } return");
   if (!plan.excluded.empty()) rules.push_back(daddr_match(plan.excluded) + "return");
   if (keeps_connections(plan) && !plan.live.empty()) {
     std::string live;
@@ -120,6 +117,10 @@ Chain mark_chain(const MarkPlan& plan, Hook hook) {
   if (plan.spread == Spread::connection && !plan.interface_marks.empty() && forwarded)
     rules.push_back("ct state new meta mark set " + interface_map(plan, "iifname") +
                     " ct mark set meta mark return");
+  // Only now: a connection that arrives by an uplink to this host or to a port forward (whose address is
+  // this host's until dstnat) is kept on that uplink above. ARP never reaches nftables' inet family at all.
+  rules.push_back(std::string("fib daddr type { ") + (forwarded ? "local, " : "") +
+                  "broadcast, multicast } return");
   for (const auto& rule : plan.rules) {
     if (!forwarded && !rule.match.iif.empty()) continue;  // the machine's own traffic arrives by no interface
     rules.push_back(match_text(rule.match) + (rule.exclude ? "" : action(rule.spread, rule.shares) + " ") +

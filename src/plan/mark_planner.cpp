@@ -14,7 +14,7 @@ constexpr uint8_t kActionUnreachable = 7;  // FR_ACT_UNREACHABLE
 // Excluded traffic is routed by main in every mode, flow and resilient included: the kernel's balancing
 // is skipped by a rule before it, nftables' by a `return` before any mark. When main has no route for it,
 // the rule after makes it unreachable instead of letting it fall through to uplinkd's balancing.
-void plan_exclusion(TrafficMatch match, bool unmarked_only, Plan& plan) {
+void plan_exclusion(const TrafficMatch& match, bool unmarked_only, Plan& plan) {
   Rule rule = owned_rule(ownership::kRulePriorityExclude, kMainTable);
   rule.source = match.source;
   rule.destination = match.destination;

@@ -101,6 +101,8 @@ TEST(MarkChains, ConnectionModeKeepsConnectionsOnTheirUplink) {
   EXPECT_THAT(forwarded,
               HasSubstr("\t\tct state new meta mark set numgen inc mod 2 map { 0 : 0x750000c9, 1 : "
                         "0x750000ca } ct mark set meta mark\n"));
+  // Before the return for local destinations: a port forward is addressed to this host until dstnat.
+  EXPECT_LT(forwarded.find("iifname map"), forwarded.find("fib daddr type"));
   const auto local = chain_text(plan, 1);
   EXPECT_THAT(local, HasSubstr("ct state new ct mark set oifname map { \"wan1\" : 0x750000c9, \"wan2\" : "
                                "0x750000ca }\n"));
