@@ -15,6 +15,9 @@
 #  d. sticky_timeout (after a reload, which moves nothing either): 20 connections from each of 4 LAN addresses
 #     all leave by one uplink per address; after a weight change each address keeps its uplink; with wan1
 #     drained, the addresses stuck to wan1 move to wan2, and only those.
+#  e. port forwards (a DNAT of the test's own in the router): connections from the internet to either uplink's
+#     address keep the uplink they arrived by as their ct mark, so their replies leave by it, also by the drained
+#     wan1 while wan2 takes every new outgoing connection.
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
@@ -280,6 +283,30 @@ assert_eq "$STUCK0" "$(stuck)" "sticky sources' uplinks after a weight change (b
 operator "drained wan1" drain wan1
 sticky_round $PORT_STICKY_DRAIN "with wan1 drained"
 assert_eq "${STUCK0//wan1/wan2}" "$(stuck)" "sticky sources' uplinks with wan1 drained (before: $STUCK0)"
+
+# e. Port forwards: a connection from the internet to either uplink's address, forwarded to the LAN host, is
+# kept on the uplink it arrived by (its ct mark), so its replies leave by that ISP: here while wan1 is drained
+# and wan2 takes every new outgoing connection. A reply sent by the other ISP would carry an address that is
+# not its own, and the ISPs drop those (BCP 38), so the connection would not even be established.
+FWD_PORT=2222
+start_echo_server lan $FWD_PORT
+in_ns router nft -f - <<EOF
+table ip uplinkd_test_forward {
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname { "wan1", "wan2" } tcp dport $FWD_PORT dnat to $LAN_ADDR
+  }
+}
+EOF
+for n in 1 2; do
+  address=A$n mark=M$n
+  connected=$(short_connections inet - "${!address}" $FWD_PORT 10)
+  marks=$(in_ns router conntrack -L -p tcp -d "${!address}" --orig-port-dst $FWD_PORT 2>/dev/null |
+    grep -o 'mark=[0-9]*' | sort | uniq -c | awk '{ printf "%s×%d ", $2, $1 }')
+  log "e. 10 connections from the internet to wan$n's address, forwarded to the LAN host: $connected established; ct $marks"
+  assert_eq 10 "$connected" "port-forwarded connections to wan$n's address (${!address}) established"
+  assert_eq "mark=$((${!mark}))×10 " "$marks" "ct marks of the connections forwarded from wan$n"
+done
 assert_eq true "$(status_json router | jq -r .converged)" "uplinkd converged"
 assert_eq "0 0" "$(spoofed 1) $(spoofed 2)" "packets sent through isp1 and isp2 with the other uplink's address, in the whole test"
 
