@@ -41,11 +41,12 @@ STREAMS=4
 CHURN=100
 SOURCES=50
 NICE=10
+CC=cubic
 KEEP=
 
 usage() {
   cat >&2 <<EOF
-usage: $0 [--duration S] [--interval S] [--modes LIST] [--streams N] [--churn N] [--sources N] [--no-nice]
+usage: $0 [--duration S] [--interval S] [--modes LIST] [--streams N] [--churn N] [--sources N] [--cc NAME] [--no-nice]
           [--no-build] [--build-dir DIR] [--keep DIR]
   --duration S    load time per mode (default $DURATION)
   --interval S    sampling period (default $INTERVAL)
@@ -53,6 +54,7 @@ usage: $0 [--duration S] [--interval S] [--modes LIST] [--streams N] [--churn N]
   --streams N     parallel iperf3 streams (default $STREAMS)
   --churn N       new TCP connections per second besides iperf3 (default $CHURN; 0: none)
   --sources N     client source addresses the churn cycles through (default $SOURCES, at most 100)
+  --cc NAME       the iperf3 sender's TCP congestion control (default $CC, Debian's default)
   --no-nice       run the load at nice 0 instead of 10
   --keep DIR      copy the raw samples (TSV), configs and logs there
 EOF
@@ -67,6 +69,7 @@ while (($#)); do
     --churn) CHURN=$2; shift ;;
     --sources) SOURCES=$2; shift ;;
     --no-nice) NICE=0 ;;
+    --cc) CC=$2; shift ;;
     --no-build) DO_BUILD=0 ;;
     --build-dir) BUILD=$2; shift ;;
     --keep) KEEP=$2; shift ;;
@@ -161,7 +164,7 @@ run_mode() {
   spawn "iperf3-server" "$H_TMP/iperf3-server-$mode.log" in_ns sv iperf3 -s -1 -p $IPERF_PORT
   wait_for --deadline 5 --what "iperf3 server on sv:$IPERF_PORT" _h_listening sv $IPERF_PORT
   spawn "iperf3-client" "$H_TMP/iperf3-client-$mode.json" in_ns cl nice -n "$NICE" iperf3 -c "$BM_SERVER_ADDR" \
-    -p $IPERF_PORT -t "$DURATION" -P "$STREAMS" --json
+    -p $IPERF_PORT -t "$DURATION" -P "$STREAMS" -C "$CC" --json
   iperf_pid=$H_SPAWNED_PID
   if ((CHURN > 0)); then
     spawn "churn-client" "$H_TMP/churn-client-$mode.log" in_ns cl nice -n "$NICE" perl "$H_TMP/churn-client.pl" \
@@ -213,7 +216,7 @@ print_report() {
   every=$(((60 + INTERVAL - 1) / INTERVAL))
   echo
   echo "uplinkd memory under load — $(bm_machine)"
-  echo "router with 2 unshaped uplinks; iperf3 $STREAMS TCP streams at full rate (nice $NICE) plus $CHURN new TCP connections/s from $SOURCES sources, $DURATION s per mode, a sample every $INTERVAL s"
+  echo "router with 2 unshaped uplinks; iperf3 $STREAMS TCP streams ($CC) at full rate (nice $NICE) plus $CHURN new TCP connections/s from $SOURCES sources, $DURATION s per mode, a sample every $INTERVAL s"
   echo "Machine-wide figures (marked) include everything else the machine's kernel does meanwhile."
   echo
   echo "| Mode | t (s) | conntrack entries | nf_conntrack slab kB (machine) | Slab kB (machine) | SUnreclaim kB (machine) | nft rules / elements | uplinkd RSS kB | churn connections made / failed |"

@@ -169,10 +169,14 @@ bm_start_router_uplinkd() {
   wait_for --deadline 10 --what "uplinkd in rt ($mode) with both uplinks active" bm_router_ready
 }
 
-# bm_iperf_server ROLE PORT — a one-shot iperf3 server (one test, then it exits) in ROLE; waits until it
-# listens. Log: $H_TMP/iperf3-ROLE-PORT.log.
+# Words put before iperf3 by bm_iperf_server and by bm_iperf_client (e.g. taskset -c 1); none by default.
+BM_SERVER_PREFIX=()
+BM_CLIENT_PREFIX=()
+
+# bm_iperf_server ROLE PORT [ADDRESS] — a one-shot iperf3 server (one test, then it exits) in ROLE, bound to
+# ADDRESS if given (UDP answers from the address it was asked on only then); waits until it listens. Log: $H_TMP/iperf3-ROLE-PORT.log.
 bm_iperf_server() {
-  spawn "iperf3-server($1:$2)" "$H_TMP/iperf3-$1-$2.log" in_ns "$1" iperf3 -s -1 -p "$2"
+  spawn "iperf3-server($1:$2)" "$H_TMP/iperf3-$1-$2.log" in_ns "$1" "${BM_SERVER_PREFIX[@]}" iperf3 -s -1 -p "$2" ${3:+-B "$3"}
   wait_for --deadline 5 --what "iperf3 server on $1:$2" _h_listening "$1" "$2"
 }
 
@@ -180,7 +184,7 @@ bm_iperf_server() {
 bm_iperf_client() {
   local role=$1 dst=$2 port=$3 secs=$4 out
   shift 4
-  out=$(in_ns "$role" timeout $((secs + 30)) iperf3 -c "$dst" -p "$port" -t "$secs" --json "$@" 2>&1) ||
+  out=$(in_ns "$role" timeout $((secs + 30)) "${BM_CLIENT_PREFIX[@]}" iperf3 -c "$dst" -p "$port" -t "$secs" --json "$@" 2>&1) ||
     fail "iperf3 client $role -> $dst:$port failed: $(jq -r '.error // empty' <<<"$out" 2>/dev/null || true) ${out:0:500}"
   echo "$out"
 }
