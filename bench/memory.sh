@@ -14,10 +14,12 @@
 #     allocates count too (on a machine shared with other tests, their changes show here);
 #   - uplinkd's nftables table: rules and set/map elements (the sticky map);
 #   - uplinkd's RSS (VmRSS).
-# At the end it prints the samples once a minute and, per figure, the first third of the samples against the
-# last third (mean and maximum): a figure is "flat" when the last third's maximum is within 10 % (and a small
-# absolute margin) of the first third's. A plateau that is reached within the first third (conntrack's
-# TIME_WAIT entries live 120 s) counts as flat; growth for the whole run does not.
+# At the end it prints the samples once a minute and, per figure, the first third of the samples after a
+# warm-up (--warmup, default 180 s: conntrack's TIME_WAIT entries live 120 s and its garbage collector frees
+# them in batches about a minute apart, a saw-tooth) against the last third (mean and maximum): a figure is
+# "flat" when the last third's maximum is within 10 % (and a small absolute margin) of the first third's.
+# A bounded saw-tooth counts as flat; growth for the whole run does not. --report FILE prints the report
+# again from a kept memory.tsv.
 #
 # Needs root: `sudo bench/memory.sh [--duration S]`. The load runs at nice 10 (--no-nice: 0) so that other
 # work on a shared machine keeps its CPU share; it still takes every idle cycle. 2 × --duration plus about a
@@ -36,6 +38,8 @@ BUILD=$ROOT/build-bench
 DO_BUILD=1
 DURATION=600
 INTERVAL=10
+WARMUP=180
+REPORT=
 MODES=packet,connection
 STREAMS=4
 CHURN=100
@@ -46,8 +50,8 @@ KEEP=
 
 usage() {
   cat >&2 <<EOF
-usage: $0 [--duration S] [--interval S] [--modes LIST] [--streams N] [--churn N] [--sources N] [--cc NAME] [--no-nice]
-          [--no-build] [--build-dir DIR] [--keep DIR]
+usage: $0 [--duration S] [--interval S] [--modes LIST] [--streams N] [--churn N] [--sources N] [--cc NAME] [--no-nice] [--warmup S]
+          [--report FILE] [--no-build] [--build-dir DIR] [--keep DIR]
   --duration S    load time per mode (default $DURATION)
   --interval S    sampling period (default $INTERVAL)
   --modes LIST    comma-separated, from packet,connection (default $MODES)
@@ -55,7 +59,10 @@ usage: $0 [--duration S] [--interval S] [--modes LIST] [--streams N] [--churn N]
   --churn N       new TCP connections per second besides iperf3 (default $CHURN; 0: none)
   --sources N     client source addresses the churn cycles through (default $SOURCES, at most 100)
   --cc NAME       the iperf3 sender's TCP congestion control (default $CC, Debian's default)
+  --warmup S      samples left out of the flat-or-not comparison (default $WARMUP: conntrack's TIME_WAIT
+                  entries live 120 s, then its garbage collector frees them in batches about a minute apart)
   --no-nice       run the load at nice 0 instead of 10
+  --report FILE   print the report again from a kept memory.tsv (see --keep) and exit; needs no root
   --keep DIR      copy the raw samples (TSV), configs and logs there
 EOF
   exit 2
@@ -69,6 +76,8 @@ while (($#)); do
     --churn) CHURN=$2; shift ;;
     --sources) SOURCES=$2; shift ;;
     --no-nice) NICE=0 ;;
+    --warmup) WARMUP=$2; shift ;;
+    --report) REPORT=$2; shift ;;
     --cc) CC=$2; shift ;;
     --no-build) DO_BUILD=0 ;;
     --build-dir) BUILD=$2; shift ;;
@@ -78,13 +87,87 @@ while (($#)); do
   esac
   shift
 done
-[[ $DURATION =~ ^[1-9][0-9]*$ && $INTERVAL =~ ^[1-9][0-9]*$ && $DURATION -ge $((3 * INTERVAL)) &&
+[[ $DURATION =~ ^[1-9][0-9]*$ && $INTERVAL =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $DURATION -ge $((3 * INTERVAL)) &&
   $STREAMS =~ ^[1-9][0-9]*$ && $STREAMS -le 64 && $CHURN =~ ^[0-9]+$ && $SOURCES =~ ^[1-9][0-9]*$ &&
   $SOURCES -le 100 ]] || usage
 for m in ${MODES//,/ }; do [[ $m == packet || $m == connection ]] || usage; done
 
 # shellcheck source=bench/modes_lib.sh
 source "$ROOT/bench/modes_lib.sh"
+
+# ---------------------------------------------------------------------------------------------------------
+# Report
+
+FIGURES=("conntrack entries (router)" "nf_conntrack slab, kB (machine)" "Slab, kB (machine)"
+  "SUnreclaim, kB (machine)" "uplinkd nft rules" "uplinkd nft set/map elements" "uplinkd RSS, kB")
+MARGINS=(100 256 4096 4096 0 5 256) # absolute slack per figure, besides the 10 %
+
+# warmup_used — the warm-up left out of the comparison: --warmup, unless the run is too short to keep three
+# samples per third after it (then none).
+warmup_used() { if ((DURATION - WARMUP >= 9 * INTERVAL)); then echo "$WARMUP"; else echo 0; fi; }
+
+# thirds MODE COLUMN — "first-mean first-max last-mean last-max" over the samples of MODE after the warm-up.
+thirds() {
+  awk -F'\t' -v m="$1" -v c="$2" -v w="$(warmup_used)" '$1 == m && $2 > w && $c != "-" { v[++n] = $c }
+    END {
+      if (n < 3) { print "- - - -"; exit }
+      k = int(n / 3)
+      for (i = 1; i <= k; i++) { s1 += v[i]; if (i == 1 || v[i] > m1) m1 = v[i] }
+      for (i = n - k + 1; i <= n; i++) { s3 += v[i]; if (i == n - k + 1 || v[i] > m3) m3 = v[i] }
+      printf "%.0f %.0f %.0f %.0f\n", s1 / k, m1, s3 / k, m3 }' "$SAMPLES"
+}
+
+print_report() {
+  local mode i c f1 m1 f3 m3 verdict every
+  every=$(((60 + INTERVAL - 1) / INTERVAL))
+  echo
+  if [[ -n ${RERENDER:-} ]]; then
+    echo "uplinkd memory under load — re-rendered from $SAMPLES (the run's settings are not in the file)"
+  else
+    echo "uplinkd memory under load — $(bm_machine)"
+    echo "router with 2 unshaped uplinks; iperf3 $STREAMS TCP streams ($CC) at full rate (nice $NICE) plus $CHURN new TCP connections/s from $SOURCES sources, $DURATION s per mode, a sample every $INTERVAL s"
+  fi
+  echo "Machine-wide figures (marked) include everything else the machine's kernel does meanwhile."
+  echo
+  echo "| Mode | t (s) | conntrack entries | nf_conntrack slab kB (machine) | Slab kB (machine) | SUnreclaim kB (machine) | nft rules / elements | uplinkd RSS kB | churn connections made / failed |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  # t = 0 (before the load), then one sample a minute, and the last one of each mode.
+  awk -F'\t' -v e="$every" 'NR == FNR { last[$1] = FNR; next }
+    { n[$1]++ } $2 == 0 || (n[$1] - 1) % e == 0 || FNR == last[$1] {
+      printf "| %s | %s | %s | %s | %s | %s | %s / %s | %s | %s / %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' \
+    "$SAMPLES" "$SAMPLES"
+  echo
+  echo "Flat or not: the samples after a warm-up of $(warmup_used) s (conntrack's TIME_WAIT entries live 120 s, and its garbage collector frees them in batches), in thirds."
+  echo
+  echo "| Mode | Figure | First third: mean / max | Last third: mean / max | Max, last vs first | Flat? |"
+  echo "|---|---|---:|---:|---:|---|"
+  for mode in ${MODES//,/ }; do
+    for i in "${!FIGURES[@]}"; do
+      c=$((i + 3)) # $SAMPLES column of the figure
+      read -r f1 m1 f3 m3 <<<"$(thirds "$mode" "$c")"
+      if [[ $m1 == - ]]; then verdict="-"
+      elif awk -v a="$m1" -v b="$m3" -v s="${MARGINS[$i]}" 'BEGIN { exit !(b <= a * 1.10 + s) }'; then verdict=flat
+      else verdict="GREW"; fi
+      printf '| %s | %s | %s / %s | %s / %s | %s | %s |\n' "$mode" "${FIGURES[$i]}" "$f1" "$m1" "$f3" "$m3" \
+        "$(awk -v a="$m1" -v b="$m3" 'BEGIN { if (a == "-" || a + 0 == 0) print "-"; else printf "%+.1f %%\n", (b - a) * 100 / a }')" "$verdict"
+    done
+  done
+  [[ -z ${RERENDER:-} ]] || return 0
+  echo
+  for mode in ${MODES//,/ }; do
+    echo "$mode: iperf3 ${IPERF_MBIT[$mode]:--} Mbit/s over the run; churn connections made / failed: ${CHURN_DONE[$mode]:--}"
+  done
+}
+
+if [[ -n $REPORT ]]; then
+  [[ -r $REPORT ]] || { echo "bench/memory.sh: cannot read $REPORT" >&2; exit 1; }
+  SAMPLES=$REPORT
+  MODES=$(cut -f1 "$SAMPLES" | uniq | paste -sd,)
+  DURATION=$(awk -F"\t" "{ if (\$2 > m) m = \$2 } END { print m + 0 }" "$SAMPLES")
+  declare -A IPERF_MBIT=() CHURN_DONE=()
+  RERENDER=1 print_report
+  exit 0
+fi
 bm_require_root bench/memory.sh
 bm_binaries bench/memory.sh "$BUILD" "$DO_BUILD"
 
@@ -192,59 +275,6 @@ run_mode() {
   in_ns rt conntrack -F >/dev/null 2>&1 || true
 }
 declare -A IPERF_MBIT=() CHURN_DONE=()
-
-# ---------------------------------------------------------------------------------------------------------
-# Report
-
-FIGURES=("conntrack entries (router)" "nf_conntrack slab, kB (machine)" "Slab, kB (machine)"
-  "SUnreclaim, kB (machine)" "uplinkd nft rules" "uplinkd nft set/map elements" "uplinkd RSS, kB")
-MARGINS=(100 256 4096 4096 0 5 256) # absolute slack per figure, besides the 10 %
-
-# thirds MODE COLUMN — "first-mean first-max last-mean last-max" over the load samples (t > 0) of MODE.
-thirds() {
-  awk -F'\t' -v m="$1" -v c="$2" '$1 == m && $2 > 0 && $c != "-" { v[++n] = $c }
-    END {
-      if (n < 3) { print "- - - -"; exit }
-      k = int(n / 3)
-      for (i = 1; i <= k; i++) { s1 += v[i]; if (i == 1 || v[i] > m1) m1 = v[i] }
-      for (i = n - k + 1; i <= n; i++) { s3 += v[i]; if (i == n - k + 1 || v[i] > m3) m3 = v[i] }
-      printf "%.0f %.0f %.0f %.0f\n", s1 / k, m1, s3 / k, m3 }' "$SAMPLES"
-}
-
-print_report() {
-  local mode i c f1 m1 f3 m3 verdict every
-  every=$(((60 + INTERVAL - 1) / INTERVAL))
-  echo
-  echo "uplinkd memory under load — $(bm_machine)"
-  echo "router with 2 unshaped uplinks; iperf3 $STREAMS TCP streams ($CC) at full rate (nice $NICE) plus $CHURN new TCP connections/s from $SOURCES sources, $DURATION s per mode, a sample every $INTERVAL s"
-  echo "Machine-wide figures (marked) include everything else the machine's kernel does meanwhile."
-  echo
-  echo "| Mode | t (s) | conntrack entries | nf_conntrack slab kB (machine) | Slab kB (machine) | SUnreclaim kB (machine) | nft rules / elements | uplinkd RSS kB | churn connections made / failed |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-  # t = 0 (before the load), then one sample a minute, and the last one of each mode.
-  awk -F'\t' -v e="$every" 'NR == FNR { last[$1] = FNR; next }
-    { n[$1]++ } $2 == 0 || (n[$1] - 1) % e == 0 || FNR == last[$1] {
-      printf "| %s | %s | %s | %s | %s | %s | %s / %s | %s | %s / %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' \
-    "$SAMPLES" "$SAMPLES"
-  echo
-  echo "| Mode | Figure | First third: mean / max | Last third: mean / max | Max, last vs first | Flat? |"
-  echo "|---|---|---:|---:|---:|---|"
-  for mode in ${MODES//,/ }; do
-    for i in "${!FIGURES[@]}"; do
-      c=$((i + 3)) # $SAMPLES column of the figure
-      read -r f1 m1 f3 m3 <<<"$(thirds "$mode" "$c")"
-      if [[ $m1 == - ]]; then verdict="-"
-      elif awk -v a="$m1" -v b="$m3" -v s="${MARGINS[$i]}" 'BEGIN { exit !(b <= a * 1.10 + s) }'; then verdict=flat
-      else verdict="GREW"; fi
-      printf '| %s | %s | %s / %s | %s / %s | %s | %s |\n' "$mode" "${FIGURES[$i]}" "$f1" "$m1" "$f3" "$m3" \
-        "$(awk -v a="$m1" -v b="$m3" 'BEGIN { if (a == "-" || a + 0 == 0) print "-"; else printf "%+.1f %%\n", (b - a) * 100 / a }')" "$verdict"
-    done
-  done
-  echo
-  for mode in ${MODES//,/ }; do
-    echo "$mode: iperf3 ${IPERF_MBIT[$mode]:--} Mbit/s over the run; churn connections made / failed: ${CHURN_DONE[$mode]:--}"
-  done
-}
 
 bm_make_router_topology
 for ((k = 0; k < SOURCES; k++)); do ip -n "$(ns cl)" addr add "192.168.77.$((100 + k))/24" dev eth0; done

@@ -5,7 +5,8 @@
 # the figure is what the two CPUs manage to forward, and every cost per packet shows in it. Set-ups:
 #   plain           kernel routing only: one static default route via wan1, no nftables, no conntrack;
 #   plain-again     the same once more: the control. How far it lands from plain is what the machine's own
-#                   noise does to two identical set-ups (a shared 2-CPU machine: 10–20 % from run to run);
+#                   noise does to two identical set-ups (on a shared 2-CPU VM: more than uplinkd's cost; see
+#                   docs/benchmarks.md, "Balancing modes");
 #   plain+nat       the same plus a hand-written masquerade on wan1 (conntrack + NAT: what any NAT router pays);
 #   flow            uplinkd mode "flow" (the kernel's multipath hash over a nexthop group, multipath_hash_policy
 #                   "l4" so that streams spread), no masquerade;
