@@ -137,8 +137,8 @@ run_case() {
   CASE_NO=$((CASE_NO + 1))
   a=a$CASE_NO b=b$CASE_NO
   log "case $name: $setup, links ${rates[*]} Mbit/s, weights ${weights[*]}, $cc, tcp_max_reordering $tmr, GSO $gso"
-  if [[ $gso == off ]]; then EQ_GSO_MAX_SEGS=1 make_host_pair ${#rates[@]} $a $b; else make_host_pair ${#rates[@]} $a $b; fi
-  for k in $a $b; do sysctl_ns $k net.ipv4.tcp_no_metrics_save=1; done
+  if [[ $gso == off ]]; then EQ_GSO_MAX_SEGS=1 make_host_pair ${#rates[@]} "$a" "$b"; else make_host_pair ${#rates[@]} "$a" "$b"; fi
+  for k in "$a" "$b"; do sysctl_ns "$k" net.ipv4.tcp_no_metrics_save=1; done
   for ((k = 0; k < ${#rates[@]}; k++)); do
     shape_link "$EQ_H1" "eq$k" "${rates[$k]}"
     shape_link "$EQ_H2" "eq$k" "${rates[$k]}"
@@ -147,25 +147,25 @@ run_case() {
     one) ;;
     uplinkd)
       for w in "${weights[@]}"; do sum=$((sum + w)); done
-      for k in $a $b; do
+      for k in "$a" "$b"; do
         EQ_TCP_MAX_REORDERING=${tmr#-} write_equalize_config "$H_TMP/$k.toml" "$H_TMP/$k" "${weights[@]}"
-        start_uplinkd $k "$H_TMP/$k.toml"
-        wait_for --deadline 10 --what "uplinkd's numgen map in $k" has_numgen $k $sum
+        start_uplinkd "$k" "$H_TMP/$k.toml"
+        wait_for --deadline 10 --what "uplinkd's numgen map in $k" has_numgen "$k" "$sum"
       done
       ;;
-    recipe) recipe $a "${weights[@]}"; recipe $b "${weights[@]}" ;;
+    recipe) recipe "$a" "${weights[@]}"; recipe "$b" "${weights[@]}" ;;
     *) fail "unknown set-up $setup" ;;
   esac
-  seen="$(in_ns $a sysctl -n net.ipv4.tcp_max_reordering)/$(in_ns $b sysctl -n net.ipv4.tcp_max_reordering)"
+  seen="$(in_ns "$a" sysctl -n net.ipv4.tcp_max_reordering)/$(in_ns "$b" sysctl -n net.ipv4.tcp_max_reordering)"
   for ((r = 1; r <= REPEATS; r++)); do
     json=$H_TMP/$name-$r.json
-    eq_iperf_server $b $((5200 + r))
-    eq_iperf_client $a $((5200 + r)) "$SECS" -C "$cc" -O 1 >"$json"
+    eq_iperf_server "$b" $((5200 + r))
+    eq_iperf_client "$a" $((5200 + r)) "$SECS" -C "$cc" -O 1 >"$json"
     printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$r" "$(eq_iperf_mbit "$json")" "$(eq_iperf_retransmits "$json")" "$seen" >>"$RESULTS"
     log "case $name run $r: $(eq_iperf_mbit "$json") Mbit/s, $(eq_iperf_retransmits "$json") retransmits"
   done
-  if [[ $setup == uplinkd ]]; then bm_uplinkd_stop $a; bm_uplinkd_stop $b; fi
-  bm_drop_ns $a $b
+  if [[ $setup == uplinkd ]]; then bm_uplinkd_stop "$a"; bm_uplinkd_stop "$b"; fi
+  bm_drop_ns "$a" "$b"
 }
 
 column_of() { # column_of NAME COLUMN — the values of COLUMN over NAME's runs
