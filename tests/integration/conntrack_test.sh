@@ -63,7 +63,7 @@ hold_connections lan lan $LAN_CONNECTIONS -
 lan_holder=$HOLDER_PID
 hold_connections router own $OWN_CONNECTIONS "$A1"
 wait_for --deadline 5 --what "conntrack entries of all connections" \
-  test "$(line_count "$(entries_proto "$(conntrack_entries router)" tcp)")" -ge $((LAN_CONNECTIONS + OWN_CONNECTIONS))
+  eval '[ "$(line_count "$(entries_proto "$(conntrack_entries router)" tcp)")" -ge $((LAN_CONNECTIONS + OWN_CONNECTIONS)) ]'
 # The router forwards an ISP's DHCP replies that arrive before dhcpcd has configured the offered address: out
 # of the other uplink, masqueraded. Those are 30-second UDP entries NATed to an uplink's address like any
 # other, but they would expire on their own while the test counts; removed here so that the count is exact.

@@ -111,7 +111,7 @@ assert_ge "$NEW2" $((FLOWS * 95 / 100)) "new connections through isp2"
 
 log "a UDP stream from the LAN ($STREAM_FLOWS flows, 1 ms) while wan2 goes silent too"
 start_stream lan lan inet "$INET_ADDR" $STREAM_PORT $STREAM_FLOWS
-wait_for --deadline 5 --what "the stream passing isp2" test "$(test_counter 2 traffic)" -ge 100
+wait_for --deadline 5 --what "the stream passing isp2" eval '[ "$(test_counter 2 traffic)" -ge 100 ]'
 events_before=$(wc -l <"$(event_log all)")
 reset_all_counters
 blackhole_upstream 2
@@ -152,7 +152,7 @@ assert_eq $HELD "$(held_count_nated_to router held "$A3")" "held connections sti
 
 # The stream: each flow went by isp2, then (after one outage) by isp3, and stayed there through the hand-back.
 reset_all_counters
-wait_for --deadline 5 --what "the stream passing isp3 after the hand-back" test "$(test_counter 3 traffic)" -ge 100
+wait_for --deadline 5 --what "the stream passing isp3 after the hand-back" eval '[ "$(test_counter 3 traffic)" -ge 100 ]'
 assert_eq 0 "$(test_counter 1 traffic)" "LAN packets (the stream's) through isp1 after the hand-back"
 stop_stream lan
 log "stream: $(stream_summary lan | tr '\n' ';')"

@@ -49,7 +49,7 @@ for n in 1 2 3; do
   a=$(address_of router "wan$n")
   assert_contains "$(dnsmasq_leases "$n")" " ${a%/*} " "dnsmasq in isp$n lists the lease of wan$n"
   wait_for --deadline 10 --what "default route via $(isp_gw "$n") on wan$n" \
-    test "$(default_gateway router "wan$n")" == "$(isp_gw "$n")"
+    eval '[ "$(default_gateway router "wan$n")" == "$(isp_gw "$n")" ]'
 done
 
 wait_for --deadline 10 --what "dhclient exit hook ran for BOUND" grep -q '^BOUND wan1 100.64.1.' "$H_TMP/hook.out"

@@ -81,6 +81,8 @@ _h_now_usec() { local t=${EPOCHREALTIME/./}; echo $((10#$t)); }
 # poll_until [--deadline S] [--interval S] CMD... — run CMD every 50 ms until it succeeds (return 0) or the
 # deadline (default 10 s) passes (return 1). CMD runs in the current shell, so it may call fail to give up
 # early (e.g. when the daemon it waits for has died). Its output of the last try is in $H_LAST_OUTPUT.
+# CMD's arguments are expanded once, by the caller: `poll_until test "$(count)" -gt 5` compares one count
+# forever. What must be measured anew on each try goes into a function or `eval '[ "$(count)" -gt 5 ]'`.
 poll_until() {
   local deadline=10 interval=0.05
   while [ $# -gt 0 ]; do

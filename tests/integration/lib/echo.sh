@@ -66,7 +66,7 @@ start_echo_holder() {
     open(my $f, ">", "$file.tmp") or die; print $f join("\n", map { $_->sockport } @sockets), "\n"; close $f;
     rename("$file.tmp", $file) or die;
     # Not pause(): a signal that lands between the check for pending signals and pause() is not seen
-    # until the next one (the classic lost wake-up; seen under load). A short select() bounds that to 0.1 s.
+    # until the next one (the classic lost wake-up). A short select() bounds that to 0.1 s.
     select(undef, undef, undef, 0.1) while 1;
   ' "$dst" "$port" "$count" "$file"
   H_ECHO_HOLDER[$name]=$H_SPAWNED_PID
@@ -86,14 +86,17 @@ echo_all() {
   before=$(wc -l <"$file.echoed")
   kill -USR1 "${H_ECHO_HOLDER[$1]}"
   # The holder gives its echoes 5 s; the rest is for a machine whose CPUs are busy forwarding (softirq work
-  # is not subject to nice), where the report has been seen to take more than 10 s.
-  # Where a holder that does not report is stuck (seen a few times under load, not yet explained) goes into
-  # the failure message: alive or not, and the kernel function it sleeps in.
+  # is not subject to nice). If it does not report, where it is stuck goes into the failure message.
   local pid=${H_ECHO_HOLDER[$1]}
-  poll_until --deadline 20 test "$(wc -l <"$file.echoed")" -gt "$before" ||
+  poll_until --deadline 20 _h_echo_reported "$file.echoed" "$before" ||
     fail "no report from holder $1 within 20 s (pid $pid: $(_h_alive "$pid" && echo "alive, state $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null), wchan $(cat "/proc/$pid/wchan" 2>/dev/null), syscall $(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null), $(grep -E "^Sig(Pnd|Blk|Ign|Cgt)" "/proc/$pid/status" 2>/dev/null | tr -s "\t\n" "  ")" || echo gone); log: $(tail -n 3 "$H_TMP/echo-holder-$1.log" 2>/dev/null))"
   tail -n1 "$file.echoed" | cut -d' ' -f2
 }
+
+# _h_echo_reported FILE BEFORE — FILE has more than BEFORE lines. A function, so that poll_until counts the
+# lines anew on every try: `poll_until test "$(wc -l <FILE)" -gt N` would count once, before the first try,
+# and fail whenever the holder took longer than that one count (the "holder never reports" flake under load).
+_h_echo_reported() { [ "$(wc -l <"$1")" -gt "$2" ]; }
 
 # held_nat ROUTER NAME — "PORT ADDRESS" per connection of holder NAME: the address ROUTER's conntrack NATed it
 # to (the reply tuple's destination; "-" if there is no entry). One `conntrack -L` is the judge, not the code
