@@ -243,7 +243,7 @@ down_event=$(tail -n +"$((events_before + 1))" "$(event_log main)" |
 assert_contains "$down_event" '"why":"down: health (3 rounds in a row without quorum' "the uplink event's why"
 recorded() { tail -n +"$((changes_before + 1))" "$CHANGES" | grep '^wan1 ' | cut -d' ' -f1-3 | paste -sd';'; }
 wait_for --deadline 10 --what "on_change runs for wan1 active -> down and down -> active" \
-  test "$(recorded)" == "wan1 active down;wan1 down active"
+  eval '[ "$(recorded)" == "wan1 active down;wan1 down active" ]'
 assert_contains "$(tail -n +"$((changes_before + 1))" "$CHANGES" | grep '^wan1 active down')" "down: health (" \
   "UPLINKD_REASON of wan1's active -> down"
 

@@ -211,9 +211,9 @@ wait_health() {
 
 # wait_in_group ROLE UPLINK true|false [DEADLINE] — wait until status's in_group of the uplink is as asked.
 wait_in_group() {
-  wait_for --deadline "${4:-10}" --what "in_group of $2 in $1 to be $3" \
-    test "$(uplink_field "$1" "$2" in_group)" == "$3"
+  wait_for --deadline "${4:-10}" --what "in_group of $2 in $1 to be $3" _h_in_group_is "$1" "$2" "$3"
 }
+_h_in_group_is() { [ "$(uplink_field "$1" "$2" in_group)" == "$3" ]; }
 
 # uplink_states ROLE — "wan1=STATE wan2=STATE …" as status reports them (active, standby, drained, down).
 uplink_states() { status_json "$1" | jq -r '[.uplinks[] | "\(.name)=\(.state)"] | join(" ")'; }
