@@ -66,7 +66,10 @@ wait_for_address router wan1 100.64.1.
 wait_for_address router wan2 100.64.2.
 wait_for --deadline 10 --what "wan1's table and rule" uplink_table_ok router 1
 wait_for --deadline 10 --what "wan2's table and rule" uplink_table_ok router 2
-wait_for --deadline 15 --what "both uplinks up (health) and active" states_are router "wan1=active wan2=active"
+wait_for --deadline 15 --what "both uplinks active" states_are router "wan1=active wan2=active"
+# An uplink is active while its probes still have to give their first verdict ("probing"); the split below
+# checks that they still say "up" afterwards, so they must have said it before.
+wait_for --deadline 15 --what "both uplinks' health up" healths_are router "wan1=up wan2=up"
 A1=$(uplink_address router wan1) A2=$(uplink_address router wan2)
 M1=$(uplink_mark 201) M2=$(uplink_mark 202)
 log "wan1 $A1 (mark $M1), wan2 $A2 (mark $M2); uplinkd's table: $(uplinkd_nft router | tr -s '\t\n' '  ')"

@@ -2,7 +2,7 @@
 # The shell tests' waits must measure anew on every try. `wait_for test "$(count)" -ge 5` (or poll_until,
 # or with `[`) expands $(count) once, in the caller, so every try compares the same number: the wait passes
 # only if the condition already held at the call, and otherwise always times out (the "holder never reports"
-# flake of issue 4, and six more like it). The fix is a function, or `eval '[ "$(count)" -ge 5 ]'`.
+# flake of issue 4, and seven more like it). The fix is a function, or `eval '[ "$(count)" -ge 5 ]'`.
 #
 # Usage: poll_arguments_test.sh SOURCE_DIR — lists every such call in SOURCE_DIR's tests/, bench/ and
 # scripts/ as file:line and fails if there is one. It first checks itself on calls it must and must not flag.
