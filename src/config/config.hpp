@@ -105,7 +105,8 @@ struct Config {
 };
 
 // Reads, detects the format (TOML, or dhcp-lb's `interface table-name table-id weight` lines), parses and
-// validates. Throws InputError with `file:line:col` for the first problem found.
+// validates. Throws InputError with `file:line:col` for the first problem found. The path must name a
+// regular file of at most 1 MiB; anything else (a FIFO, a device, a directory) is refused without blocking.
 Config load_config(const std::string& path);
 Config parse_config(const std::string& text, const std::string& path);  // same, from text already read
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
+#include "daemon/request.hpp"
 
 namespace uplinkd {
 
@@ -24,7 +25,8 @@ nlohmann::json CommandRegistry::dispatch(const nlohmann::json& request) const {
   auto entry = commands_.find(command);
   if (entry == commands_.end())
     return {{"ok", false},
-            {"error", "request: unknown command \"" + command + "\" (send \"help\" for the list)"}};
+            {"error",
+             "request: unknown command " + quoted_text_for_error(command) + " (send \"help\" for the list)"}};
   try {
     nlohmann::json response = entry->second.command(request);
     response["ok"] = true;

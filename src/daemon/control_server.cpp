@@ -8,13 +8,16 @@
 
 #include <deque>
 #include <list>
+#include <optional>
 #include <vector>
+
+#include "daemon/request.hpp"
 
 namespace uplinkd {
 namespace {
 
 using asio::local::stream_protocol;
-constexpr size_t kMaxRequestBytes = 64 * 1024;
+using Clock = std::chrono::steady_clock;
 
 bool peer_is_trusted(stream_protocol::socket& socket) {
   ucred credentials{};
@@ -23,18 +26,9 @@ bool peer_is_trusted(stream_protocol::socket& socket) {
   return credentials.uid == 0 || credentials.uid == geteuid();
 }
 
-nlohmann::json error_response(const std::string& message) {
-  return {{"ok", false}, {"error", message}};
-}
-
 bool asks_for(const nlohmann::json& request, const std::string& command) {
   auto it = request.find("command");
   return !command.empty() && it != request.end() && it->is_string() && it->get<std::string>() == command;
-}
-
-// Invalid UTF-8 (an interface name is only bytes) must not stop an answer or an event.
-std::string line_of(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 // After EOF: a peer that only shut down its sending side (socat does, after the request) still reads; one
@@ -64,6 +58,40 @@ void claim_path(asio::io_context& io, const std::string& path) {
   ::unlink(path.c_str());
 }
 
+// A warning that may repeat as fast as clients misbehave: logged at most once per interval, with how many
+// were held back, so that a flood of clients cannot become a flood of log lines.
+class RateLimitedWarning {
+ public:
+  explicit RateLimitedWarning(std::chrono::seconds interval) : interval_(interval) {}
+
+  void warn(const std::string& text) {
+    const auto now = Clock::now();
+    if (logged_ && now - last_ < interval_) {
+      ++held_back_;
+      return;
+    }
+    if (held_back_ > 0)
+      spdlog::warn("{} ({} more like it in the last {} s)", text, held_back_, interval_.count());
+    else
+      spdlog::warn("{}", text);
+    logged_ = true;
+    last_ = now;
+    held_back_ = 0;
+  }
+
+ private:
+  std::chrono::seconds interval_;
+  Clock::time_point last_{};
+  bool logged_ = false;
+  size_t held_back_ = 0;
+};
+
+// accept() fails like this until a descriptor or some memory is free again; retrying at once spins.
+bool out_of_resources(std::error_code error) {
+  return error == std::errc::too_many_files_open || error == std::errc::too_many_files_open_in_system ||
+         error == std::errc::no_buffer_space || error == std::errc::not_enough_memory;
+}
+
 }  // namespace
 
 struct ControlServer::Shared {
@@ -71,7 +99,16 @@ struct ControlServer::Shared {
   Handler handler;
   std::string stream_command;
   StreamLimits limits;
+  ConnectionLimits connection_limits;
   std::list<std::shared_ptr<Session>> subscribers;
+  // Connections that have not sent a complete request yet, oldest first: the ones dropped to make room.
+  std::list<std::shared_ptr<Session>> waiting;
+  size_t open = 0;
+  RateLimitedWarning accept_warning{std::chrono::seconds(10)};
+  RateLimitedWarning drop_warning{std::chrono::seconds(10)};
+
+  // Closes the oldest connection without a complete request; false when there is none.
+  bool drop_oldest_waiting(const std::string& why);
 };
 
 // One connection: a request and its response, and for a subscriber the events after it. Everything it
@@ -82,12 +119,31 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
       : socket_(std::move(socket)),
         buffer_(kMaxRequestBytes),
         shared_(std::move(shared)),
-        grace_timer_(socket_.get_executor()) {}
+        deadline_(socket_.get_executor()),
+        grace_timer_(socket_.get_executor()) {
+    if (auto owner = shared_.lock()) ++owner->open;
+  }
+
+  ~Session() { release(); }
 
   void start() {
+    auto shared = shared_.lock();
+    if (!shared) return;
+    shared->waiting.push_back(shared_from_this());
+    waiting_ = std::prev(shared->waiting.end());
     // The request is read even from a peer that will be refused, so that its writer sees the refusal rather
     // than a broken pipe.
     trusted_ = peer_is_trusted(socket_);
+    deadline_.expires_after(shared->connection_limits.read_timeout);
+    deadline_.async_wait([self = shared_from_this()](std::error_code error) {
+      if (!error && self->waiting_) {
+        if (auto shared = self->shared_.lock())
+          shared->drop_warning.warn("control socket " + shared->path +
+                                    ": closed a connection that sent no complete request within " +
+                                    std::to_string(shared->connection_limits.read_timeout.count()) + " ms");
+        self->close();
+      }
+    });
     asio::async_read_until(
         socket_, buffer_, '\n',
         [self = shared_from_this()](std::error_code error, size_t size) { self->on_request(error, size); });
@@ -111,44 +167,64 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
     if (closed_) return;
     closed_ = true;
     forget();
+    stop_waiting();
+    deadline_.cancel();
     grace_timer_.cancel();
     std::error_code ignored;
     socket_.shutdown(stream_protocol::socket::shutdown_both, ignored);
     socket_.close(ignored);
+    release();
+  }
+
+  // Refuses the connection with one line, without reading its request.
+  void refuse(const std::string& message) {
+    stop_waiting();
+    ending_ = true;
+    enqueue(response_line(error_response(message)));
   }
 
  private:
   void on_request(std::error_code error, size_t size) {
+    if (closed_ || ending_) return;
+    stop_waiting();
+    deadline_.cancel();
     if (!trusted_) {
-      enqueue(line_of(error_response("request: permission denied (the control socket is for root)")));
+      enqueue(response_line(error_response("request: permission denied (the control socket is for root)")));
       return;
+    }
+    // A last line without its newline, then a half close (shutdown(SHUT_WR), as `printf … | socat` does):
+    // the request is complete, and the client still reads the answer.
+    if (error == asio::error::eof && buffer_.size() > 0) {
+      size = buffer_.size();
+      error = {};
     }
     if (error) {
       if (error == asio::error::not_found)  // read_until hit the buffer's limit without a newline
-        enqueue(line_of(error_response("request: longer than " + std::to_string(kMaxRequestBytes / 1024) +
-                                       " KiB (send one JSON object on one line)")));
+        enqueue(
+            response_line(error_response("request: longer than " + std::to_string(kMaxRequestBytes / 1024) +
+                                         " KiB (send one JSON object on one line)")));
       else if (error != asio::error::eof)
-        enqueue(line_of(error_response("request: not read: " + error.message())));
+        enqueue(response_line(error_response("request: not read: " + error.message())));
       return;
     }
     auto shared = shared_.lock();
     if (!shared) return;  // the server is gone; closing the connection is the answer
     std::string line(asio::buffers_begin(buffer_.data()),
                      asio::buffers_begin(buffer_.data()) + static_cast<long>(size));
-    nlohmann::json request = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (request.is_discarded() || !request.is_object()) {
-      enqueue(line_of(error_response("request: not a JSON object on one line")));
+    ParsedRequest parsed = parse_request(line);
+    if (!parsed.ok()) {
+      enqueue(response_line(parsed.refusal));
       return;
     }
-    nlohmann::json response = shared->handler(request);
+    nlohmann::json response = shared->handler(parsed.request);
     // Subscribed before anything else can run on the loop, so no event published after the response is
     // missed.
-    if (asks_for(request, shared->stream_command) && succeeded(response)) {
+    if (asks_for(parsed.request, shared->stream_command) && succeeded(response)) {
       subscribed_ = true;
       shared->subscribers.push_back(shared_from_this());
       watch_for_close();
     }
-    enqueue(line_of(response));
+    enqueue(response_line(response));
   }
 
   // A subscriber sends nothing after its request, so a read that ends means it has gone away (or, after a
@@ -164,6 +240,7 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
   }
 
   void enqueue(std::string line) {
+    if (closed_) return;
     queued_bytes_ += line.size();
     queue_.push_back(std::move(line));
     if (!writing_) write_next();
@@ -178,7 +255,7 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
       queued_bytes_ -= queue_.back().size();
       queue_.pop_back();
     }
-    enqueue(line_of(nlohmann::json{{"event", "dropped"}, {"reason", "too slow"}}));
+    enqueue(response_line(nlohmann::json{{"event", "dropped"}, {"reason", "too slow"}}));
     // A reader that has stopped for good would keep the socket open forever.
     grace_timer_.expires_after(grace);
     grace_timer_.async_wait([self = shared_from_this()](std::error_code error) {
@@ -189,6 +266,12 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
   // The deque keeps the front string in place while later lines are pushed behind it.
   void write_next() {
     writing_ = true;
+    if (auto shared = shared_.lock()) {
+      deadline_.expires_after(shared->connection_limits.write_timeout);
+      deadline_.async_wait([self = shared_from_this()](std::error_code error) {
+        if (!error && self->writing_) self->close();
+      });
+    }
     asio::async_write(
         socket_, asio::buffer(queue_.front()),
         [self = shared_from_this()](std::error_code error, size_t) { self->on_written(error); });
@@ -196,6 +279,7 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
 
   void on_written(std::error_code error) {
     writing_ = false;
+    deadline_.cancel();
     if (error) {
       close();
       return;
@@ -215,24 +299,52 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
     if (auto shared = shared_.lock()) shared->subscribers.remove(shared_from_this());
   }
 
+  void stop_waiting() {
+    if (!waiting_) return;
+    // The list holds a reference to this session: keep one until the erase is done.
+    auto keep = shared_from_this();
+    if (auto shared = shared_.lock()) shared->waiting.erase(*waiting_);
+    waiting_.reset();
+  }
+
+  // Once per connection, when its descriptor goes: at close(), or when the last handler lets it go.
+  void release() {
+    if (released_) return;
+    released_ = true;
+    if (auto shared = shared_.lock()) --shared->open;
+  }
+
   stream_protocol::socket socket_;
   asio::streambuf buffer_;
   std::weak_ptr<Shared> shared_;
+  asio::steady_timer deadline_;  // the read deadline until the request is in, then each write's
   asio::steady_timer grace_timer_;
   std::deque<std::string> queue_;
   size_t queued_bytes_ = 0;
+  std::optional<std::list<std::shared_ptr<Session>>::iterator> waiting_;
   char discard_[256];
   bool trusted_ = false;
   bool subscribed_ = false;
   bool writing_ = false;
-  bool ending_ = false;  // dropped: only the queued lines are still written
+  bool ending_ = false;  // dropped or refused: only the queued lines are still written
   bool closed_ = false;
+  bool released_ = false;
 };
 
-ControlServer::ControlServer(asio::io_context& io, std::string path, Handler handler)
-    : path_(std::move(path)), shared_(std::make_shared<Shared>()), acceptor_(io) {
+bool ControlServer::Shared::drop_oldest_waiting(const std::string& why) {
+  if (waiting.empty()) return false;
+  auto oldest = waiting.front();  // a copy: close() erases it from the list
+  drop_warning.warn("control socket " + path + ": " + why +
+                    "; closed the oldest connection that had sent no complete request");
+  oldest->close();
+  return true;
+}
+
+ControlServer::ControlServer(asio::io_context& io, std::string path, Handler handler, ConnectionLimits limits)
+    : path_(std::move(path)), shared_(std::make_shared<Shared>()), acceptor_(io), accept_timer_(io) {
   shared_->path = path_;
   shared_->handler = std::move(handler);
+  shared_->connection_limits = limits;
   claim_path(io, path_);
   std::error_code error;
   acceptor_.open(stream_protocol(), error);
@@ -246,9 +358,11 @@ ControlServer::ControlServer(asio::io_context& io, std::string path, Handler han
 ControlServer::~ControlServer() {
   std::error_code ignored;
   acceptor_.close(ignored);
-  // A copy: close() removes each session from the list.
-  std::vector<std::shared_ptr<Session>> subscribers(shared_->subscribers.begin(), shared_->subscribers.end());
-  for (auto& subscriber : subscribers) subscriber->close();
+  accept_timer_.cancel();
+  // Copies: close() removes each session from its list. A connection without a request gets no answer now.
+  std::vector<std::shared_ptr<Session>> sessions(shared_->subscribers.begin(), shared_->subscribers.end());
+  sessions.insert(sessions.end(), shared_->waiting.begin(), shared_->waiting.end());
+  for (auto& session : sessions) session->close();
   ::unlink(path_.c_str());
 }
 
@@ -259,7 +373,7 @@ void ControlServer::set_stream_command(std::string command, StreamLimits limits)
 
 void ControlServer::publish(const nlohmann::json& event) {
   if (shared_->subscribers.empty()) return;
-  std::string line = line_of(event);
+  std::string line = response_line(event);
   // A copy: a subscriber that is dropped leaves the list while it is walked.
   std::vector<std::shared_ptr<Session>> subscribers(shared_->subscribers.begin(), shared_->subscribers.end());
   for (auto& subscriber : subscribers) subscriber->send(line);
@@ -269,14 +383,46 @@ size_t ControlServer::subscribers() const {
   return shared_->subscribers.size();
 }
 
+size_t ControlServer::connections() const {
+  return shared_->open;
+}
+
+// Handlers test `error` before touching `this`: after the destructor they run with operation_aborted.
 void ControlServer::accept() {
   acceptor_.async_accept([this](std::error_code error, stream_protocol::socket socket) {
     if (error == asio::error::operation_aborted) return;
-    if (error)
-      spdlog::warn("control socket {}: accept failed: {}", path_, error.message());
+    if (error) {
+      on_accept_error(error);
+      return;
+    }
+    accept_backoff_ = std::chrono::milliseconds(0);
+    auto session = std::make_shared<Session>(std::move(socket), shared_);
+    const size_t limit = shared_->connection_limits.max_connections;
+    if (shared_->open > limit &&
+        !shared_->drop_oldest_waiting(std::to_string(limit) + " connections are open, the limit"))
+      session->refuse("request: uplinkd has " + std::to_string(limit) +
+                      " control connections open, the limit; try again later");
     else
-      std::make_shared<Session>(std::move(socket), shared_)->start();
+      session->start();
     accept();
+  });
+}
+
+void ControlServer::on_accept_error(std::error_code error) {
+  // Out of descriptors, a stalled client's is worth less than the next one in the backlog, which may be a
+  // hook: free one and accept again at once.
+  if (out_of_resources(error) && shared_->drop_oldest_waiting("accept failed: " + error.message())) {
+    accept();
+    return;
+  }
+  const ConnectionLimits& limits = shared_->connection_limits;
+  accept_backoff_ = accept_backoff_.count() == 0 ? limits.accept_backoff_min
+                                                 : std::min(accept_backoff_ * 2, limits.accept_backoff_max);
+  shared_->accept_warning.warn("control socket " + path_ + ": accept failed: " + error.message() +
+                               "; trying again in " + std::to_string(accept_backoff_.count()) + " ms");
+  accept_timer_.expires_after(accept_backoff_);
+  accept_timer_.async_wait([this](std::error_code timer_error) {
+    if (!timer_error) accept();
   });
 }
 

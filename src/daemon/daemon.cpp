@@ -8,6 +8,7 @@
 #include "apply/diff.hpp"
 #include "apply/netlink_kernel.hpp"
 #include "daemon/health_report.hpp"
+#include "daemon/request.hpp"
 #include "daemon/status_report.hpp"
 #include "plan/ownership.hpp"
 #include "plan/plan_commands.hpp"
@@ -113,7 +114,7 @@ size_t Daemon::uplink_index(const nlohmann::json& request) const {
     if (config_.uplinks[i].name == name) return i;
   std::string known;
   for (const auto& uplink : config_.uplinks) known += (known.empty() ? "" : ", ") + uplink.name;
-  throw InputError({"request"}, "no uplink named \"" + name + "\"", "uplinks: " + known);
+  throw InputError({"request"}, "no uplink named " + quoted_text_for_error(name), "uplinks: " + known);
 }
 
 // Run-time choices of the operator. A drain lasts until undrain or a restart (a reload keeps it: the
@@ -142,7 +143,7 @@ void Daemon::register_operator_commands() {
                   const auto& weight = request.contains("weight") ? request["weight"] : nlohmann::json();
                   if (!weight.is_number_integer() || weight.get<int64_t>() < 1 || weight.get<int64_t>() > 256)
                     throw InputError({"request"},
-                                     "weight must be an integer from 1 to 256, got " + weight.dump());
+                                     "weight must be an integer from 1 to 256, got " + quoted_for_error(weight));
                   const uint16_t was = uplink.weight;
                   uplink.weight = static_cast<uint16_t>(weight.get<int64_t>());
                   spdlog::info("operator: weight of {} {} -> {}", uplink.name, was, uplink.weight);

@@ -1,6 +1,7 @@
 // load_config reads a file and reports the file's name in every message.
 #include <gmock/gmock.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -65,6 +66,40 @@ TEST_F(LoadConfig, MissingFile) {
 
 TEST_F(LoadConfig, DirectoryIsNotAConfig) {
   EXPECT_THROW(load_config(dir_.string()), InputError);
+}
+
+// problem_of(PATH) — what load_config says about PATH (it must refuse it).
+std::string problem_of(const std::string& path) {
+  try {
+    load_config(path);
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.where().file, path);
+    return error.problem();
+  }
+  ADD_FAILURE() << path << " was accepted";
+  return {};
+}
+
+// No writer ever comes: a blocking open or read would hang this test (and a daemon's reload) for good.
+TEST_F(LoadConfig, FifoIsRefusedWithoutBlocking) {
+  auto path = (dir_ / "fifo.toml").string();
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  EXPECT_EQ(problem_of(path), "the config file is a FIFO, not a regular file");
+}
+
+TEST_F(LoadConfig, DeviceIsRefused) {
+  EXPECT_EQ(problem_of("/dev/zero"), "the config file is a character device, not a regular file");
+  auto link = (dir_ / "zero.toml").string();
+  std::filesystem::create_symlink("/dev/zero", link);
+  EXPECT_EQ(problem_of(link), "the config file is a character device, not a regular file");
+}
+
+TEST_F(LoadConfig, FileOverOneMebibyteIsRefused) {
+  auto path = write("huge.toml", "# " + std::string(1024 * 1024, 'x') + "\n");
+  EXPECT_THAT(problem_of(path), ::testing::HasSubstr("more than the limit of 1024 KiB"));
+  auto fits =
+      write("big.toml", "[[uplink]]\ninterface = \"eth0\"\n# " + std::string(1000 * 1000, 'x') + "\n");
+  EXPECT_EQ(load_config(fits).uplinks.size(), 1u);
 }
 
 }  // namespace
