@@ -2,11 +2,12 @@
 // per event until the daemon closes the connection (see src/daemon/control_server.hpp).
 #pragma once
 
-#include <asio.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+
+#include "cli/control_client.hpp"
 
 namespace uplinkd {
 
@@ -15,7 +16,7 @@ class EventStream {
   // Connects, sends `request` and reads its response. Throws std::runtime_error with the socket path when
   // the daemon cannot be reached, does not answer within `timeout`, or answers with something not JSON.
   EventStream(const std::string& socket_path, const nlohmann::json& request,
-              std::chrono::milliseconds timeout = std::chrono::seconds(5));
+              std::chrono::milliseconds timeout = kDefaultTimeout);
 
   // {"ok": true} when subscribed; otherwise the daemon's error, and no lines follow.
   const nlohmann::json& response() const { return response_; }
@@ -25,10 +26,8 @@ class EventStream {
   std::optional<std::string> next_line();
 
  private:
-  std::string path_;
-  asio::io_context io_;
-  asio::local::stream_protocol::socket socket_;
-  asio::streambuf buffer_;
+  ControlConnection::Clock::time_point deadline_;  // of the response; before connection_, which uses it
+  ControlConnection connection_;
   nlohmann::json response_;
 };
 

@@ -1,7 +1,9 @@
 // `uplinkctl hook`: what DHCP clients' hooks call. It reads the client's environment, tells the daemon, and
-// always exits 0: a DHCP client must never fail because uplinkd is down or confused.
+// always exits 0 within its deadline: dhclient, dhcpcd and udhcpc run hooks synchronously, so a hook that
+// failed or hung would make the client fail or hang, whether uplinkd is down, stopped, or confused.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,9 +12,13 @@
 
 namespace uplinkd {
 
-// Returns the process exit code, which is always 0; what went wrong is logged to stderr and syslog.
+// The whole call (connect, request, answer) by default; `--timeout` or $UPLINKCTL_TIMEOUT change it.
+inline constexpr std::chrono::milliseconds kHookTimeout{3000};
+
+// Returns the process exit code, which is always 0; what went wrong is logged to stderr and syslog. A
+// watchdog ends the process with status 0 at `timeout` whatever it is waiting for (even syslog).
 int run_hook(const std::string& socket_path, std::optional<DhcpClient> client,
-             const std::vector<std::string>& args);
+             const std::vector<std::string>& args, std::chrono::milliseconds timeout = kHookTimeout);
 
 Environment current_environment();
 

@@ -37,8 +37,8 @@ std::string operator_confirmation(const nlohmann::json& request, const nlohmann:
 }
 
 // Every line after the response, flushed at once so that a pipe sees each event when it happens.
-int stream_events(const std::string& socket, std::optional<size_t> count) {
-  uplinkd::EventStream stream(socket, {{"command", "events"}});
+int stream_events(const std::string& socket, std::optional<size_t> count, std::chrono::milliseconds timeout) {
+  uplinkd::EventStream stream(socket, {{"command", "events"}}, timeout);
   return finish(stream.response(), [&](const nlohmann::json&) {
     for (size_t seen = 0; !count || seen < *count; ++seen) {
       auto line = stream.next_line();
@@ -56,6 +56,12 @@ int main(int argc, char** argv) {
   std::string socket = socket_from_env ? socket_from_env : uplinkd::kDefaultSocket;
   app.add_option("-s,--socket", socket,
                  "uplinkd's control socket (default $UPLINKD_SOCKET or /run/uplinkd.sock)");
+  // One deadline per call: connect, request and answer. Hooks default to less, since a DHCP client waits.
+  std::string timeout_text;
+  if (const char* from_env = std::getenv("UPLINKCTL_TIMEOUT")) timeout_text = from_env;
+  app.add_option("-t,--timeout", timeout_text,
+                 "seconds to wait for uplinkd's answer, all included (default $UPLINKCTL_TIMEOUT, or 3 for "
+                 "hook and 5 for the others)");
   app.require_subcommand(1);
 
   auto* status = app.add_subcommand(
@@ -104,40 +110,52 @@ int main(int argc, char** argv) {
     return app.exit(error);
   }
 
+  std::optional<std::chrono::milliseconds> timeout;
+  if (!timeout_text.empty() && !(timeout = uplinkd::parse_timeout(timeout_text))) {
+    std::string problem = "timeout \"" + timeout_text + "\" is not a number of seconds from 0.001 to 3600";
+    if (!hook->parsed()) {
+      std::cerr << "uplinkctl: " << problem << "\n";
+      return 2;
+    }
+    uplinkd::report_hook_problem(LOG_WARNING, problem + "; using 3");
+  }
   if (hook->parsed()) {
     std::optional<uplinkd::DhcpClient> client;
     if (!client_name.empty()) client = uplinkd::dhcp_client_from_string(client_name);
-    return uplinkd::run_hook(socket, client, hook_args);
+    return uplinkd::run_hook(socket, client, hook_args, timeout.value_or(uplinkd::kHookTimeout));
   }
+  const auto answer_within = timeout.value_or(uplinkd::kDefaultTimeout);
   try {
     if (status->parsed()) {
-      return finish(uplinkd::call_daemon(socket, {{"command", "status"}}),
+      return finish(uplinkd::call_daemon(socket, {{"command", "status"}}, answer_within),
                     [&](const nlohmann::json& response) {
                       std::cout << (json ? response.dump(2) + "\n" : uplinkd::render_status_table(response));
                     });
     }
     if (plan->parsed()) {
-      return finish(uplinkd::call_daemon(socket, {{"command", "plan"}}), [](const nlohmann::json& response) {
-        for (const auto& command : response.value("commands", nlohmann::json::array()))
-          std::cout << command.get<std::string>() << "\n";
-      });
+      return finish(uplinkd::call_daemon(socket, {{"command", "plan"}}, answer_within),
+                    [](const nlohmann::json& response) {
+                      for (const auto& command : response.value("commands", nlohmann::json::array()))
+                        std::cout << command.get<std::string>() << "\n";
+                    });
     }
     if (call->parsed()) {
-      auto response = uplinkd::call_daemon_raw(socket, raw_request);
+      auto response = uplinkd::call_daemon_raw(socket, raw_request, answer_within);
       std::cout << response.dump() << "\n";
       return response.value("ok", false) ? 0 : 1;
     }
-    if (events->parsed()) return stream_events(socket, event_count);
+    if (events->parsed()) return stream_events(socket, event_count, answer_within);
     for (auto* command : {drain, undrain, weight}) {
       if (!command->parsed()) continue;
       nlohmann::json request = {{"command", command->get_name()}, {"uplink", uplink}};
       if (command == weight) request["weight"] = new_weight;
-      return finish(uplinkd::call_daemon(socket, request), [&](const nlohmann::json& response) {
-        std::cout << operator_confirmation(request, response) << "\n";
-      });
+      return finish(uplinkd::call_daemon(socket, request, answer_within),
+                    [&](const nlohmann::json& response) {
+                      std::cout << operator_confirmation(request, response) << "\n";
+                    });
     }
     if (reload->parsed()) {
-      return finish(uplinkd::call_daemon(socket, {{"command", "reload"}}),
+      return finish(uplinkd::call_daemon(socket, {{"command", "reload"}}, answer_within),
                     [](const nlohmann::json& response) {
                       std::cout << "reloaded " << response.value("config", std::string()) << "\n";
                     });

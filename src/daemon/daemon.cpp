@@ -142,8 +142,8 @@ void Daemon::register_operator_commands() {
                   UplinkConfig& uplink = config_.uplinks[uplink_index(request)];
                   const auto& weight = request.contains("weight") ? request["weight"] : nlohmann::json();
                   if (!weight.is_number_integer() || weight.get<int64_t>() < 1 || weight.get<int64_t>() > 256)
-                    throw InputError({"request"},
-                                     "weight must be an integer from 1 to 256, got " + quoted_for_error(weight));
+                    throw InputError({"request"}, "weight must be an integer from 1 to 256, got " +
+                                                      quoted_for_error(weight));
                   const uint16_t was = uplink.weight;
                   uplink.weight = static_cast<uint16_t>(weight.get<int64_t>());
                   spdlog::info("operator: weight of {} {} -> {}", uplink.name, was, uplink.weight);
