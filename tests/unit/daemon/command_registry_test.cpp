@@ -50,6 +50,14 @@ TEST(CommandRegistry, BadRequestsSayWhatIsWrong) {
   EXPECT_EQ(refused["error"], "request: value is wrong (send a better one)");
 }
 
+// Nothing a client sends is echoed back unbounded.
+TEST(CommandRegistry, AnUnknownCommandIsQuotedCut) {
+  auto response = registry().dispatch({{"command", std::string(60000, 'x')}});
+  EXPECT_EQ(response["ok"], false);
+  EXPECT_THAT(response["error"].get<std::string>(), HasSubstr("unknown command \"xxxx"));
+  EXPECT_LT(response["error"].get<std::string>().size(), 300u);
+}
+
 TEST(CommandRegistry, InternalFailuresAreReportedNotThrown) {
   auto response = registry().dispatch({{"command", "crash"}});
   EXPECT_EQ(response["ok"], false);

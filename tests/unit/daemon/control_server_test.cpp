@@ -242,6 +242,87 @@ TEST_F(ControlServerTest, DestroyingTheServerClosesSubscribers) {
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 
+// `printf '{"command":"status"}' | socat - UNIX:…`: no newline, then a half close.
+TEST_F(ControlServerTest, ARequestWithoutNewlineBeforeAHalfCloseIsAnswered) {
+  Client client(io_, server_->path());
+  client.send(R"({"command": "echo", "value": 8})");
+  client.shutdown_sending();
+  auto line = client.line(io_);
+  ASSERT_TRUE(line);
+  EXPECT_EQ(Json::parse(*line)["got"]["value"], 8);
+  EXPECT_EQ(client.line(io_), std::nullopt);
+}
+
+TEST_F(ControlServerTest, DeepJsonIsAnErrorNotACrash) {
+  Client client(io_, server_->path());
+  client.send(R"({"command":"echo","weight":)" + std::string(32000, '[') + std::string(32000, ']') + "}\n");
+  EXPECT_THAT(client.line(io_).value_or(""), HasSubstr("nested deeper than 16 levels"));
+}
+
+class ControlServerLimitsTest : public ControlServerTest {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/uplinkd-control-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    ConnectionLimits limits;
+    limits.max_connections = 4;
+    limits.read_timeout = std::chrono::milliseconds(300);
+    server_ = std::make_unique<ControlServer>(io_, dir_ + "/control.sock", handle, limits);
+  }
+};
+
+TEST_F(ControlServerLimitsTest, AClientThatSendsNoRequestIsClosedAfterTheReadDeadline) {
+  Client silent(io_, server_->path());
+  Client half(io_, server_->path());
+  half.send(R"({"command": "ec)");
+  EXPECT_TRUE(turn_until([&] { return server_->connections() == 2; }));
+  const auto started = Clock::now();
+  EXPECT_TRUE(turn_until([&] { return silent.hung_up() && half.hung_up(); }));
+  EXPECT_GE(Clock::now() - started, std::chrono::milliseconds(200));
+  EXPECT_TRUE(turn_until([&] { return server_->connections() == 0; }));
+}
+
+// At the cap, the oldest connection without a complete request makes room: a hook is never queued behind
+// stalled clients, and a subscriber (its request is complete) is not the one dropped.
+TEST_F(ControlServerLimitsTest, AtTheCapTheOldestStalledConnectionMakesRoom) {
+  ConnectionLimits limits;
+  limits.max_connections = 4;
+  limits.read_timeout = std::chrono::seconds(60);  // only the cap may close the stalled ones here
+  server_.reset();
+  server_ = std::make_unique<ControlServer>(io_, dir_ + "/control.sock", handle, limits);
+  server_->set_stream_command("events");
+  auto listening = subscriber();
+  std::vector<std::unique_ptr<Client>> stalled;
+  for (size_t round = 0; round < 3; ++round) {
+    while (server_->connections() < 4) {
+      size_t before = server_->connections();
+      stalled.push_back(std::make_unique<Client>(io_, server_->path()));
+      ASSERT_TRUE(turn_until([&] { return server_->connections() == before + 1; }));
+    }
+    Client hook(io_, server_->path());
+    hook.send(R"({"command": "echo", "value": 1})"
+              "\n");
+    EXPECT_THAT(hook.line(io_).value_or(""), HasSubstr("\"value\":1")) << round;
+    EXPECT_TRUE(turn_until([&] { return stalled[round]->hung_up(); })) << round;
+    for (size_t later = round + 1; later < stalled.size(); ++later)
+      EXPECT_FALSE(stalled[later]->hung_up()) << round << " " << later;
+    // The hook's own connection is gone too before the next round counts.
+    ASSERT_TRUE(turn_until([&] { return server_->connections() == 1 + stalled.size() - (round + 1); }));
+  }
+  EXPECT_EQ(server_->subscribers(), 1u);
+  EXPECT_FALSE(listening->hung_up());
+}
+
+TEST_F(ControlServerLimitsTest, WhenOnlySubscribersHoldTheCapANewConnectionIsRefusedWithAReason) {
+  server_->set_stream_command("events");
+  std::vector<std::unique_ptr<Client>> listening;
+  for (int i = 0; i < 4; ++i) listening.push_back(subscriber());
+  Client late(io_, server_->path());
+  EXPECT_THAT(late.line(io_).value_or(""), HasSubstr("4 control connections open, the limit"));
+  EXPECT_EQ(server_->subscribers(), 4u);
+}
+
 TEST_F(ControlServerTest, PublishingWithoutSubscribersDoesNothing) {
   server_->set_stream_command("events");
   server_->publish({{"event", "nobody"}});
