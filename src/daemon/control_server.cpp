@@ -2,11 +2,13 @@
 
 #include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <deque>
+#include <filesystem>
 #include <list>
 #include <optional>
 #include <vector>
@@ -86,10 +88,24 @@ class RateLimitedWarning {
   size_t held_back_ = 0;
 };
 
+// Half of the descriptors still free under the soft limit, for the control socket's connections.
+size_t descriptors_to_spare() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return SIZE_MAX;
+  size_t open = 0;
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error))
+    ++open;
+  const size_t soft = static_cast<size_t>(limit.rlim_cur);
+  return soft > open ? (soft - open) / 2 : 0;
+}
+
 // accept() fails like this until a descriptor or some memory is free again; retrying at once spins.
 bool out_of_resources(std::error_code error) {
-  return error == std::errc::too_many_files_open || error == std::errc::too_many_files_open_in_system ||
-         error == std::errc::no_buffer_space || error == std::errc::not_enough_memory;
+  if (error.category() != asio::error::get_system_category()) return false;
+  const int code = error.value();
+  return code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM;
 }
 
 }  // namespace
@@ -216,10 +232,17 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
       enqueue(response_line(parsed.refusal));
       return;
     }
+    const bool subscribing = asks_for(parsed.request, shared->stream_command);
+    if (subscribing && shared->subscribers.size() >= shared->connection_limits.max_subscribers) {
+      enqueue(response_line(
+          error_response("request: uplinkd has " + std::to_string(shared->subscribers.size()) +
+                         " event subscribers, the limit; close one (uplinkctl events) and try again")));
+      return;
+    }
     nlohmann::json response = shared->handler(parsed.request);
     // Subscribed before anything else can run on the loop, so no event published after the response is
     // missed.
-    if (asks_for(parsed.request, shared->stream_command) && succeeded(response)) {
+    if (subscribing && succeeded(response)) {
       subscribed_ = true;
       shared->subscribers.push_back(shared_from_this());
       watch_for_close();
@@ -344,6 +367,13 @@ ControlServer::ControlServer(asio::io_context& io, std::string path, Handler han
     : path_(std::move(path)), shared_(std::make_shared<Shared>()), acceptor_(io), accept_timer_(io) {
   shared_->path = path_;
   shared_->handler = std::move(handler);
+  const size_t spare = descriptors_to_spare();
+  if (limits.max_connections > spare) {
+    limits.max_connections = std::max<size_t>(spare, 4);
+    spdlog::info("control socket {}: at most {} connections, for the file descriptor limit", path_,
+                 limits.max_connections);
+  }
+  limits.max_subscribers = std::min(limits.max_subscribers, limits.max_connections / 2);
   shared_->connection_limits = limits;
   claim_path(io, path_);
   std::error_code error;

@@ -35,8 +35,11 @@ struct StreamLimits {
 // How long and how many. The defaults let a hook through in well under its own 3 s deadline (uplinkctl hook)
 // while any number of clients stall.
 struct ConnectionLimits {
-  // Open connections of every kind (one-shot and subscribers). Each costs a file descriptor.
+  // Open connections of every kind (one-shot and subscribers). Each costs a file descriptor, so the server
+  // lowers it to half of the descriptors left under RLIMIT_NOFILE when it starts: the rest is the daemon's.
   size_t max_connections = 64;
+  // Of those, subscribers ("events"): one more is refused, so one-shot requests (hooks) always find room.
+  size_t max_subscribers = 32;
   // From accept to the request's newline (or the client's half close).
   std::chrono::milliseconds read_timeout{5000};
   // For each line written: a reader that takes none of it for this long has gone.

@@ -2,13 +2,16 @@
 // clients are non-blocking and the test turns the io_context until what it waits for has happened.
 #include "daemon/control_server.hpp"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 namespace uplinkd {
 namespace {
@@ -314,13 +317,82 @@ TEST_F(ControlServerLimitsTest, AtTheCapTheOldestStalledConnectionMakesRoom) {
   EXPECT_FALSE(listening->hung_up());
 }
 
-TEST_F(ControlServerLimitsTest, WhenOnlySubscribersHoldTheCapANewConnectionIsRefusedWithAReason) {
+// Half of the connections at most are subscribers (2 of 4 here), so that a hook always finds room.
+TEST_F(ControlServerLimitsTest, SubscribersBeyondTheirLimitAreRefusedWithAReason) {
   server_->set_stream_command("events");
-  std::vector<std::unique_ptr<Client>> listening;
-  for (int i = 0; i < 4; ++i) listening.push_back(subscriber());
-  Client late(io_, server_->path());
-  EXPECT_THAT(late.line(io_).value_or(""), HasSubstr("4 control connections open, the limit"));
-  EXPECT_EQ(server_->subscribers(), 4u);
+  auto first = subscriber();
+  auto second = subscriber();
+  Client third(io_, server_->path());
+  third.send(R"({"command": "events"})"
+             "\n");
+  EXPECT_THAT(third.line(io_).value_or(""), HasSubstr("2 event subscribers, the limit"));
+  EXPECT_EQ(server_->subscribers(), 2u);
+  Client hook(io_, server_->path());
+  hook.send(R"({"command": "echo"})"
+            "\n");
+  EXPECT_THAT(hook.line(io_).value_or(""), HasSubstr("echo"));
+}
+
+// The test's process holds both ends of every connection, so it can run the server out of descriptors: the
+// soft limit is lowered to a little above what is open, and the rest is filled with /dev/null.
+class DescriptorFiller {
+ public:
+  DescriptorFiller() {
+    getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit low = saved_;
+    low.rlim_cur = static_cast<rlim_t>(open_count() + 32);
+    setrlimit(RLIMIT_NOFILE, &low);
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fds_.push_back(fd);
+  }
+  ~DescriptorFiller() {
+    release_all();
+    setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+  void release_one() {
+    ::close(fds_.back());
+    fds_.pop_back();
+  }
+  void release_all() {
+    for (int fd : fds_) ::close(fd);
+    fds_.clear();
+  }
+
+ private:
+  static size_t open_count() {
+    size_t count = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++count;
+    return count;
+  }
+  rlimit saved_{};
+  std::vector<int> fds_;
+};
+
+TEST_F(ControlServerTest, OutOfDescriptorsTheOldestStalledConnectionMakesRoom) {
+  Client stalled(io_, server_->path());
+  ASSERT_TRUE(turn_until([&] { return server_->connections() == 1; }));
+  DescriptorFiller filler;
+  filler.release_one();  // the client's end; the server's accept then finds none
+  Client hook(io_, server_->path());
+  hook.send(R"({"command": "echo", "value": 3})"
+            "\n");
+  EXPECT_THAT(hook.line(io_).value_or(""), HasSubstr("\"value\":3"));
+  EXPECT_TRUE(stalled.hung_up());
+}
+
+// With nothing to drop, accepting waits on a timer: a handful of handlers in a second, not a busy loop (the
+// issue's daemon logged 2.1 million lines in 12 s), and the waiting client is answered once descriptors are
+// free again.
+TEST_F(ControlServerTest, OutOfDescriptorsWithNothingToDropAcceptingBacksOff) {
+  auto filler = std::make_unique<DescriptorFiller>();
+  filler->release_one();
+  Client waiting(io_, server_->path());
+  waiting.send(R"({"command": "echo", "value": 4})"
+               "\n");
+  const size_t handlers = io_.run_for(std::chrono::seconds(1));
+  EXPECT_LT(handlers, 30u);
+  EXPECT_EQ(server_->connections(), 0u);
+  filler.reset();
+  EXPECT_THAT(waiting.line(io_).value_or(""), HasSubstr("\"value\":4"));
 }
 
 TEST_F(ControlServerTest, PublishingWithoutSubscribersDoesNothing) {
