@@ -20,4 +20,14 @@ echo "== unit tests under ASan+UBSan"
 (cd build-asan && ctest -L unit --output-on-failure -j"$jobs") || status=1
 echo "== all tests (unit, then integration in network namespaces)"
 (cd build && ctest --output-on-failure) || status=1
+
+# Fuzzing: every target under fuzz/ runs for a short, fixed budget as a libFuzzer binary (clang from Debian,
+# ASan+UBSan, its own build-fuzz/ with only the fuzz targets); a crash, hang, leak or sanitizer report fails
+# the run. About 3-4 minutes on 2 cores, the build included. Longer searches: scripts/fuzz.sh 60
+# (docs/fuzzing.md). UPLINKD_CI_FUZZ_SECONDS=0 skips it.
+fuzz_seconds=${UPLINKD_CI_FUZZ_SECONDS:-15}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  echo "== fuzz targets, ${fuzz_seconds} s each (clang, libFuzzer, ASan+UBSan)"
+  scripts/fuzz.sh "$fuzz_seconds" || status=1
+fi
 exit $status
