@@ -5,6 +5,9 @@
 //     {"command":"events"} — and never reading. Prints "connected C refused R" (R: the connect found the
 //     listen backlog full), holds them for SECONDS, and prints "closed-by-peer K" (how many the daemon had
 //     closed by then).
+//   control_clients latency SOCKET COUNT
+//     COUNT {"command":"status"} round trips one after the other (connect, request, whole answer); prints
+//     each one's microseconds on a line of its own.
 //   control_clients half-close SOCKET TEXT
 //     Sends TEXT as it is (no newline added), shuts down its sending side, and prints what comes back.
 #include <fcntl.h>
@@ -88,6 +91,39 @@ int half_close(const std::string& path, const std::string& text) {
   return answer.empty() ? 1 : 0;
 }
 
+int latency(const std::string& path, int count) {
+  const std::string request = "{\"command\":\"status\"}\n";
+  for (int i = 0; i < count; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    bool full = false;
+    int fd = -1;
+    while ((fd = connect_to(path, full)) < 0) {
+      if (!full) return 1;
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    int flags = ::fcntl(fd, F_GETFL);
+    ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    timeval limit{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
+      return 1;
+    std::string answer;
+    char chunk[65536];
+    ssize_t got;
+    while (answer.find('\n') == std::string::npos && (got = ::read(fd, chunk, sizeof chunk)) > 0)
+      answer.append(chunk, static_cast<size_t>(got));
+    ::close(fd);
+    if (answer.find("\"ok\":true") == std::string::npos) {
+      std::fprintf(stderr, "control_clients: status %d not answered: %s\n", i, answer.c_str());
+      return 1;
+    }
+    const auto took = std::chrono::steady_clock::now() - started;
+    std::printf("%lld\n",
+                static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,8 +131,10 @@ int main(int argc, char** argv) {
   if (mode == "stall" && (argc == 5 || argc == 6))
     return stall(argv[2], std::stoi(argv[3]), std::stoi(argv[4]),
                  argc == 6 && std::string(argv[5]) == "--subscribe");
+  if (mode == "latency" && argc == 4) return latency(argv[2], std::stoi(argv[3]));
   if (mode == "half-close" && argc == 4) return half_close(argv[2], argv[3]);
   std::fprintf(stderr,
-               "usage: control_clients stall SOCKET COUNT SECONDS [--subscribe] | half-close SOCKET TEXT\n");
+               "usage: control_clients stall SOCKET COUNT SECONDS [--subscribe] | latency SOCKET COUNT | "
+               "half-close SOCKET TEXT\n");
   return 2;
 }
