@@ -1,6 +1,8 @@
 // The control socket: a Unix stream socket, one JSON request per line, one JSON response per line, then the
-// connection closes. Only root (or the daemon's own user) may talk to it: the file is 0600 and the peer's
-// credentials are checked, because every command can change routing.
+// connection closes. A last request without its newline is complete when the client shuts down its sending
+// side (`printf ... | socat`); what a line may hold is in daemon/request.hpp. Only root (or the daemon's own
+// user) may talk to it: the file is 0600 and the peer's credentials are checked, because every command can
+// change routing.
 //
 // One command may be a subscription (set_stream_command, the daemon's "events"): after its successful
 // response the connection stays open and receives every publish()ed event as one JSON line, until either

@@ -43,7 +43,7 @@ kill -STOP "$PID"
 read -r rc ms < <(timed_hook)
 log "uplinkctl hook: exit $rc after $ms ms"
 assert_eq 0 "$rc" "the hook exits 0 while the daemon is stopped"
-assert_between "$ms" 2000 3300 "the hook gives up at its 3 s deadline, not before and not long after"
+assert_between "$ms" 2000 3500 "the hook gives up at its 3 s deadline (plus the process start), not before"
 assert_contains "$(tail -n 3 "$H_TMP/hook.log")" "no answer from uplinkd at $SOCK" "the hook says why"
 read -r rc ms < <(timed_hook UPLINKCTL_TIMEOUT=0.5)
 log "uplinkctl hook with UPLINKCTL_TIMEOUT=0.5: exit $rc after $ms ms"
@@ -67,7 +67,7 @@ assert_not_contains "$(cat "$H_TMP/stall.out")" "refused 0" "the backlog is full
 read -r rc ms < <(timed_hook)
 log "uplinkctl hook: exit $rc after $ms ms"
 assert_eq 0 "$rc" "the hook exits 0 with the backlog full"
-assert_le "$ms" 3300 "the hook ends within its deadline with the backlog full"
+assert_le "$ms" 3500 "the hook ends within its deadline (plus the process start) with the backlog full"
 assert_contains "$(tail -n 3 "$H_TMP/hook.log")" "listen backlog stayed full" "the hook says why"
 started=$(_h_now_usec)
 rc=0
