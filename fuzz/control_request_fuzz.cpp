@@ -28,8 +28,9 @@ void require(bool condition) {
 uplinkd::CommandRegistry make_registry() {
   using uplinkd::InputError;
   uplinkd::CommandRegistry commands;
-  commands.add("status", "a report built from nothing the client sent",
-               [](const Json&) { return Json{{"uplinks", Json::array({{{"name", "wan1"}}})}}; });
+  commands.add("status", "a report built from nothing the client sent", [](const Json&) {
+    return Json{{"uplinks", Json::array({{{"name", "wan1"}}})}};
+  });
   // As the daemon's drain/undrain/weight: a named uplink and a bounded integer, each error quoting the value.
   commands.add("weight", "as the daemon's weight command", [](const Json& request) {
     const Json& uplink = request.contains("uplink") ? request["uplink"] : Json();
@@ -37,8 +38,8 @@ uplinkd::CommandRegistry make_registry() {
       throw InputError({"request"}, "no uplink named " + uplinkd::quoted_for_error(uplink), "uplinks: wan1");
     const Json& weight = request.contains("weight") ? request["weight"] : Json();
     if (!weight.is_number_integer() || weight.get<int64_t>() < 1 || weight.get<int64_t>() > 256)
-      throw InputError({"request"}, "weight must be an integer from 1 to 256, got " +
-                                        uplinkd::quoted_for_error(weight));
+      throw InputError({"request"},
+                       "weight must be an integer from 1 to 256, got " + uplinkd::quoted_for_error(weight));
     return Json{{"uplink", "wan1"}, {"weight", weight}};
   });
   commands.add("hook", "the real hook event reader", [](const Json& request) {
@@ -68,7 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   require(parsed.contains("ok") && parsed["ok"].is_boolean());
   if (!parsed["ok"].get<bool>()) {
     require(parsed.contains("error") && parsed["error"].is_string());
-    // The longest message quotes a few values of at most kMaxQuoted bytes, or one hook value of at most 2 KiB.
+    // The longest message quotes a few values of at most kMaxQuoted bytes, or one hook value of at most 2
+    // KiB.
     require(parsed["error"].get_ref<const std::string&>().size() < 8192);
   }
   return 0;
