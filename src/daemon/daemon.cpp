@@ -29,6 +29,17 @@ T opened(Expected<T> value, const std::string& what) {
   return std::move(*value);
 }
 
+// Once per hook call, so a renewing client repeats it at its lease's pace, not in a loop.
+void log_refused_routers(const HookEvent& event) {
+  const std::string lease = event.address ? " of lease " + event.address->to_string() : "";
+  for (const auto& refused : event.refused_routers)
+    spdlog::warn("hook: router {}{} on {} refused: it {}", refused.address.to_string(), lease,
+                 event.interface, refused.why);
+  if (event.ignored_routers)
+    spdlog::warn("hook: {} routers{} on {} ignored: only the first {} are read", event.ignored_routers, lease,
+                 event.interface, kMaxRouters);
+}
+
 }  // namespace
 
 Daemon::Daemon(Config config)
@@ -97,6 +108,7 @@ void Daemon::register_commands() {
                   if (!request.contains("event")) throw InputError({"request"}, "event is missing");
                   HookEvent event = hook_event_from_json(request["event"]);
                   spdlog::info("hook: {} {} on {}", to_string(event.client), event.reason, event.interface);
+                  log_refused_routers(event);
                   if (state_.on_hook(event)) {
                     remember_lease(event);
                     converge("hook " + event.reason + " on " + event.interface);
