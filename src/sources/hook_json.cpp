@@ -1,5 +1,7 @@
 #include "sources/hook_json.hpp"
 
+#include <algorithm>
+
 #include "common/error.hpp"
 #include "sources/hook_fields.hpp"
 #include "sources/hook_reasons.hpp"
@@ -7,6 +9,9 @@
 namespace uplinkd {
 
 namespace {
+
+// Far more than a request can carry (the control server caps its size), so it only bounds a forged count.
+constexpr size_t kMaxIgnoredRouters = 1'000'000;
 
 std::string lease_text(const Prefix& prefix) {
   // Not Prefix::to_string(): that prints length 0 as "default", which would not read back as a lease.
@@ -145,8 +150,10 @@ HookEvent hook_event_from_json(const nlohmann::json& json, std::string_view path
   auto refused = fields.routers("refused_routers", kMaxRouters - given.size(), ignored);
   given.insert(given.end(), refused.begin(), refused.end());
   take_routers(event, given);
-  // A count, not a list: a client cannot make the daemon hold more than kMaxRouters addresses.
-  event.ignored_routers = ignored + fields.count("ignored_routers", hook::kMaxValueLength);
+  // A count, not a list: a client cannot make the daemon hold more than kMaxRouters addresses. Capped, so
+  // that what the daemon accepts it would also accept back.
+  event.ignored_routers =
+      std::min(ignored + fields.count("ignored_routers", kMaxIgnoredRouters), kMaxIgnoredRouters);
   event.old_address = fields.lease("old_address");
   return event;
 }
