@@ -10,8 +10,8 @@
 # times `uplinkctl status` round trips back to back; the loop cannot answer while a sweep runs on it, so the
 # longest round trip during the sweep is its stall, the median the usual answer time.
 #
-# Per run it prints: the entries deleted, the sweep time (uplinkd's log: "sweep took" when the sweep runs off
-# the loop; with a binary whose sweep runs inside the converge, that converge's time, which includes it),
+# Per run it prints: the entries deleted, the sweep time (uplinkd's debug log: "conntrack sweep of … took"
+# when the sweep runs off the loop; with a binary whose sweep runs inside the converge, that converge's time, which includes it),
 # and the max and median status round trip from the carrier loss until the sweep was logged, next to the
 # median before it (idle). --compare DIR measures DIR's uplinkd and uplinkctl the same way first (e.g. a build
 # of main: the "before" figure).
@@ -139,7 +139,7 @@ measure() { # measure LABEL RUN
   touch "$stop"
   wait "$prober_pid" || true
   deleted=$(tail -n +"$lines" "$logf" | sed -n 's/.*deleted \([0-9]*\) conntrack entries masqueraded to 100.64.1.10.*/\1/p' | head -n1)
-  sweep_ms=$(tail -n +"$lines" "$logf" | sed -n 's/.*(sweep took \([0-9.]*\) ms).*/\1/p' | head -n1)
+  sweep_ms=$(tail -n +"$lines" "$logf" | sed -n 's/.*conntrack sweep of 100.64.1.10 took \([0-9.]*\) ms.*/\1/p' | head -n1)
   if [[ -z $sweep_ms ]]; then # the sweep ran inside the converge: its time is the converge's
     sweep_ms=$(tail -n +"$lines" "$logf" | sed -n 's/.*kernel changes in \([0-9]*\) us.*/\1/p' | head -n1)
     sweep_ms=$(awk -v us="${sweep_ms:-0}" 'BEGIN { printf "%.1f (converge)", us / 1000 }')
@@ -160,7 +160,7 @@ line_count() { if [ -z "$1" ]; then echo 0; else wc -l <<<"$1"; fi; }
 
 run_binary() { # run_binary LABEL UPLINKD UPLINKCTL
   UPLINKD_BIN=$2 UPLINKCTL_BIN=$3
-  start_uplinkd router "$CONFIG"
+  start_uplinkd router "$CONFIG" --log-level debug # the sweep's time is a debug line
   local run
   for ((run = 1; run <= RUNS; run++)); do measure "$1" "$run"; done
   stop_uplinkd router
@@ -173,7 +173,7 @@ run_binary after "$UPLINKD_BIN" "$UPLINKCTL_BIN"
 echo
 echo "## Conntrack sweep of a dead uplink ($ENTRIES entries, $((ENTRIES / 16)) of them NATed to it)"
 echo
-echo "$(bm_machine)"
+bm_machine
 echo
 echo "| binary | run | deleted | sweep (ms) | status round trip during the sweep: max (ms) | median (ms) | idle median (ms) | round trips |"
 echo "|---|---|---|---|---|---|---|---|"
