@@ -167,8 +167,9 @@ run_binary() { # run_binary LABEL UPLINKD UPLINKCTL
 }
 
 setup
+AFTER_UPLINKD=$UPLINKD_BIN AFTER_UPLINKCTL=$UPLINKCTL_BIN # run_binary sets UPLINKD_BIN for the harness
 [[ -n $COMPARE ]] && run_binary before "$COMPARE/src/daemon/uplinkd" "$COMPARE/src/cli/uplinkctl"
-run_binary after "$UPLINKD_BIN" "$UPLINKCTL_BIN"
+run_binary after "$AFTER_UPLINKD" "$AFTER_UPLINKCTL"
 
 echo
 echo "## Conntrack sweep of a dead uplink ($ENTRIES entries, $((ENTRIES / 16)) of them NATed to it)"
