@@ -16,9 +16,8 @@
 // still cross the socket and are parsed here. CPU time measured with conntrack_check on a 2-vCPU VM (perf
 // stat): about 0.25 µs per entry the kernel skips, 2.2 µs per other uplink's NATed entry, 6.5 µs per deleted
 // entry; 225 ms for a table of 160,000 entries (100,000 not NATed, 50,000 NATed to other uplinks, 10,000
-// deleted). That is acceptable synchronously: it runs once per uplink failure, after the plan has already
-// moved the traffic, and delays the other events only that once. It shares nothing with its caller (its own
-// sockets, no state kept), so a caller with far larger tables can run it on a worker thread.
+// deleted). It shares nothing with its caller (its own sockets, no state kept), so the daemon runs it on a
+// worker thread (daemon/conntrack_sweeper.hpp) and its event loop does not stall for that long.
 
 namespace uplinkd {
 

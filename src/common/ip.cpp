@@ -6,7 +6,9 @@
 
 namespace uplinkd {
 
-int to_af(Family family) { return family == Family::v4 ? AF_INET : AF_INET6; }
+int to_af(Family family) {
+  return family == Family::v4 ? AF_INET : AF_INET6;
+}
 
 std::optional<Family> family_from_af(int af) {
   if (af == AF_INET) return Family::v4;
@@ -14,7 +16,9 @@ std::optional<Family> family_from_af(int af) {
   return std::nullopt;
 }
 
-std::string_view family_name(Family family) { return family == Family::v4 ? "inet" : "inet6"; }
+std::string_view family_name(Family family) {
+  return family == Family::v4 ? "inet" : "inet6";
+}
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
@@ -73,12 +77,15 @@ Prefix Prefix::host(const IpAddress& address) {
   return Prefix{address, static_cast<uint8_t>(address.family() == Family::v4 ? 32 : 128)};
 }
 
-Prefix Prefix::default_route(Family family) { return Prefix{IpAddress::any(family), 0}; }
+Prefix Prefix::default_route(Family family) {
+  return Prefix{IpAddress::any(family), 0};
+}
 
 Prefix Prefix::network() const {
   uint8_t bytes[16] = {};
   std::memcpy(bytes, address.data(), address.size());
-  for (size_t bit = length; bit < max_length(); ++bit) bytes[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
+  for (size_t bit = length; bit < max_length(); ++bit)
+    bytes[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
   return Prefix{IpAddress::from_bytes(family(), bytes), length};
 }
 
@@ -90,6 +97,46 @@ bool Prefix::contains(const IpAddress& other) const {
 std::string Prefix::to_string() const {
   if (length == 0 && address.is_unspecified()) return "default";
   return address.to_string() + "/" + std::to_string(length);
+}
+
+namespace {
+
+uint32_t host_order_v4(const IpAddress& address) {
+  uint32_t bits = 0;
+  std::memcpy(&bits, address.data(), 4);
+  return ntohl(bits);
+}
+
+std::optional<std::string> v4_problem(uint32_t bits) {
+  if (bits == 0xffffffffu) return "is the limited broadcast address";
+  if ((bits >> 24) == 0) return "is in 0.0.0.0/8 (\"this network\", never a host)";
+  if ((bits >> 24) == 127) return "is a loopback address (127.0.0.0/8)";
+  if ((bits >> 28) == 0xe) return "is a multicast address (224.0.0.0/4)";
+  if ((bits >> 28) == 0xf) return "is a reserved class E address (240.0.0.0/4)";
+  return std::nullopt;
+}
+
+std::optional<std::string> v6_problem(const IpAddress& address) {
+  static const auto kLoopback = IpAddress::parse("::1");
+  if (address.is_unspecified()) return "is the unspecified address";
+  if (address == *kLoopback) return "is the loopback address";
+  if (address.data()[0] == 0xff) return "is a multicast address (ff00::/8)";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> gateway_problem(const IpAddress& gateway, const std::optional<Prefix>& own) {
+  auto problem = gateway.family() == Family::v4 ? v4_problem(host_order_v4(gateway)) : v6_problem(gateway);
+  if (problem || !own || own->family() != gateway.family()) return problem;
+  if (gateway == own->address) return "is the uplink's own address";
+  if (gateway.family() == Family::v4 && own->length <= 30) {
+    Prefix subnet = own->network();
+    if (gateway == subnet.address) return "is the network address of " + subnet.to_string();
+    uint32_t broadcast = host_order_v4(subnet.address) | (0xffffffffu >> own->length);
+    if (host_order_v4(gateway) == broadcast) return "is the broadcast address of " + subnet.to_string();
+  }
+  return std::nullopt;
 }
 
 std::optional<uint8_t> netmask_to_length(std::string_view netmask) {

@@ -58,6 +58,15 @@ struct Prefix {
   auto operator<=>(const Prefix&) const = default;
 };
 
+// Why `gateway` cannot be a next hop, or nullopt when it can: it must be a unicast address that is not the
+// uplink's own. Refused: unspecified, loopback, multicast, limited broadcast, IPv4 0/8 and class E, and,
+// when `own` (the uplink's address and subnet) is known, the address itself and the subnet's network and
+// broadcast addresses (subnets of /30 and wider; /31 and /32 have none, RFC 3021). The kernel refuses most
+// of these ("Nexthop has invalid gateway"); the others would send traffic nowhere. The one check for DHCP
+// routers, routes learned from the kernel, the config's static gateways and the saved leases.
+// The answer reads after the address: "255.255.255.255 " + "is the limited broadcast address".
+std::optional<std::string> gateway_problem(const IpAddress& gateway, const std::optional<Prefix>& own = {});
+
 // Dotted netmask ("255.255.255.0") to a prefix length; nullopt when the mask is not contiguous.
 std::optional<uint8_t> netmask_to_length(std::string_view netmask);
 

@@ -1,15 +1,12 @@
 #include "config/rt_tables.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <system_error>
+
+#include "common/atomic_file.hpp"
 
 namespace uplinkd {
 namespace {
@@ -57,16 +54,6 @@ std::string read_existing(const std::string& path, bool& exists) {
   return text.str();
 }
 
-void write_all(int fd, const std::string& text, const std::string& path) {
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t written = ::write(fd, text.data() + done, text.size() - done);
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0) fail("cannot write", path);
-    done += static_cast<size_t>(written);
-  }
-}
-
 }  // namespace
 
 TableNamesUpdate merge_table_names(std::string_view existing, const TableNames& names) {
@@ -108,7 +95,6 @@ TableNamesUpdate merge_table_names(std::string_view existing, const TableNames& 
 }
 
 TableNamesResult write_table_names(const std::string& path, const TableNames& names) {
-  namespace fs = std::filesystem;
   bool exists = false;
   std::string existing = read_existing(path, exists);
   auto update = merge_table_names(existing, names);
@@ -116,39 +102,8 @@ TableNamesResult write_table_names(const std::string& path, const TableNames& na
   for (auto& conflict : update.conflicts) result.conflicts.push_back(conflict + " in " + path);
   if ((exists && update.text == existing) || (!exists && update.text.empty())) return result;
 
-  fs::path target(path);
-  fs::path directory = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  std::error_code error;
-  fs::create_directories(directory, error);
-  if (error) throw std::system_error(error, "cannot create the directory of " + path);
-
-  // A leading dot and no ".conf" suffix keep iproute2 from reading the temp file from rt_tables.d.
-  std::string temp = (directory / ("." + target.filename().string() + ".XXXXXX")).string();
-  int fd = ::mkstemp(temp.data());
-  if (fd < 0) fail("cannot create a temporary file for", path);
-  try {
-    struct stat old {};
-    mode_t mode = exists && ::stat(path.c_str(), &old) == 0 ? old.st_mode & 07777 : 0644;
-    if (::fchmod(fd, mode) != 0) fail("cannot set the mode of", temp);
-    write_all(fd, update.text, temp);
-    if (::fsync(fd) != 0) fail("cannot sync", temp);
-    if (::close(fd) != 0) {
-      fd = -1;
-      fail("cannot close", temp);
-    }
-    fd = -1;
-    if (::rename(temp.c_str(), path.c_str()) != 0) fail("cannot replace", path);
-  } catch (...) {
-    if (fd >= 0) ::close(fd);
-    ::unlink(temp.c_str());
-    throw;
-  }
-  // The rename is durable only once the directory is on disk too.
-  int dir_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
+  // Permissions as the old file's, or as Debian ships /etc/iproute2/rt_tables.
+  write_file_atomically(path, update.text, 0644);
   result.rewritten = true;
   return result;
 }

@@ -31,8 +31,8 @@ struct TableNamesResult {
   std::vector<std::string> conflicts;
 };
 
-// Replaces the file atomically (temp file in the same directory, fsync, rename), creating missing parent
-// directories, and leaves it untouched when nothing would change. Throws std::system_error naming the path.
+// Replaces the file with write_file_atomically() (common/atomic_file.hpp), and leaves it untouched when
+// nothing would change. Throws std::system_error naming the path.
 TableNamesResult write_table_names(const std::string& path, const TableNames& names);
 
 }  // namespace uplinkd

@@ -23,6 +23,11 @@ void check_gateway(const Located<std::string>& raw, UplinkConfig& uplink, Proble
                  "address");
     return;
   }
+  if (auto problem = gateway_problem(*address)) {
+    problems.add(raw.where, "gateway " + quoted(text) + " " + *problem + ", not a router's address",
+                 "give the router's unicast address on the uplink's link, or \"auto\"");
+    return;
+  }
   uplink.gateway_kind = GatewayKind::fixed;
   uplink.gateway = *address;
 }

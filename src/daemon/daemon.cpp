@@ -4,7 +4,6 @@
 
 #include <chrono>
 
-#include "apply/conntrack_cleanup.hpp"
 #include "apply/diff.hpp"
 #include "apply/netlink_kernel.hpp"
 #include "daemon/health_report.hpp"
@@ -30,6 +29,17 @@ T opened(Expected<T> value, const std::string& what) {
   return std::move(*value);
 }
 
+// Once per hook call, so a renewing client repeats it at its lease's pace, not in a loop.
+void log_refused_routers(const HookEvent& event) {
+  const std::string lease = event.address ? " of lease " + event.address->to_string() : "";
+  for (const auto& refused : event.refused_routers)
+    spdlog::warn("hook: router {}{} on {} refused: it {}", refused.address.to_string(), lease,
+                 event.interface, refused.why);
+  if (event.ignored_routers)
+    spdlog::warn("hook: {} routers{} on {} ignored: only the first {} are read", event.ignored_routers, lease,
+                 event.interface, kMaxRouters);
+}
+
 }  // namespace
 
 Daemon::Daemon(Config config)
@@ -43,6 +53,7 @@ Daemon::Daemon(Config config)
       monitor_stream_(io_, monitor_.fd()),
       kernel_(opened(NetlinkKernel::open(), "netlink socket")),
       applier_(*kernel_),
+      sweeper_(io_),
       host_(config_.rt_tables),
       notifier_(io_, config_.on_change, milliseconds(config_.on_change_timeout_s)) {
   leases_ = load_leases(config_.state_file);
@@ -98,6 +109,7 @@ void Daemon::register_commands() {
                   if (!request.contains("event")) throw InputError({"request"}, "event is missing");
                   HookEvent event = hook_event_from_json(request["event"]);
                   spdlog::info("hook: {} {} on {}", to_string(event.client), event.reason, event.interface);
+                  log_refused_routers(event);
                   if (state_.on_hook(event)) {
                     remember_lease(event);
                     converge("hook " + event.reason + " on " + event.interface);
@@ -368,21 +380,28 @@ void Daemon::report_transitions(const Plan& plan) {
 
 // Connections masqueraded out of an uplink that just stopped being usable are dead; their conntrack entries
 // would keep sending them out with its address (src/apply/conntrack_cleanup.hpp). Called once the plan
-// without the uplink is in the kernel, so that their next packet is NATed by a live uplink.
+// without the uplink is in the kernel, so that their next packet is NATed by a live uplink. The sweep runs on
+// the sweeper's thread: the loop goes on with the next event meanwhile.
 void Daemon::release_dead_connections(const Plan& before, const Plan& after) {
   for (size_t i = 0; i < after.uplinks.size(); ++i) {
     const UplinkConfig& uplink = config_.uplinks[i];
     for (const auto& old : before.uplinks) {
       if (old.name != uplink.name || !old.status.usable || after.uplinks[i].status.usable) continue;
       if (!uplink.masquerade || !old.status.address) continue;
-      auto deleted = delete_nated_conntrack(old.status.address->address);
-      // The kernel drops some itself first: all of them when the address goes, and a connection's entry when
-      // its packets change output interface (nf_nat_oif_changed), so a small count is no sign of a miss.
-      if (deleted)
-        spdlog::info("uplink {}: deleted {} conntrack entries masqueraded to {}", uplink.name, *deleted,
-                     old.status.address->address.to_string());
-      else
-        spdlog::warn("uplink {}: {}", uplink.name, deleted.error().message());
+      const IpAddress address = old.status.address->address;
+      sweeper_.sweep(address, [name = uplink.name, address](const Expected<size_t>& deleted, auto took) {
+        // The kernel drops some itself first: all of them when the address goes, and a connection's entry
+        // when its packets change output interface (nf_nat_oif_changed), so a small count is no sign of a
+        // miss.
+        // Tests and scripts read the info line to its end: the time has a line of its own.
+        spdlog::debug("uplink {}: conntrack sweep of {} took {} ms", name, address.to_string(),
+                      took.count() / 1000.0);
+        if (deleted)
+          spdlog::info("uplink {}: deleted {} conntrack entries masqueraded to {}", name, *deleted,
+                       address.to_string());
+        else
+          spdlog::warn("uplink {}: {}", name, deleted.error().message());
+      });
     }
   }
 }

@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "daemon/change_notifier.hpp"
 #include "daemon/command_registry.hpp"
+#include "daemon/conntrack_sweeper.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/lease_store.hpp"
 #include "daemon/uplink_health.hpp"
@@ -63,6 +64,7 @@ class Daemon {
   asio::posix::stream_descriptor monitor_stream_;
   std::unique_ptr<Kernel> kernel_;
   Applier applier_;
+  ConntrackSweeper sweeper_;  // after io_: destroyed (its thread joined) before the loop it posts to
   HostSettings host_;
   Leases leases_;
   CommandRegistry commands_;

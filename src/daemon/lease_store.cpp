@@ -2,12 +2,45 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <system_error>
+#include <variant>
+
+#include "common/atomic_file.hpp"
 
 namespace uplinkd {
+
+namespace {
+
+std::optional<std::string> string_field(const nlohmann::json& entry, const char* field) {
+  if (!entry.is_object() || !entry.contains(field) || !entry[field].is_string()) return std::nullopt;
+  return entry[field].get<std::string>();
+}
+
+// A lease as save_leases() wrote it, or why the entry cannot be one: the file may be old, edited by hand or
+// damaged, and what it says becomes a route, so it is judged as a hook's lease would be.
+std::variant<DhcpLease, std::string> read_lease(const nlohmann::json& entry) {
+  auto address_text = string_field(entry, "address");
+  auto address = address_text ? Prefix::parse(*address_text) : std::nullopt;
+  if (!address || address->family() != Family::v4 || address_text->find('/') == std::string::npos)
+    return "address is not an IPv4 address with its prefix length";
+  if (address->address.is_unspecified()) return "address is 0.0.0.0, which is no lease";
+  auto client_text = string_field(entry, "client");
+  auto client = client_text ? dhcp_client_from_string(*client_text) : std::nullopt;
+  if (!client) return "client is not dhclient, dhcpcd or udhcpc";
+  DhcpLease lease{*address, std::nullopt, *client};
+  if (entry.contains("gateway")) {
+    auto gateway_text = string_field(entry, "gateway");
+    auto gateway = gateway_text ? IpAddress::parse(*gateway_text) : std::nullopt;
+    if (!gateway || gateway->family() != Family::v4) return "gateway is not an IPv4 address";
+    if (auto problem = gateway_problem(*gateway, address)) return "gateway " + *gateway_text + " " + *problem;
+    lease.gateway = gateway;
+  }
+  return lease;
+}
+
+}  // namespace
 
 Leases load_leases(const std::string& path) {
   Leases leases;
@@ -19,20 +52,12 @@ Leases load_leases(const std::string& path) {
     return leases;
   }
   for (const auto& [interface, entry] : json["leases"].items()) {
-    auto address = entry.contains("address") && entry["address"].is_string()
-                       ? Prefix::parse(entry["address"].get<std::string>())
-                       : std::nullopt;
-    auto client = entry.contains("client") && entry["client"].is_string()
-                      ? dhcp_client_from_string(entry["client"].get<std::string>())
-                      : std::nullopt;
-    if (!address || !client) {
-      spdlog::warn("state file {}: lease of {} is incomplete; ignored", path, interface);
-      continue;
-    }
-    DhcpLease lease{*address, std::nullopt, *client};
-    if (entry.contains("gateway") && entry["gateway"].is_string())
-      lease.gateway = IpAddress::parse(entry["gateway"].get<std::string>());
-    leases[interface] = lease;
+    auto lease = read_lease(entry);
+    if (const auto* problem = std::get_if<std::string>(&lease))
+      spdlog::warn("state file {}: lease of {}: {}; ignored", path, nlohmann::json(interface).dump(),
+                   *problem);
+    else
+      leases[interface] = std::get<DhcpLease>(lease);
   }
   return leases;
 }
@@ -40,23 +65,18 @@ Leases load_leases(const std::string& path) {
 void save_leases(const std::string& path, const Leases& leases) {
   nlohmann::json json = {{"version", 1}, {"leases", nlohmann::json::object()}};
   for (const auto& [interface, lease] : leases) {
-    nlohmann::json entry = {{"address", lease.address.to_string()},
-                            {"client", std::string(to_string(lease.client))}};
+    // Not Prefix::to_string(), which says "default" for a length of 0.
+    nlohmann::json entry = {
+        {"address", lease.address.address.to_string() + "/" + std::to_string(lease.address.length)},
+        {"client", std::string(to_string(lease.client))}};
     if (lease.gateway) entry["gateway"] = lease.gateway->to_string();
     json["leases"][interface] = entry;
   }
-  std::filesystem::path target(path);
-  std::error_code error;
-  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), error);
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << json.dump(2) << "\n";
-    out.flush();
-    if (!out) throw std::system_error(errno, std::generic_category(), "state file " + temporary);
+  try {
+    write_file_atomically(path, json.dump(2) + "\n");
+  } catch (const std::system_error& error) {
+    throw std::system_error(error.code(), "state file " + path);
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0)
-    throw std::system_error(errno, std::generic_category(), "state file " + path);
 }
 
 }  // namespace uplinkd

@@ -23,7 +23,7 @@ HookEvent parse_dhclient(const Environment& env) {
 
   if (event.change == LeaseChange::up) {
     event.address = lease_prefix(env, "new_ip_address", {{"new_subnet_mask"}});
-    event.routers = ipv4_address_list(env, "new_routers");
+    take_routers(event, ipv4_address_list(env, "new_routers"));
   }
   event.old_address = optional_lease_prefix(env, "old_ip_address", {{"old_subnet_mask"}});
   return event;

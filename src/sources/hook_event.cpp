@@ -4,6 +4,18 @@
 
 namespace uplinkd {
 
+void take_routers(HookEvent& event, const std::vector<IpAddress>& given) {
+  for (const auto& router : given) {
+    if (event.routers.size() + event.refused_routers.size() == kMaxRouters) {
+      ++event.ignored_routers;
+    } else if (auto problem = gateway_problem(router, event.address)) {
+      event.refused_routers.push_back({router, std::move(*problem)});
+    } else {
+      event.routers.push_back(router);
+    }
+  }
+}
+
 std::string_view to_string(DhcpClient client) {
   switch (client) {
     case DhcpClient::dhclient:

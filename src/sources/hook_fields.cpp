@@ -102,9 +102,7 @@ std::vector<IpAddress> ipv4_address_list(const Environment& env, std::string_vie
     if (start == std::string_view::npos) break;
     auto end = std::min(text->find_first_of(" \t", start), text->size());
     auto word = text->substr(start, end - start);
-    auto address = ipv4_address(variable, word);
-    if (address.is_unspecified()) fail(variable, "holds " + quoted(word) + ", which is no router's address");
-    addresses.push_back(address);
+    addresses.push_back(ipv4_address(variable, word));
     position = end;
   }
   return addresses;

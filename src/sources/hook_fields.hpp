@@ -40,6 +40,7 @@ uint8_t netmask_length(std::string_view variable, std::string_view text);  // "2
 uint8_t cidr_length(std::string_view variable, std::string_view text);     // "24" → 24, 0–32
 
 // A space-separated list of IPv4 addresses ("100.64.1.1 100.64.1.2"); an unset variable is an empty list.
+// Only the syntax is checked here: whether each can be a router is take_routers()'s call (hook_event.hpp).
 std::vector<IpAddress> ipv4_address_list(const Environment& env, std::string_view variable);
 
 // A lease's address with its subnet length. `length_variables` are tried in order: each is either a

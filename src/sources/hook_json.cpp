@@ -1,5 +1,7 @@
 #include "sources/hook_json.hpp"
 
+#include <algorithm>
+
 #include "common/error.hpp"
 #include "sources/hook_fields.hpp"
 #include "sources/hook_reasons.hpp"
@@ -8,8 +10,8 @@ namespace uplinkd {
 
 namespace {
 
-// Enough routers for any real lease (the option holds 63), few enough that a request cannot balloon.
-constexpr size_t kMaxRouters = 64;
+// Far more than a request can carry (the control server caps its size), so it only bounds a forged count.
+constexpr size_t kMaxIgnoredRouters = 1'000'000;
 
 std::string lease_text(const Prefix& prefix) {
   // Not Prefix::to_string(): that prints length 0 as "default", which would not read back as a lease.
@@ -58,23 +60,34 @@ class Fields {
     return prefix;
   }
 
-  std::vector<IpAddress> routers(std::string_view field) const {
+  // The addresses of an array of routers; past `room` entries only counted in `ignored`, never read.
+  std::vector<IpAddress> routers(std::string_view field, size_t room, size_t& ignored) const {
     std::vector<IpAddress> routers;
     const auto* value = find(field);
     if (!value) return routers;
     if (!value->is_array()) fail(name(field), "must be an array of addresses");
-    if (value->size() > kMaxRouters)
-      fail(name(field), "holds more than " + std::to_string(kMaxRouters) + " routers");
     for (size_t i = 0; i < value->size(); ++i) {
+      if (routers.size() == room) {
+        ignored += value->size() - i;
+        break;
+      }
       const auto& item = (*value)[i];
       auto item_name = name(field) + "[" + std::to_string(i) + "]";
       auto text = item.is_string() ? item.get<std::string>() : std::string();
       auto address = text.find('\0') == std::string::npos ? IpAddress::parse(text) : std::nullopt;
-      if (!address || address->family() != Family::v4 || address->is_unspecified())
-        fail(item_name, "must be a router's IPv4 address");
+      if (!address || address->family() != Family::v4) fail(item_name, "must be a router's IPv4 address");
       routers.push_back(*address);
     }
     return routers;
+  }
+
+  size_t count(std::string_view field, size_t max) const {
+    const auto* value = find(field);
+    if (!value) return 0;
+    // A parsed 5 is unsigned, a constructed one signed: test the value, not the type.
+    if (!value->is_number_integer() || value->get<int64_t>() < 0 || value->get<uint64_t>() > max)
+      fail(name(field), "must be a count from 0 to " + std::to_string(max));
+    return value->get<size_t>();
   }
 
  private:
@@ -91,6 +104,13 @@ nlohmann::json hook_event_to_json(const HookEvent& event) {
   };
   if (event.address) json["address"] = lease_text(*event.address);
   for (const auto& router : event.routers) json["routers"].push_back(router.to_string());
+  // Addresses only: the daemon judges them again with its own check, and an old daemon ignores the field.
+  if (!event.refused_routers.empty()) {
+    json["refused_routers"] = nlohmann::json::array();
+    for (const auto& refused : event.refused_routers)
+      json["refused_routers"].push_back(refused.address.to_string());
+  }
+  if (event.ignored_routers) json["ignored_routers"] = event.ignored_routers;
   if (event.old_address) json["old_address"] = lease_text(*event.old_address);
   return json;
 }
@@ -123,7 +143,17 @@ HookEvent hook_event_from_json(const nlohmann::json& json, std::string_view path
   event.address = fields.lease("address");
   if (event.change == LeaseChange::up && !event.address)
     fields.fail(fields.name("address"), "is missing, and a lease that is up needs one");
-  event.routers = fields.routers("routers");
+  // Judged here again (the socket takes requests from anyone): "routers" and "refused_routers" are the
+  // lease's routers in the server's order, sorted by the client; an invalid one among "routers" is refused.
+  size_t ignored = 0;
+  auto given = fields.routers("routers", kMaxRouters, ignored);
+  auto refused = fields.routers("refused_routers", kMaxRouters - given.size(), ignored);
+  given.insert(given.end(), refused.begin(), refused.end());
+  take_routers(event, given);
+  // A count, not a list: a client cannot make the daemon hold more than kMaxRouters addresses. Capped, so
+  // that what the daemon accepts it would also accept back.
+  event.ignored_routers =
+      std::min(ignored + fields.count("ignored_routers", kMaxIgnoredRouters), kMaxIgnoredRouters);
   event.old_address = fields.lease("old_address");
   return event;
 }

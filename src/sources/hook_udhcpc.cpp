@@ -24,7 +24,7 @@ HookEvent parse_udhcpc(const std::vector<std::string>& args, const Environment& 
   if (event.change == LeaseChange::up) {
     // busybox sets `subnet` (dotted) and, in all but very old versions, `mask` (a length) as well.
     event.address = lease_prefix(env, "ip", {{"mask", true}, {"subnet"}});
-    event.routers = ipv4_address_list(env, "router");
+    take_routers(event, ipv4_address_list(env, "router"));
   }
   return event;
 }

@@ -30,9 +30,12 @@ std::vector<IpAddress> default_gateways_on(const netlink::Route& route, uint32_t
   std::vector<IpAddress> gateways;
   if (route.table != kMainTable || !route.destination.is_default() || route.family() != Family::v4)
     return gateways;
-  if (route.gateway && route.oif == ifindex) gateways.push_back(*route.gateway);
+  // The kernel refuses most non-unicast gateways itself; the check keeps the rest (and a forged event) out.
+  if (route.gateway && route.oif == ifindex && !gateway_problem(*route.gateway))
+    gateways.push_back(*route.gateway);
   for (const auto& leg : route.multipath)
-    if (leg.gateway && leg.ifindex == ifindex) gateways.push_back(*leg.gateway);
+    if (leg.gateway && leg.ifindex == ifindex && !gateway_problem(*leg.gateway))
+      gateways.push_back(*leg.gateway);
   return gateways;
 }
 
@@ -145,7 +148,7 @@ bool State::on_hook(const HookEvent& event) {
     }
     case LeaseChange::up: {
       UPLINKD_ASSERT(event.address.has_value(), "a lease-up hook event carries an address");
-      DhcpLease lease{*event.address, std::nullopt, event.client};
+      DhcpLease lease{*event.address, std::nullopt, event.client, event.refused_routers};
       if (!event.routers.empty()) lease.gateway = event.routers.front();
       bool changed = facts->lease != lease;
       facts->lease = lease;

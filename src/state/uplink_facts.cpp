@@ -31,6 +31,22 @@ std::optional<Prefix> choose_address(const UplinkFacts& facts) {
   return facts.addresses.front();
 }
 
+// The first gateway of the default routes in main on this uplink that is not its own address, nor its
+// subnet's network or broadcast address (state.cpp already left out the ones that are no unicast).
+std::optional<IpAddress> usable_route_gateway(const UplinkFacts& facts, const Prefix& address) {
+  for (const auto& gateway : facts.route_gateways)
+    if (!gateway_problem(gateway, address)) return gateway;
+  return std::nullopt;
+}
+
+std::string refused_text(const std::vector<RefusedRouter>& refused) {
+  std::string text = refused.size() == 1 ? "router was refused: " : "routers were refused: ";
+  for (size_t i = 0; i < refused.size() && i < 3; ++i)
+    text += (i ? "; " : "") + refused[i].address.to_string() + " " + refused[i].why;
+  if (refused.size() > 3) text += "; and " + std::to_string(refused.size() - 3) + " more";
+  return text;
+}
+
 }  // namespace
 
 UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts) {
@@ -60,19 +76,25 @@ UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts) {
       status.gateway = config.gateway;
       status.gateway_source = GatewaySource::config;
       break;
-    case GatewayKind::automatic:
-      if (facts.lease && facts.lease->address == *status.address && facts.lease->gateway) {
+    case GatewayKind::automatic: {
+      const bool leased = facts.lease && facts.lease->address == *status.address;
+      if (leased && facts.lease->gateway) {
         status.gateway = facts.lease->gateway;
         status.gateway_source = GatewaySource::hook;
-      } else if (!facts.route_gateways.empty()) {
-        status.gateway = facts.route_gateways.front();
+      } else if (auto route_gateway = usable_route_gateway(facts, *status.address)) {
+        status.gateway = route_gateway;
         status.gateway_source = GatewaySource::route;
+      } else if (leased && !facts.lease->refused_routers.empty()) {
+        status.why = "no usable gateway for " + interface + ": the DHCP lease's " +
+                     refused_text(facts.lease->refused_routers);
+        return status;
       } else {
         status.why =
             "no gateway known for " + interface + " (no DHCP lease with a router, no default route on it)";
         return status;
       }
       break;
+    }
   }
   status.routable = true;
   status.health = facts.health.state;

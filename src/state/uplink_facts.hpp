@@ -19,8 +19,9 @@ std::string_view gateway_source_name(GatewaySource source);  // "none", "config"
 
 struct DhcpLease {  // as a DHCP client's hook reported it
   Prefix address;
-  std::optional<IpAddress> gateway;
+  std::optional<IpAddress> gateway;  // its first usable router
   DhcpClient client = DhcpClient::dhclient;
+  std::vector<RefusedRouter> refused_routers = {};  // why it has no gateway, when none was usable
   bool operator==(const DhcpLease&) const = default;
 };
 

@@ -28,7 +28,8 @@ TEST_F(LeaseStoreTest, RoundTripCreatesDirectories) {
   leases["wan2"] = DhcpLease{*Prefix::parse("100.64.2.10/24"), std::nullopt, DhcpClient::udhcpc};
   save_leases(path(), leases);
   EXPECT_EQ(load_leases(path()), leases);
-  EXPECT_FALSE(std::filesystem::exists(path() + ".tmp"));
+  for (const auto& entry : std::filesystem::directory_iterator(directory / "sub"))
+    EXPECT_EQ(entry.path().filename(), "state.json");  // no temporary file left
 }
 
 TEST_F(LeaseStoreTest, MissingFileIsNoLeases) {
@@ -43,6 +44,42 @@ TEST_F(LeaseStoreTest, CorruptFileIsIgnoredNotFatal) {
     std::ofstream(path()) << text;
     EXPECT_TRUE(load_leases(path()).empty()) << text;
   }
+}
+
+// Each entry is judged on its own: a bad one is skipped with a warning, the others are restored.
+TEST_F(LeaseStoreTest, BadEntriesAreSkippedOneByOne) {
+  std::filesystem::create_directories(directory / "sub");
+  const std::string good =
+      R"("good": {"address": "100.64.1.10/24", "client": "dhclient", "gateway": "100.64.1.1"})";
+  for (const char* bad : {
+           R"({"address": "0.0.0.0/24", "client": "dhclient"})",
+           R"({"address": "2001:db8::2/64", "client": "dhclient"})",
+           R"({"address": "100.64.1.10", "client": "dhclient"})",
+           R"({"address": "default", "client": "dhclient"})",
+           R"({"address": 5, "client": "dhclient"})",
+           R"({"address": "100.64.1.10/24", "client": "dhclient", "gateway": "0.0.0.0"})",
+           R"({"address": "100.64.1.10/24", "client": "dhclient", "gateway": "255.255.255.255"})",
+           R"({"address": "100.64.1.10/24", "client": "dhclient", "gateway": "100.64.1.255"})",
+           R"({"address": "100.64.1.10/24", "client": "dhclient", "gateway": "100.64.1.10"})",
+           R"({"address": "100.64.1.10/24", "client": "dhclient", "gateway": "127.0.0.1"})",
+           R"({"address": "100.64.1.10/24", "client": "dhclient", "gateway": "fe80::1"})",
+           R"({"address": "100.64.1.10/24", "client": "dhclient", "gateway": null})",
+           R"({"address": "100.64.1.10/24", "client": "dhclient", "gateway": "gw"})",
+           R"("a string")",
+       }) {
+    std::ofstream(path()) << R"({"version": 1, "leases": {"bad": )" << bad << ", " << good << "}}";
+    auto leases = load_leases(path());
+    EXPECT_FALSE(leases.contains("bad")) << bad;
+    ASSERT_TRUE(leases.contains("good")) << bad;
+    EXPECT_EQ(leases["good"].gateway, IpAddress::parse("100.64.1.1"));
+  }
+}
+
+TEST_F(LeaseStoreTest, ALeaseOfLengthZeroReadsBack) {
+  Leases leases;
+  leases["wan1"] = DhcpLease{*Prefix::parse("100.64.1.10/0"), std::nullopt, DhcpClient::dhclient};
+  save_leases(path(), leases);
+  EXPECT_EQ(load_leases(path()), leases);
 }
 
 TEST_F(LeaseStoreTest, UnwritablePathThrowsNamingIt) {

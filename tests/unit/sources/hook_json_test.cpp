@@ -115,13 +115,6 @@ TEST_P(HookJsonBad, IsRejectedByField) {
 
 INSTANTIATE_TEST_SUITE_P(Requests, HookJsonBad, ::testing::ValuesIn(kBad));
 
-TEST(HookJson, TooManyRouters) {
-  auto request = hook_event_to_json(parse_dhclient(dhclient_bound()));
-  for (int i = 0; i < 100; ++i) request["routers"].push_back("100.64.1.1");
-  expect_input_error([&] { hook_event_from_json(request); },
-                     "request: event.routers holds more than 64 routers");
-}
-
 TEST(HookJson, PathNamesTheEnclosingField) {
   expect_input_error([] { hook_event_from_json(json::object(), "params.event"); },
                      "request: params.event.client is missing");

@@ -45,6 +45,46 @@ TEST(Evaluate, HookLeaseWinsOverLearnedRouteOnlyForTheAddressItSpeaksFor) {
   EXPECT_EQ(evaluate(config, facts).gateway, ip("100.64.1.254"));
 }
 
+TEST(Evaluate, ALeaseWhoseEveryRouterWasRefusedHasNoGatewayAndSaysWhy) {
+  auto config = uplink("wan1", 200);
+  UplinkFacts facts{3, true, true, {prefix("100.64.1.10/24")}, std::nullopt, {}, {}};
+  facts.lease = DhcpLease{prefix("100.64.1.10/24"),
+                          std::nullopt,
+                          DhcpClient::dhclient,
+                          {{ip("255.255.255.255"), "is the limited broadcast address"}}};
+  auto status = evaluate(config, facts);
+  EXPECT_FALSE(status.usable);
+  EXPECT_FALSE(status.gateway);
+  EXPECT_EQ(status.why,
+            "no usable gateway for wan1: the DHCP lease's router was refused: 255.255.255.255 is the limited "
+            "broadcast address");
+  facts.route_gateways.push_back(ip("100.64.1.254"));  // a usable default route in main still serves
+  EXPECT_EQ(evaluate(config, facts).gateway, ip("100.64.1.254"));
+}
+
+TEST(Evaluate, LearnedRouteGatewaysAreJudgedAgainstTheUplinksAddress) {
+  auto config = uplink("wan1", 200);
+  UplinkFacts facts{3, true, true, {prefix("100.64.1.10/24")}, std::nullopt, {}, {}};
+  facts.route_gateways = {ip("100.64.1.10"), ip("100.64.1.255"), ip("100.64.1.1")};
+  EXPECT_EQ(evaluate(config, facts).gateway, ip("100.64.1.1"));
+  facts.route_gateways.pop_back();
+  EXPECT_NE(evaluate(config, facts).why.find("no gateway known for wan1"), std::string::npos);
+}
+
+TEST(State, DefaultRoutesWithNonUnicastGatewaysTeachNothing) {
+  State state(config_with({uplink("eth1", 200)}));
+  state.on_link(netlink::Link{3, "eth1", true, true}, false);
+  for (const char* gateway : {"127.0.0.1", "224.0.0.5", "255.255.255.255", "240.0.0.1", "0.0.0.1"}) {
+    netlink::Route route;
+    route.table = 254;
+    route.destination = Prefix::default_route(Family::v4);
+    route.gateway = ip(gateway);
+    route.oif = 3;
+    EXPECT_FALSE(state.on_route(route, false)) << gateway;
+  }
+  EXPECT_TRUE(state.facts("eth1").route_gateways.empty());
+}
+
 TEST(Evaluate, StaticAndDirectGateways) {
   UplinkFacts facts{3, true, true, {prefix("10.0.0.2/30")}, std::nullopt, {}, {}};
   auto fixed = uplink("wan1", 200);
