@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/netns_guard.hpp"
+#include "daemon/privileges.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"uplinkd — balance traffic over several uplinks and fail over between them"};
@@ -45,6 +46,24 @@ int main(int argc, char** argv) {
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   logger->set_level(spdlog::level::from_str(log_level));
   spdlog::set_default_logger(logger);
+  // After the checks that need more (the netns guard reads /proc/1/ns/net, which needs ptrace access to
+  // init) and before the Daemon: from here on only CAP_NET_ADMIN and CAP_NET_RAW. Nothing has started a
+  // thread yet, and capabilities are a thread's.
+  try {
+    auto outcome = uplinkd::drop_to_least_privilege();
+    spdlog::info("capabilities: keeping {} (bounding set {}), dropped {}",
+                 uplinkd::capability_names(outcome.after.permitted),
+                 uplinkd::capability_names(outcome.after.bounding),
+                 uplinkd::capability_names(outcome.before.permitted & ~outcome.after.permitted));
+    if (outcome.missing)
+      spdlog::warn(
+          "uplinkd was started without {}: what needs it will fail (run it as root, or with the "
+          "unit's AmbientCapabilities)",
+          uplinkd::capability_names(outcome.missing));
+  } catch (const std::exception& error) {
+    spdlog::critical("{}", error.what());
+    return 1;
+  }
   try {
     uplinkd::Daemon daemon(std::move(config));
     return daemon.run();
