@@ -7,8 +7,6 @@
 
 namespace uplinkd {
 
-inline constexpr const char* kDefaultSocket = "/run/uplinkd.sock";
-
 // Throws std::runtime_error with the socket path when the daemon cannot be reached or does not answer
 // within `timeout`.
 nlohmann::json call_daemon(const std::string& socket_path, const nlohmann::json& request,

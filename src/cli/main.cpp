@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/control_client.hpp"
+#include "cli/default_socket.hpp"
 #include "cli/event_stream.hpp"
 #include "cli/hook_command.hpp"
 #include "cli/status_table.hpp"
@@ -53,9 +54,11 @@ int stream_events(const std::string& socket, std::optional<size_t> count) {
 int main(int argc, char** argv) {
   CLI::App app{"uplinkctl — see and steer a running uplinkd"};
   const char* socket_from_env = std::getenv("UPLINKD_SOCKET");
-  std::string socket = socket_from_env ? socket_from_env : uplinkd::kDefaultSocket;
-  app.add_option("-s,--socket", socket,
-                 "uplinkd's control socket (default $UPLINKD_SOCKET or /run/uplinkd.sock)");
+  std::string socket = socket_from_env ? socket_from_env : uplinkd::default_socket();
+  app.add_option(
+      "-s,--socket", socket,
+      "uplinkd's control socket (default $UPLINKD_SOCKET, or /run/uplinkd/uplinkd.sock, or the old "
+      "/run/uplinkd.sock when only it exists)");
   app.require_subcommand(1);
 
   auto* status = app.add_subcommand(

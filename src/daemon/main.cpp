@@ -2,8 +2,12 @@
 // logs to stderr (systemd's journal picks it up).
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "config/config.hpp"
@@ -64,6 +68,12 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", error.what());
     return 1;
   }
+  // The default socket, /run/uplinkd/uplinkd.sock, is in the directory systemd makes (RuntimeDirectory=);
+  // started by hand, uplinkd makes it itself. Only the last level, as `mkdir` would.
+  auto socket_directory = std::filesystem::path(config.socket).parent_path();
+  if (!socket_directory.empty() && ::mkdir(socket_directory.c_str(), 0755) != 0 && errno != EEXIST)
+    spdlog::warn("cannot create {}, the control socket's directory: {}", socket_directory.string(),
+                 std::strerror(errno));
   try {
     uplinkd::Daemon daemon(std::move(config));
     return daemon.run();
