@@ -8,11 +8,12 @@ set -euo pipefail
 build_packages=(
   build-essential cmake ninja-build pkg-config clang-format clang libclang-rt-14-dev
   libmnl-dev libnftables-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libasio-dev libgtest-dev libgmock-dev libbenchmark-dev libnetfilter-conntrack-dev
+  libasio-dev libgtest-dev libgmock-dev libbenchmark-dev libnetfilter-conntrack-dev libcap-ng-dev
 )
 runtime_test_packages=(
   iproute2 nftables conntrack iputils-ping iperf3 procps psmisc jq
   dnsmasq-base isc-dhcp-client dhcpcd-base udhcpc busybox
+  systemd  # systemd-analyze, for the unit's sandboxing check (tests/lint/unit_security_test.sh)
 )
 
 missing=()

@@ -11,7 +11,6 @@
 
 namespace uplinkd {
 
-inline constexpr const char* kDefaultSocket = "/run/uplinkd.sock";
 // What the operator's commands wait for an answer (a reload re-reads the config and resyncs: milliseconds).
 inline constexpr std::chrono::milliseconds kDefaultTimeout{5000};
 

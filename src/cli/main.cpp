@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/control_client.hpp"
+#include "cli/default_socket.hpp"
 #include "cli/event_stream.hpp"
 #include "cli/hook_command.hpp"
 #include "cli/status_table.hpp"
@@ -53,9 +54,11 @@ int stream_events(const std::string& socket, std::optional<size_t> count, std::c
 int main(int argc, char** argv) {
   CLI::App app{"uplinkctl — see and steer a running uplinkd"};
   const char* socket_from_env = std::getenv("UPLINKD_SOCKET");
-  std::string socket = socket_from_env ? socket_from_env : uplinkd::kDefaultSocket;
-  app.add_option("-s,--socket", socket,
-                 "uplinkd's control socket (default $UPLINKD_SOCKET or /run/uplinkd.sock)");
+  std::string socket = socket_from_env ? socket_from_env : uplinkd::default_socket();
+  app.add_option(
+      "-s,--socket", socket,
+      "uplinkd's control socket (default $UPLINKD_SOCKET, or /run/uplinkd/uplinkd.sock, or the old "
+      "/run/uplinkd.sock when only it exists)");
   // One deadline per call: connect, request and answer. Hooks default to less, since a DHCP client waits.
   std::string timeout_text;
   if (const char* from_env = std::getenv("UPLINKCTL_TIMEOUT")) timeout_text = from_env;

@@ -80,7 +80,7 @@ struct Config {
   std::string path;
   Mode mode = Mode::flow;
   std::vector<Prefix> destinations{Prefix::default_route(Family::v4)};
-  std::string socket = "/run/uplinkd.sock";
+  std::string socket = "/run/uplinkd/uplinkd.sock";  // under the unit's RuntimeDirectory=
   std::string rt_tables = "/etc/iproute2/rt_tables.d/uplinkd.conf";
   std::string state_file = "/var/lib/uplinkd/state.json";  // learned gateways survive a restart here
   uint32_t balance_table = 1000;                           // holds the balanced destinations

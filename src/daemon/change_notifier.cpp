@@ -1,10 +1,11 @@
 #include "daemon/change_notifier.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "daemon/unprivileged_spawn.hpp"
 
 // glibc 2.36's <sys/pidfd.h> lacks __BEGIN_DECLS, so C++ would look for mangled names (fixed in 2.37).
 extern "C" {
@@ -28,48 +29,6 @@ std::string seconds_text(std::chrono::milliseconds duration) {
 std::string describe(const StateChange& change) {
   return fmt::format("uplink {} ({} -> {})", change.uplink, change.from, change.to);
 }
-
-std::vector<char*> c_strings(std::vector<std::string>& words) {
-  std::vector<char*> pointers;
-  for (auto& word : words) pointers.push_back(word.data());
-  pointers.push_back(nullptr);
-  return pointers;
-}
-
-// posix_spawn's attribute objects, released on every path out.
-struct SpawnSetup {
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attributes;
-
-  SpawnSetup() {
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attributes);
-    // stdin is /dev/null, so a script that reads it ends at once instead of hanging until its timeout.
-    // stdout and stderr are the daemon's: under systemd that is the journal, where the script's output
-    // lands beside uplinkd's own lines about the same change.
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    // The daemon's other descriptors (netlink, the control socket) are none of the script's business, and a
-    // script's background child holding the control socket would keep it alive past a restart.
-    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
-    // Signals back to their defaults (the daemon may ignore SIGPIPE, a script must not) and none blocked.
-    // Its own process group, so a timeout kills what the script started along with it.
-    sigset_t none;
-    sigset_t all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setsigdefault(&attributes, &all);
-    posix_spawnattr_setpgroup(&attributes, 0);
-    posix_spawnattr_setflags(&attributes,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  }
-  ~SpawnSetup() {
-    posix_spawnattr_destroy(&attributes);
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-};
 
 // Waits for a child that has been sent SIGKILL; only the destructor blocks like this, and a killed process
 // exits at once.
@@ -162,20 +121,17 @@ void ChangeNotifier::start_next() {
 bool ChangeNotifier::start(const StateChange& change) {
   if (argv_.empty()) return false;
   auto argv = argv_;
-  auto environment = change_environment(change);
-  auto argv_pointers = c_strings(argv);
-  auto environment_pointers = c_strings(environment);
-  SpawnSetup setup;
-  pid_t pid = 0;
-  // posix_spawn, not spawnp: the program is an absolute path and PATH is never searched. glibc reports a
-  // failed exec as the return value, so a missing program is an error here rather than an exit status 127.
-  int error = posix_spawn(&pid, argv.front().c_str(), &setup.actions, &setup.attributes, argv_pointers.data(),
-                          environment_pointers.data());
-  if (error != 0) {
-    spdlog::warn("on_change: cannot run {} for {}: {}{}", argv.front(), describe(change),
-                 std::strerror(error), error == ENOEXEC ? " (a script needs a #! line)" : "");
+  // Without capabilities, in its own process group, stdin /dev/null, no other descriptor of the daemon's
+  // (a script's background child holding the control socket would keep it alive past a restart), signals
+  // at their defaults (the daemon may ignore SIGPIPE, a script must not): unprivileged_spawn.hpp.
+  auto spawned = spawn_unprivileged(argv, change_environment(change));
+  if (spawned.error != 0) {
+    std::string step = *spawned.step ? std::string(spawned.step) + ": " : "";
+    spdlog::warn("on_change: cannot run {} for {}: {}{}{}", argv.front(), describe(change), step,
+                 std::strerror(spawned.error), spawned.error == ENOEXEC ? " (a script needs a #! line)" : "");
     return false;
   }
+  pid_t pid = spawned.pid;
   // The child stays unreaped until we wait for it, so its pid cannot be reused between the spawn and here.
   int pidfd = pidfd_open(pid, 0);
   std::error_code watch_error;

@@ -1,8 +1,8 @@
 // Runs the configured `on_change` program for each uplink state change, without ever blocking the event
-// loop: the program is started with posix_spawn (no shell, no PATH search), its exit is waited for on the
-// loop through a pidfd, and one that outlives its timeout is killed. Changes run one at a time and in order,
-// since a user's script expects to see transitions in the order they happened. docs/configuration.md
-// ("on_change") is the user's side of this.
+// loop: the program is started without capabilities (unprivileged_spawn.hpp; no shell, no PATH search),
+// its exit is waited for on the loop through a pidfd, and one that outlives its timeout is killed. Changes
+// run one at a time and in order, since a user's script expects to see transitions in the order they
+// happened. docs/configuration.md ("on_change") is the user's side of this.
 #pragma once
 
 #include <signal.h>

@@ -2,13 +2,18 @@
 // logs to stderr (systemd's journal picks it up).
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "config/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/netns_guard.hpp"
+#include "daemon/privileges.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"uplinkd — balance traffic over several uplinks and fail over between them"};
@@ -45,6 +50,30 @@ int main(int argc, char** argv) {
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   logger->set_level(spdlog::level::from_str(log_level));
   spdlog::set_default_logger(logger);
+  // After the checks that need more (the netns guard reads /proc/1/ns/net, which needs ptrace access to
+  // init) and before the Daemon: from here on only CAP_NET_ADMIN and CAP_NET_RAW. Nothing has started a
+  // thread yet, and capabilities are a thread's.
+  try {
+    auto outcome = uplinkd::drop_to_least_privilege();
+    spdlog::info("capabilities: keeping {} (bounding set {}), dropped {}",
+                 uplinkd::capability_names(outcome.after.permitted),
+                 uplinkd::capability_names(outcome.after.bounding),
+                 uplinkd::capability_names(outcome.before.permitted & ~outcome.after.permitted));
+    if (outcome.missing)
+      spdlog::warn(
+          "uplinkd was started without {}: what needs it will fail (run it as root, or with the "
+          "unit's AmbientCapabilities)",
+          uplinkd::capability_names(outcome.missing));
+  } catch (const std::exception& error) {
+    spdlog::critical("{}", error.what());
+    return 1;
+  }
+  // The default socket, /run/uplinkd/uplinkd.sock, is in the directory systemd makes (RuntimeDirectory=);
+  // started by hand, uplinkd makes it itself. Only the last level, as `mkdir` would.
+  auto socket_directory = std::filesystem::path(config.socket).parent_path();
+  if (!socket_directory.empty() && ::mkdir(socket_directory.c_str(), 0755) != 0 && errno != EEXIST)
+    spdlog::warn("cannot create {}, the control socket's directory: {}", socket_directory.string(),
+                 std::strerror(errno));
   try {
     uplinkd::Daemon daemon(std::move(config));
     return daemon.run();

@@ -17,7 +17,7 @@ TEST(TomlConfig, OneInterfaceIsEnough) {
   EXPECT_EQ(config.path, "uplinkd.toml");
   EXPECT_EQ(config.mode, Mode::flow);
   EXPECT_THAT(config.destinations, ElementsAre(Prefix::default_route(Family::v4)));
-  EXPECT_EQ(config.socket, "/run/uplinkd.sock");
+  EXPECT_EQ(config.socket, "/run/uplinkd/uplinkd.sock");
   EXPECT_EQ(config.rt_tables, "/etc/iproute2/rt_tables.d/uplinkd.conf");
   EXPECT_EQ(config.state_file, "/var/lib/uplinkd/state.json");
   EXPECT_EQ(config.balance_table, 1000u);
