@@ -5,7 +5,7 @@
 #include "config/rt_tables.hpp"
 #include "netlink/sysctl.hpp"
 #include "nft/nft_table.hpp"
-#include "nft/uplinkd_table.hpp"
+#include "plan/uplinkd_table.hpp"
 
 namespace uplinkd {
 

@@ -10,7 +10,7 @@
 #include "daemon/health_report.hpp"
 #include "daemon/status_report.hpp"
 #include "plan/ownership.hpp"
-#include "plan/plan_commands.hpp"
+#include "apply/plan_commands.hpp"
 #include "sources/hook_json.hpp"
 
 namespace uplinkd {

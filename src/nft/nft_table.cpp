@@ -2,8 +2,8 @@
 
 #include <nftables/libnftables.h>
 
-#include "nft/mark_chains.hpp"
-#include "nft/nat_table.hpp"
+#include "plan/mark_chains.hpp"
+#include "plan/nat_chains.hpp"
 #include "plan/ownership.hpp"
 
 namespace uplinkd {

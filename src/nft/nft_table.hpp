@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "nft/nft_plan.hpp"
+#include "plan/nft_plan.hpp"
 #include "nft/nft_script.hpp"
 #include "nft/sticky_sources.hpp"
 

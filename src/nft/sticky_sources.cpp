@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "nft/mark_chains.hpp"
+#include "plan/mark_chains.hpp"
 
 namespace uplinkd::nft {
 

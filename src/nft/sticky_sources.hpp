@@ -10,7 +10,7 @@
 
 #include "common/error.hpp"
 #include "common/ip.hpp"
-#include "nft/nft_plan.hpp"
+#include "plan/nft_plan.hpp"
 #include "nft/nft_script.hpp"
 
 namespace uplinkd::nft {

@@ -8,7 +8,7 @@
 
 #include "config/config.hpp"
 #include "netlink/objects.hpp"
-#include "nft/nft_plan.hpp"
+#include "plan/nft_plan.hpp"
 #include "state/state.hpp"
 
 namespace uplinkd {

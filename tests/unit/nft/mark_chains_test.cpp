@@ -1,9 +1,10 @@
 // The balance and balance_local chains as text: what each mode and rule turns into.
-#include "nft/mark_chains.hpp"
+#include "plan/mark_chains.hpp"
 
 #include <gmock/gmock.h>
 
-#include "nft/uplinkd_table.hpp"
+#include "nft/nft_script.hpp"
+#include "plan/uplinkd_table.hpp"
 
 namespace uplinkd::nft {
 namespace {

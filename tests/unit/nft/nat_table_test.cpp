@@ -1,6 +1,6 @@
-#include "nft/nat_table.hpp"
-
 #include <gtest/gtest.h>
+
+#include "nft/nft_script.hpp"
 
 namespace uplinkd {
 namespace {

@@ -11,9 +11,9 @@
 #include <functional>
 #include <string>
 
-#include "nft/nat_table.hpp"
 #include "nft/nft_table.hpp"
-#include "nft/uplinkd_table.hpp"
+#include "plan/nat_chains.hpp"
+#include "plan/uplinkd_table.hpp"
 
 namespace uplinkd {
 namespace {

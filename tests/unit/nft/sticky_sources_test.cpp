@@ -4,7 +4,7 @@
 
 #include <gmock/gmock.h>
 
-#include "nft/mark_chains.hpp"
+#include "plan/mark_chains.hpp"
 
 namespace uplinkd::nft {
 namespace {

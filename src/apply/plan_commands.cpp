@@ -1,6 +1,7 @@
-#include "plan/plan_commands.hpp"
+#include "apply/plan_commands.hpp"
 
-#include "nft/uplinkd_table.hpp"
+#include "nft/nft_script.hpp"
+#include "plan/uplinkd_table.hpp"
 
 namespace uplinkd {
 namespace {

@@ -1,4 +1,4 @@
-#include "nft/mark_chains.hpp"
+#include "plan/mark_chains.hpp"
 
 #include <numeric>
 

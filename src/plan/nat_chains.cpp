@@ -1,4 +1,4 @@
-#include "nft/nat_table.hpp"
+#include "plan/nat_chains.hpp"
 
 #include "plan/ownership.hpp"
 
@@ -31,11 +31,3 @@ Table nat_table(const NatPlan& plan) {
 }
 
 }  // namespace uplinkd::nft
-
-namespace uplinkd {
-
-std::string render_nat_table(const NatPlan& plan) {
-  return nft::render_replace(nft::nat_table(plan));
-}
-
-}  // namespace uplinkd
