@@ -7,10 +7,10 @@
 #include "apply/conntrack_cleanup.hpp"
 #include "apply/diff.hpp"
 #include "apply/netlink_kernel.hpp"
+#include "apply/plan_commands.hpp"
 #include "daemon/health_report.hpp"
 #include "daemon/status_report.hpp"
 #include "plan/ownership.hpp"
-#include "apply/plan_commands.hpp"
 #include "sources/hook_json.hpp"
 
 namespace uplinkd {
@@ -257,15 +257,10 @@ void Daemon::converge(const std::string& reason) {
   sync_health();
   Plan plan = make_plan(config_, state_);
   report_transitions(plan);
-  // A failover is the netlink batch (the group without the dead uplink): it goes first, and the nftables
-  // replacement (a changed pin map, 5-12 ms) after it. Only when the set of masqueraded interfaces changes
-  // (start, reload) does nftables go first, so that no uplink carries traffic before its masquerade exists.
-  const bool masquerade_first =
-      !planned_ || plan.nat.masquerade_interfaces != plan_.nat.masquerade_interfaces;
-  std::vector<KernelError> errors;
-  if (masquerade_first) errors = host_.apply(plan);
+  // The order of nftables, sysctl and routing changes is the applier's (apply/host_objects.hpp: masquerading
+  // first, a failover's netlink batch before the rest).
+  std::vector<KernelError> errors = host_.apply(plan);
   ApplyOutcome outcome = applier_.apply(plan);
-  if (!masquerade_first) errors = host_.apply(plan);
   errors.insert(errors.end(), outcome.errors.begin(), outcome.errors.end());
   if (planned_) release_dead_connections(plan_, plan);
   auto took =
@@ -422,9 +417,7 @@ void Daemon::shutdown() {
   retry_timer_.cancel();
   if (config_.on_exit == OnExit::flush) {
     auto outcome = applier_.flush();
-    auto errors = host_.remove();
-    errors.insert(errors.end(), outcome.errors.begin(), outcome.errors.end());
-    for (const auto& error : errors) spdlog::warn("shutdown: {}", error.message());
+    for (const auto& error : outcome.errors) spdlog::warn("shutdown: {}", error.message());
     spdlog::info("removed uplinkd's {} kernel objects", outcome.changes.size());
   } else {
     spdlog::info("leaving routes in place (on_exit = \"keep\")");

@@ -6,7 +6,9 @@ std::string render_table(const Table& table) {
   std::string text = "table " + table.family + " " + table.name + " {\n";
   for (const auto& map : table.maps) {
     text += "\tmap " + map.name + " {\n";
-    for (const auto& line : map.lines) text += "\t\t" + line + "\n";
+    text += "\t\ttype " + map.type + "\n";
+    if (!map.flags.empty()) text += "\t\tflags " + map.flags + "\n";
+    if (map.timeout_s) text += "\t\ttimeout " + std::to_string(map.timeout_s) + "s\n";
     text += "\t}\n\n";
   }
   for (size_t i = 0; i < table.chains.size(); ++i) {

@@ -28,10 +28,13 @@ struct Chain {
   bool operator==(const Chain&) const = default;
 };
 
-// A named map or set, declared before the chains that use it; `lines` are its properties, one per line.
+// A named map, declared before the chains that use it. Its elements are the kernel's (the packet path adds
+// them): a table change leaves them alone unless the map's definition itself changes.
 struct Map {
   std::string name;
-  std::vector<std::string> lines;  // e.g. "type ipv4_addr : mark", "flags dynamic,timeout"
+  std::string type;        // "ipv4_addr : mark"
+  std::string flags;       // "dynamic,timeout"
+  uint32_t timeout_s = 0;  // of each element; 0: none
 
   bool operator==(const Map&) const = default;
 };
