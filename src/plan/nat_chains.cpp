@@ -11,7 +11,10 @@ void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::st
     std::string map;
     for (const auto& pin : plan.pinned)
       map += (map.empty() ? "" : ", ") + pin.address.to_string() + " : " + hex_mark(pin.mark);
-    Chain pin{"pin", ChainHook{"filter", "prerouting", "mangle"}, unpinned};
+    // mangle + 1: after the balance chain (mangle), whatever order the two were created in. At one
+    // priority the kernel runs chains in the order they were registered, and the applier re-creates a
+    // changed chain alone, which would reverse them; the pin decides last, as it always has.
+    Chain pin{"pin", ChainHook{"filter", "prerouting", "mangle + 1"}, unpinned};
     pin.rules.push_back("meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map { " +
                         map + " }");
     table.chains.push_back(std::move(pin));
