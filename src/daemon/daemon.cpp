@@ -61,6 +61,8 @@ int Daemon::run() {
   spdlog::info("uplinkd starting: {} uplinks, mode {}, control socket {}", config_.uplinks.size(),
                mode_name(config_.mode), config_.socket);
   resync("start");
+  host_watch_ = std::make_unique<HostWatch>(
+      io_, [this](const std::string& reason) { converge(reason); }, [this] { check_host(); });
   wait_for_signals();
   wait_for_netlink();
   io_.run();
@@ -394,6 +396,19 @@ void Daemon::remember_lease(const HookEvent& event) {
   }
 }
 
+// Sysctls (and, as a safety net for a lost event, the nftables table) compared with the plan in force.
+void Daemon::check_host() {
+  if (!planned_) return;
+  auto differences = applier_.host_differences(plan_);
+  if (!differences) {
+    spdlog::warn("check of nftables and sysctls: {}", differences.error().message());
+    return;
+  }
+  if (!differences->empty())
+    converge(describe(differences->front()) +
+             ": the kernel had something else (changed behind uplinkd's back)");
+}
+
 void Daemon::reload() {
   Config fresh;
   try {
@@ -415,6 +430,7 @@ void Daemon::reload() {
 
 void Daemon::shutdown() {
   retry_timer_.cancel();
+  host_watch_.reset();
   if (config_.on_exit == OnExit::flush) {
     auto outcome = applier_.flush();
     for (const auto& error : outcome.errors) spdlog::warn("shutdown: {}", error.message());
