@@ -1,12 +1,13 @@
 #include "apply/applier.hpp"
 
 #include "apply/diff.hpp"
+#include "plan/ownership.hpp"
 
 namespace uplinkd {
 
 ApplyOutcome Applier::converge(const std::vector<netlink::Nexthop>& nexthops,
                                const std::vector<netlink::Route>& routes,
-                               const std::vector<netlink::Rule>& rules) {
+                               const std::vector<netlink::Rule>& rules, const HostWanted& host) {
   ApplyOutcome outcome;
   auto have = kernel_.dump_owned();
   if (!have) {
@@ -14,16 +15,19 @@ ApplyOutcome Applier::converge(const std::vector<netlink::Nexthop>& nexthops,
     return outcome;
   }
   outcome.changes = diff(WantedObjects{nexthops, routes, rules}, *have);
+  add_host_changes(host, outcome);
   if (!outcome.changes.empty()) outcome.errors = kernel_.apply(outcome.changes);
+  learn_host(outcome);
   return outcome;
 }
 
 ApplyOutcome Applier::apply(const Plan& plan) {
-  return converge(plan.nexthops, plan.routes, plan.rules);
+  return converge(plan.nexthops, plan.routes, plan.rules, HostWanted{plan.nftables, plan.sysctls});
 }
 
 ApplyOutcome Applier::flush() {
-  return converge({}, {}, {});
+  static const nft::Table kNoTable{"inet", ownership::kNftTable, {}, {}};
+  return converge({}, {}, {}, HostWanted{kNoTable, {}});
 }
 
 }  // namespace uplinkd

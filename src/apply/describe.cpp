@@ -51,6 +51,23 @@ std::string describe_object(const netlink::Rule& rule) {
   return text + (rule.action == 7 ? " unreachable" : " table " + std::to_string(rule.table));
 }
 
+std::string describe_object(const NftPatch& patch) {
+  const std::string table = patch.family + " " + patch.table;
+  if (patch.remove_table || patch.whole_table) return "nftables table " + table;
+  std::string chains;
+  for (const auto& chain : patch.chains) chains += (chains.empty() ? "" : ", ") + chain.name;
+  for (const auto& name : patch.deleted_chains) {
+    bool recreated = false;
+    for (const auto& chain : patch.chains) recreated |= chain.name == name;
+    if (!recreated) chains += (chains.empty() ? "" : ", ") + ("-" + name);  // deleted for good
+  }
+  return "nftables chains " + chains + " of " + table;
+}
+
+std::string describe_object(const Sysctl& sysctl) {
+  return "sysctl " + sysctl.key + " = " + sysctl.value;
+}
+
 }  // namespace
 
 std::string describe(const Change& change) {

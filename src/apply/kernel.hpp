@@ -1,12 +1,13 @@
 // The applier's whole view of the kernel: the objects uplinkd owns, and a way to change them in one batch.
-// Two implementations: NetlinkKernel (src/apply/netlink_kernel.*) and the in-memory FakeKernel that unit tests
-// use (tests/fakes/fake_kernel.hpp).
+// Two implementations: NetlinkKernel (src/apply/netlink_kernel.*) and the in-memory FakeKernel that unit
+// tests use (tests/fakes/fake_kernel.hpp).
 #pragma once
 
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "apply/host_objects.hpp"
 #include "common/error.hpp"
 #include "netlink/objects.hpp"
 
@@ -19,15 +20,15 @@ struct KernelObjects {
 };
 
 enum class ChangeKind { add, replace, remove };
-using KernelObject = std::variant<netlink::Nexthop, netlink::Route, netlink::Rule>;
+using KernelObject = std::variant<netlink::Nexthop, netlink::Route, netlink::Rule, NftPatch, Sysctl>;
 
 struct Change {
   ChangeKind kind;
   KernelObject object;
 };
 
-// "add route 10.0.0.0/8 table 200", "replace nexthop 1962934472", "remove rule 20100 from 100.64.1.10 table 200":
-// the words every message about a change uses.
+// "add route 10.0.0.0/8 table 200", "replace nexthop 1962934472", "remove rule 20100 from 100.64.1.10 table
+// 200": the words every message about a change uses.
 std::string describe(const Change& change);
 
 class Kernel {
@@ -41,6 +42,10 @@ class Kernel {
   // Applies the changes in the given order, as one batch where the implementation can. Returns one error per
   // change that failed; the others have taken effect.
   virtual std::vector<KernelError> apply(const std::vector<Change>& changes) = 0;
+
+  // uplinkd's nftables table (without its sets' elements) and the sysctls named, as they are now. A sysctl
+  // that cannot be read is left out: writing it will say why.
+  virtual Expected<HostObjects> dump_host(const std::vector<std::string>& sysctl_keys) = 0;
 };
 
 }  // namespace uplinkd

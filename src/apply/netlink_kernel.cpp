@@ -61,12 +61,19 @@ Expected<KernelObjects> NetlinkKernel::dump_owned() {
 }
 
 std::vector<KernelError> NetlinkKernel::apply(const std::vector<Change>& changes) {
+  if (has_host_changes(changes)) return apply_in_order(changes);
   std::vector<netlink::Request> requests;
   requests.reserve(changes.size());
   for (const auto& change : changes) {
     netlink::Request request;
     request.operation = operation_of(change.kind);
-    std::visit([&](const auto& object) { request.object = object; }, change.object);
+    std::visit(
+        [&](const auto& object) {
+          // Host objects never reach here: apply_in_order sends only routing changes to this batch.
+          if constexpr (std::is_constructible_v<decltype(request.object), decltype(object)>)
+            request.object = object;
+        },
+        change.object);
     request.description = describe(change);
     requests.push_back(std::move(request));
   }

@@ -6,11 +6,11 @@
 
 #include "apply/diff.hpp"
 #include "apply/netlink_kernel.hpp"
+#include "apply/plan_commands.hpp"
 #include "daemon/health_report.hpp"
 #include "daemon/request.hpp"
 #include "daemon/status_report.hpp"
 #include "plan/ownership.hpp"
-#include "plan/plan_commands.hpp"
 #include "sources/hook_json.hpp"
 
 namespace uplinkd {
@@ -73,6 +73,8 @@ int Daemon::run() {
   spdlog::info("uplinkd starting: {} uplinks, mode {}, control socket {}", config_.uplinks.size(),
                mode_name(config_.mode), config_.socket);
   resync("start");
+  host_watch_ = std::make_unique<HostWatch>(
+      io_, [this](const std::string& reason) { converge(reason); }, [this] { check_host(); });
   wait_for_signals();
   wait_for_netlink();
   io_.run();
@@ -270,15 +272,10 @@ void Daemon::converge(const std::string& reason) {
   sync_health();
   Plan plan = make_plan(config_, state_);
   report_transitions(plan);
-  // A failover is the netlink batch (the group without the dead uplink): it goes first, and the nftables
-  // replacement (a changed pin map, 5-12 ms) after it. Only when the set of masqueraded interfaces changes
-  // (start, reload) does nftables go first, so that no uplink carries traffic before its masquerade exists.
-  const bool masquerade_first =
-      !planned_ || plan.nat.masquerade_interfaces != plan_.nat.masquerade_interfaces;
-  std::vector<KernelError> errors;
-  if (masquerade_first) errors = host_.apply(plan);
+  // The order of nftables, sysctl and routing changes is the applier's (apply/host_objects.hpp: masquerading
+  // first, a failover's netlink batch before the rest).
+  std::vector<KernelError> errors = host_.apply(plan);
   ApplyOutcome outcome = applier_.apply(plan);
-  if (!masquerade_first) errors = host_.apply(plan);
   errors.insert(errors.end(), outcome.errors.begin(), outcome.errors.end());
   if (planned_) release_dead_connections(plan_, plan);
   auto took =
@@ -419,6 +416,19 @@ void Daemon::remember_lease(const HookEvent& event) {
   }
 }
 
+// Sysctls (and, as a safety net for a lost event, the nftables table) compared with the plan in force.
+void Daemon::check_host() {
+  if (!planned_) return;
+  auto differences = applier_.host_differences(plan_);
+  if (!differences) {
+    spdlog::warn("check of nftables and sysctls: {}", differences.error().message());
+    return;
+  }
+  if (!differences->empty())
+    converge(describe(differences->front()) +
+             ": the kernel had something else (changed behind uplinkd's back)");
+}
+
 void Daemon::reload() {
   Config fresh;
   try {
@@ -440,11 +450,10 @@ void Daemon::reload() {
 
 void Daemon::shutdown() {
   retry_timer_.cancel();
+  host_watch_.reset();
   if (config_.on_exit == OnExit::flush) {
     auto outcome = applier_.flush();
-    auto errors = host_.remove();
-    errors.insert(errors.end(), outcome.errors.begin(), outcome.errors.end());
-    for (const auto& error : errors) spdlog::warn("shutdown: {}", error.message());
+    for (const auto& error : outcome.errors) spdlog::warn("shutdown: {}", error.message());
     spdlog::info("removed uplinkd's {} kernel objects", outcome.changes.size());
   } else {
     spdlog::info("leaving routes in place (on_exit = \"keep\")");

@@ -16,6 +16,7 @@
 #include "daemon/command_registry.hpp"
 #include "daemon/conntrack_sweeper.hpp"
 #include "daemon/control_server.hpp"
+#include "daemon/host_watch.hpp"
 #include "daemon/lease_store.hpp"
 #include "daemon/uplink_health.hpp"
 #include "netlink/monitor.hpp"
@@ -51,7 +52,8 @@ class Daemon {
   size_t uplink_index(const nlohmann::json& request) const;  // throws InputError naming the uplink
   void publish(nlohmann::json event);
   void remember_lease(const HookEvent& event);
-  void reload();  // throws InputError for a bad config, which then changes nothing
+  void reload();      // throws InputError for a bad config, which then changes nothing
+  void check_host();  // the slow check of what the kernel does not announce (host_watch.hpp)
   void shutdown();
 
   asio::io_context io_;
@@ -69,6 +71,7 @@ class Daemon {
   Leases leases_;
   CommandRegistry commands_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<HostWatch> host_watch_;
   ChangeNotifier notifier_;
   std::map<std::string, std::unique_ptr<UplinkHealth>> health_;  // by uplink name, for uplinks with targets
   Plan plan_;

@@ -1,17 +1,14 @@
 #include "nft/nft_script.hpp"
 
-#include <algorithm>
-#include <cstdio>
-
-#include "common/error.hpp"
-
 namespace uplinkd::nft {
 
 std::string render_table(const Table& table) {
   std::string text = "table " + table.family + " " + table.name + " {\n";
   for (const auto& map : table.maps) {
     text += "\tmap " + map.name + " {\n";
-    for (const auto& line : map.lines) text += "\t\t" + line + "\n";
+    text += "\t\ttype " + map.type + "\n";
+    if (!map.flags.empty()) text += "\t\tflags " + map.flags + "\n";
+    if (map.timeout_s) text += "\t\ttimeout " + std::to_string(map.timeout_s) + "s\n";
     text += "\t}\n\n";
   }
   for (size_t i = 0; i < table.chains.size(); ++i) {
@@ -35,20 +32,12 @@ std::string render_replace(const Table& table) {
   return text;
 }
 
-std::string hex_mark(uint32_t mark) {
-  char text[16];
-  std::snprintf(text, sizeof text, "0x%08x", mark);
-  return text;
-}
-
-std::string quoted_interface(std::string_view name) {
-  // Same alphabet as sources/hook_fields.hpp's is_plain_interface_name(): nothing nft would read as syntax.
-  bool plain = !name.empty() && name.size() <= 15 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
-  });
-  UPLINKD_ASSERT(plain, "an interface name that is not plain reached the nftables renderer");
-  return "\"" + std::string(name) + "\"";
-}
-
 }  // namespace uplinkd::nft
+
+namespace uplinkd {
+
+std::string render_nat_table(const NatPlan& plan) {
+  return nft::render_replace(nft::nat_table(plan));
+}
+
+}  // namespace uplinkd

@@ -1,50 +1,13 @@
-// uplinkd's nftables table as a value, and its rendering to nft script text. Each mode adds its chains to
-// one Table (nat_table.hpp today; the packet and connection modes' mark chains next), and the whole table
-// is replaced in one transaction, so there is never a moment with half a ruleset.
+// uplinkd's nftables table rendered as nft script text: the listing form (render_table) and the
+// transactions that change the kernel's table (render_replace here, render_patch in nft/nft_patch.hpp).
 #pragma once
 
-#include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
+
+#include "plan/nat_chains.hpp"
+#include "plan/nft_objects.hpp"
 
 namespace uplinkd::nft {
-
-// What makes a chain a base chain: the netfilter hook it is attached to.
-struct ChainHook {
-  std::string type;      // filter, nat, route
-  std::string hook;      // prerouting, output, postrouting, ...
-  std::string priority;  // a number or nft's keyword (srcnat, mangle, ...)
-  std::string policy = "accept";
-
-  bool operator==(const ChainHook&) const = default;
-};
-
-struct Chain {
-  std::string name;
-  std::optional<ChainHook> hook;   // nullopt: a regular chain, reached by jump/goto
-  std::vector<std::string> rules;  // one rule each, e.g. `oifname "eth0" masquerade`
-
-  bool operator==(const Chain&) const = default;
-};
-
-// A named map or set, declared before the chains that use it; `lines` are its properties, one per line.
-struct Map {
-  std::string name;
-  std::vector<std::string> lines;  // e.g. "type ipv4_addr : mark", "flags dynamic,timeout"
-
-  bool operator==(const Map&) const = default;
-};
-
-struct Table {
-  std::string family = "inet";
-  std::string name;  // ownership::kNftTable for uplinkd's own
-  std::vector<Chain> chains;
-  std::vector<Map> maps;
-
-  bool operator==(const Table&) const = default;
-};
 
 // The table's definition, formatted as `nft list table` prints it, so that a listing can be compared.
 std::string render_table(const Table& table);
@@ -53,11 +16,12 @@ std::string render_table(const Table& table);
 // missing table), `delete`, then the new definition. A table without chains is only removed.
 std::string render_replace(const Table& table);
 
-// A mark as nft lists it: "0x750000c8".
-std::string hex_mark(uint32_t mark);
-
-// `"eth0"` for a rule. The name must be plain (config and hook parsers ensure that); anything that could
-// break out of the quotes is a bug upstream and aborts.
-std::string quoted_interface(std::string_view name);
-
 }  // namespace uplinkd::nft
+
+namespace uplinkd {
+
+// The replacing transaction for a table that holds only `plan`'s NAT: the table with its postrouting chain,
+// or, for an empty plan, the table's removal.
+std::string render_nat_table(const NatPlan& plan);
+
+}  // namespace uplinkd

@@ -2,8 +2,7 @@
 
 #include <nftables/libnftables.h>
 
-#include "nft/mark_chains.hpp"
-#include "nft/nat_table.hpp"
+#include "plan/mark_chains.hpp"
 #include "plan/ownership.hpp"
 
 namespace uplinkd {
@@ -57,6 +56,11 @@ std::optional<KernelError> NftTable::replace(const NatPlan& plan) {
 std::optional<KernelError> NftTable::replace(const nft::Table& table) {
   UPLINKD_ASSERT(table.family + " " + table.name == kTableId, "NftTable only replaces uplinkd's own table");
   return run("replace nftables table " + kTableId, nft::render_replace(table));
+}
+
+std::optional<KernelError> NftTable::apply(const NftPatch& patch, const std::string& what) {
+  UPLINKD_ASSERT(patch.family + " " + patch.table == kTableId, "NftTable only changes uplinkd's own table");
+  return run(what, nft::render_patch(patch));
 }
 
 std::optional<KernelError> NftTable::remove() {

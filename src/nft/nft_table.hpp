@@ -7,9 +7,10 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "nft/nft_plan.hpp"
+#include "nft/nft_patch.hpp"
 #include "nft/nft_script.hpp"
 #include "nft/sticky_sources.hpp"
+#include "plan/nft_plan.hpp"
 
 struct nft_ctx;
 
@@ -28,6 +29,9 @@ class NftTable {
   // An empty plan removes the table.
   std::optional<KernelError> replace(const NatPlan& plan);
   std::optional<KernelError> replace(const nft::Table& table);
+
+  // One transaction that changes the table as the applier's diff says; `what` names it in the error.
+  std::optional<KernelError> apply(const NftPatch& patch, const std::string& what);
 
   // Removes uplinkd's table; not an error when it is already gone.
   std::optional<KernelError> remove();

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "nft/mark_chains.hpp"
-
 namespace uplinkd::nft {
 
 std::vector<StickySource> parse_sticky_listing(const std::string& json) {
@@ -30,22 +28,6 @@ std::vector<StickySource> parse_sticky_listing(const std::string& json) {
                      std::string("unexpected listing of the sticky map: ") + error.what());
   }
   return sources;
-}
-
-void keep_sticky_sources(Table& table, const std::vector<StickySource>& sources,
-                         const std::vector<MarkShare>& shares) {
-  auto map =
-      std::find_if(table.maps.begin(), table.maps.end(), [](const Map& m) { return m.name == kStickyMap; });
-  if (map == table.maps.end()) return;
-  std::string elements;
-  for (const auto& source : sources) {
-    const bool taking = std::any_of(shares.begin(), shares.end(),
-                                    [&](const MarkShare& share) { return share.mark == source.mark; });
-    if (!taking || source.expires_s == 0) continue;
-    elements += (elements.empty() ? "" : ", ") + source.address.to_string() + " expires " +
-                std::to_string(source.expires_s) + "s : " + hex_mark(source.mark);
-  }
-  if (!elements.empty()) map->lines.push_back("elements = { " + elements + " }");
 }
 
 }  // namespace uplinkd::nft

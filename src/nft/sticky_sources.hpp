@@ -1,7 +1,5 @@
-// Sticky sources survive a table replacement. The `sticky` map lives in uplinkd's table, and the table is
-// replaced as a whole on every change (a weight, a drain, another uplink's failure), which would otherwise
-// forget every source and move sites that tie a login to the client's address. So the applier reads the map
-// first and writes back, with their remaining time, the sources whose uplink still takes new connections.
+// The sticky sources in uplinkd's `sticky` map, as `nft -j list map` prints them: for tests and for an
+// operator's look. The applier never reads the map: a table change keeps it (apply/nft_diff.hpp).
 #pragma once
 
 #include <cstdint>
@@ -10,8 +8,8 @@
 
 #include "common/error.hpp"
 #include "common/ip.hpp"
-#include "nft/nft_plan.hpp"
 #include "nft/nft_script.hpp"
+#include "plan/nft_plan.hpp"
 
 namespace uplinkd::nft {
 
@@ -25,10 +23,5 @@ struct StickySource {
 // The elements of the sticky map in `nft -j list map inet uplinkd sticky` output. Throws InputError for
 // JSON that is not such a listing (a libnftables that changed its schema).
 std::vector<StickySource> parse_sticky_listing(const std::string& json);
-
-// Adds to `table`'s sticky map (if it has one) the sources whose mark is one of `shares`: a source whose
-// uplink died, was drained or left the best tier picks again.
-void keep_sticky_sources(Table& table, const std::vector<StickySource>& sources,
-                         const std::vector<MarkShare>& shares);
 
 }  // namespace uplinkd::nft

@@ -8,16 +8,12 @@
 
 #include "config/config.hpp"
 #include "netlink/objects.hpp"
-#include "nft/nft_plan.hpp"
+#include "plan/nft_objects.hpp"
+#include "plan/nft_plan.hpp"
+#include "plan/sysctl.hpp"
 #include "state/state.hpp"
 
 namespace uplinkd {
-
-struct Sysctl {
-  std::string key;  // below /proc/sys, with dots: "net.ipv4.fib_multipath_hash_policy"
-  std::string value;
-  bool operator==(const Sysctl&) const = default;
-};
 
 struct TableName {
   uint32_t id = 0;
@@ -37,6 +33,7 @@ struct Plan {
   std::vector<netlink::Rule> rules;
   NatPlan nat;
   MarkPlan marks;
+  nft::Table nftables;  // uplinkd's whole table, built from nat and marks; no chains: no table
   std::vector<Sysctl> sysctls;
   std::vector<TableName> table_names;
   std::vector<PlannedUplink> uplinks;  // in config order: why each uplink is (not) used

@@ -4,6 +4,7 @@
 #include "plan/owned_rule.hpp"
 #include "plan/ownership.hpp"
 #include "plan/plan.hpp"
+#include "plan/uplinkd_table.hpp"
 
 namespace uplinkd {
 namespace {
@@ -156,6 +157,7 @@ Plan make_plan(const Config& config, const State& state) {
         {"net.ipv4.fib_multipath_hash_policy", std::to_string(*config.multipath_hash_policy)});
   if (config.tcp_max_reordering)
     plan.sysctls.push_back({"net.ipv4.tcp_max_reordering", std::to_string(*config.tcp_max_reordering)});
+  plan.nftables = nft::uplinkd_table(plan.nat, plan.marks);
   return plan;
 }
 

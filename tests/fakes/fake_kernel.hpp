@@ -2,11 +2,18 @@
 // that matter for ordering (a group needs its members, a route needs its nexthop, deleting a nexthop takes
 // its routes and group memberships with it) and reports objects the way the kernel dumps them. It is for
 // unit tests of logic only; behaviour is tested against the real kernel in tests/integration.
+//
+// It also keeps uplinkd's nftables table (as the planned Table it was given, plus the elements the packet
+// path put in its sticky map) and the sysctls, and dumps the table's rules in "the kernel's own words"
+// (kernel_words), so the applier's learning of how a chain comes back is exercised, not assumed.
 #pragma once
 
 #include <algorithm>
 #include <cerrno>
 #include <functional>
+#include <map>
+#include <optional>
+#include <string>
 #include <variant>
 
 #include "apply/kernel.hpp"
@@ -21,6 +28,37 @@ class FakeKernel : public Kernel {
   // Called after every single change takes effect, to check invariants that must hold at every moment.
   std::function<void(const KernelObjects&)> after_each_change;
   std::function<std::optional<int>(const Change&)> fail_with;  // inject a failure (errno) for a change
+
+  std::optional<nft::Table> nftables;        // uplinkd's table; nullopt: none
+  std::vector<std::string> sticky_elements;  // what the packet path added to its maps
+  std::map<std::string, std::string> sysctls;
+  int host_dumps = 0;
+
+  // How the kernel lists a rule it was given: never the same text (`meta l4proto udp th dport` is
+  // `udp dport` there, and so on), so a diff that compared texts would see a difference every time.
+  static std::string kernel_words(const std::string& rule) { return "[expr] " + rule; }
+
+  Expected<HostObjects> dump_host(const std::vector<std::string>& sysctl_keys) override {
+    ++host_dumps;
+    HostObjects host;
+    if (nftables) {
+      netlink::NftTableDump dump;
+      for (const auto& chain : nftables->chains) {
+        netlink::NftChainDump dumped{chain.name, {}, {}};
+        if (chain.hook)
+          dumped.definition = chain.hook->type + "/" + chain.hook->hook + "/" + chain.hook->priority + "/" +
+                              chain.hook->policy;
+        for (const auto& rule : chain.rules) dumped.rules.push_back(kernel_words(rule));
+        dump.chains.push_back(std::move(dumped));
+      }
+      for (const auto& map : nftables->maps)
+        dump.sets.push_back(netlink::NftSetDump{map.name, 0, uint64_t{map.timeout_s} * 1000, 4, 4});
+      host.nftables = std::move(dump);
+    }
+    for (const auto& key : sysctl_keys)
+      if (auto it = sysctls.find(key); it != sysctls.end()) host.sysctls.push_back(Sysctl{key, it->second});
+    return host;
+  }
 
   Expected<KernelObjects> dump_owned() override {
     ++dumps;
@@ -123,6 +161,48 @@ class FakeKernel : public Kernel {
     }
     if (kind == ChangeKind::add) return EEXIST;
     *it = stored;
+    return 0;
+  }
+
+  int apply_one(ChangeKind, const Sysctl& sysctl) {
+    sysctls[sysctl.key] = sysctl.value + "\n";  // as /proc/sys reads back
+    return 0;
+  }
+
+  // One nft transaction: all or nothing, as the kernel commits it.
+  int apply_one(ChangeKind, const NftPatch& patch) {
+    if (patch.remove_table || patch.whole_table) {
+      nftables.reset();
+      sticky_elements.clear();
+      if (patch.remove_table) return 0;
+    }
+    nft::Table table = nftables.value_or(nft::Table{patch.family, patch.table, {}, {}});
+    auto chain_named = [&](const std::string& name) {
+      return std::find_if(table.chains.begin(), table.chains.end(),
+                          [&](const auto& c) { return c.name == name; });
+    };
+    for (const auto& name : patch.deleted_chains) {
+      if (chain_named(name) == table.chains.end()) return ENOENT;
+      table.chains.erase(chain_named(name));
+    }
+    for (const auto& map : patch.maps) {
+      auto same = std::find_if(table.maps.begin(), table.maps.end(),
+                               [&](const auto& m) { return m.name == map.name; });
+      if (same == table.maps.end())
+        table.maps.push_back(map);
+      else if (!(*same == map))
+        return EEXIST;  // a map cannot be redefined in place
+    }
+    for (const auto& chain : patch.chains) {
+      auto existing = chain_named(chain.name);
+      if (existing == table.chains.end()) {
+        table.chains.push_back(chain);
+      } else {  // `add chain` of an existing chain adds its rules after the ones it has
+        if (existing->hook != chain.hook) return EEXIST;
+        existing->rules.insert(existing->rules.end(), chain.rules.begin(), chain.rules.end());
+      }
+    }
+    nftables = std::move(table);
     return 0;
   }
 

@@ -1,9 +1,10 @@
 // The balance and balance_local chains as text: what each mode and rule turns into.
-#include "nft/mark_chains.hpp"
+#include "plan/mark_chains.hpp"
 
 #include <gmock/gmock.h>
 
-#include "nft/uplinkd_table.hpp"
+#include "nft/nft_script.hpp"
+#include "plan/uplinkd_table.hpp"
 
 namespace uplinkd::nft {
 namespace {
@@ -118,9 +119,12 @@ TEST(MarkChains, StickySourcesRememberTheirUplink) {
   ASSERT_EQ(table.maps.size(), 1u);
   EXPECT_EQ(table.maps[0].name, "sticky");
   const auto forwarded = chain_text(plan, 0);
-  EXPECT_THAT(forwarded,
-              HasSubstr("ct state new meta mark set ip saddr map @sticky ct mark set meta mark update "
-                        "@sticky { ip saddr : meta mark } return\n"));
+  // A remembered uplink is kept only while it takes new connections: the map is never edited when the group
+  // changes; a source of a dead or drained uplink falls through, picks again, and the map learns it.
+  EXPECT_THAT(forwarded, HasSubstr("ct state new meta mark set ip saddr map @sticky\n"
+                                   "\t\tip daddr 192.168.1.0/24 ct state new meta mark { 0x750000c9, "
+                                   "0x750000ca } ct mark set meta mark "
+                                   "update @sticky { ip saddr : meta mark } return\n"));
   EXPECT_THAT(forwarded, HasSubstr("ct mark set meta mark update @sticky { ip saddr : meta mark }\n"));
 }
 

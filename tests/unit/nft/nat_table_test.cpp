@@ -1,6 +1,6 @@
-#include "nft/nat_table.hpp"
-
 #include <gtest/gtest.h>
+
+#include "nft/nft_script.hpp"
 
 namespace uplinkd {
 namespace {
@@ -25,7 +25,7 @@ TEST(RenderNatTable, PinsEstablishedConnectionsByTheirNatAddress) {
   auto table = nft::nat_table(plan);
   ASSERT_EQ(table.chains.size(), 2u);
   EXPECT_EQ(table.chains[0].name, "pin");
-  EXPECT_EQ(table.chains[0].hook, (nft::ChainHook{"filter", "prerouting", "mangle"}));
+  EXPECT_EQ(table.chains[0].hook, (nft::ChainHook{"filter", "prerouting", "mangle + 1"}));
   EXPECT_EQ(
       table.chains[0].rules,
       std::vector<std::string>{"meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map "

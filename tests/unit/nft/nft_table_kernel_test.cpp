@@ -11,49 +11,15 @@
 #include <functional>
 #include <string>
 
-#include "nft/nat_table.hpp"
+#include "fakes/own_namespace.hpp"
 #include "nft/nft_table.hpp"
-#include "nft/uplinkd_table.hpp"
+#include "plan/nat_chains.hpp"
+#include "plan/uplinkd_table.hpp"
 
 namespace uplinkd {
 namespace {
 
-constexpr int kSkip = 77;
-
-ino_t network_namespace() {
-  struct stat info {};
-  if (stat("/proc/self/ns/net", &info) != 0) return 0;
-  return info.st_ino;
-}
-
-// Runs `body` in a forked child inside a fresh network namespace. `body` returns "" on success or what went
-// wrong; the parent turns that into a test failure.
-void in_own_namespace(const std::function<std::string()>& body) {
-  int pipe_fds[2];
-  ASSERT_EQ(pipe(pipe_fds), 0);
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    close(pipe_fds[0]);
-    ino_t before = network_namespace();
-    // Both checks guard the machine's ruleset: no nftables call happens unless the namespace is new.
-    if (unshare(CLONE_NEWNET) != 0) _exit(kSkip);
-    if (before == 0 || network_namespace() == before) _exit(kSkip);
-    std::string problems = body();
-    if (write(pipe_fds[1], problems.data(), problems.size()) < 0) _exit(2);
-    _exit(problems.empty() ? 0 : 1);
-  }
-  close(pipe_fds[1]);
-  std::string problems;
-  char buffer[4096];
-  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) problems.append(buffer, n);
-  close(pipe_fds[0]);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status)) << "child died: " << status;
-  if (WEXITSTATUS(status) == kSkip) GTEST_SKIP() << "cannot create a network namespace (needs CAP_SYS_ADMIN)";
-  EXPECT_EQ(WEXITSTATUS(status), 0) << problems;
-}
+using testing::in_own_namespace;
 
 std::string expect_listing(NftTable& nft, const std::string& expected, const char* step) {
   auto listing = nft.list();

@@ -4,7 +4,7 @@
 
 #include <gmock/gmock.h>
 
-#include "nft/mark_chains.hpp"
+#include "plan/mark_chains.hpp"
 
 namespace uplinkd::nft {
 namespace {
@@ -37,37 +37,6 @@ TEST(StickySources, EmptyMapHasNoElements) {
 TEST(StickySources, ForeignJsonIsAnError) {
   EXPECT_THROW(parse_sticky_listing("{}"), InputError);
   EXPECT_THROW(parse_sticky_listing("not json"), InputError);
-}
-
-Table table_with_sticky_map() {
-  MarkPlan plan;
-  plan.spread = Spread::connection;
-  plan.shares = {{kA, 1}, {kB, 1}};
-  plan.sticky_timeout_s = 600;
-  Table table{"inet", "uplinkd", {}, {}};
-  add_mark_chains(table, plan);
-  return table;
-}
-
-TEST(StickySources, OnlySourcesOfUplinksTakingNewConnectionsAreKept) {
-  auto table = table_with_sticky_map();
-  keep_sticky_sources(table, parse_sticky_listing(kListing), {{kB, 1}});  // a drained or died
-  ASSERT_EQ(table.maps.size(), 1u);
-  EXPECT_EQ(table.maps[0].lines.back(), "elements = { 192.168.77.22 expires 12s : 0x750000c9 }");
-}
-
-TEST(StickySources, NothingToKeepAddsNoElements) {
-  auto table = table_with_sticky_map();
-  const auto lines = table.maps[0].lines;
-  keep_sticky_sources(table, {}, {{kA, 1}});
-  keep_sticky_sources(table, {{ip("10.0.0.1"), kA, 0}}, {{kA, 1}});  // expired while we looked
-  EXPECT_EQ(table.maps[0].lines, lines);
-}
-
-TEST(StickySources, TableWithoutStickyMapIsLeftAlone) {
-  Table table{"inet", "uplinkd", {}, {}};
-  keep_sticky_sources(table, parse_sticky_listing(kListing), {{kA, 1}});
-  EXPECT_TRUE(table.maps.empty());
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include "fakes/world.hpp"
 #include "plan/ownership.hpp"
 #include "plan/plan.hpp"
-#include "plan/plan_commands.hpp"
+#include "apply/plan_commands.hpp"
 
 namespace uplinkd {
 namespace {

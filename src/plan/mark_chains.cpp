@@ -1,4 +1,4 @@
-#include "nft/mark_chains.hpp"
+#include "plan/mark_chains.hpp"
 
 #include <numeric>
 
@@ -137,8 +137,14 @@ Chain mark_chain(const MarkPlan& plan, Hook hook) {
       rules.push_back("ct state new ct mark set " + interface_map(plan, "oifname"));
   } else if (plan.sticky_timeout_s) {
     const std::string remember = " update @" + std::string(kStickyMap) + " { ip saddr : meta mark }";
-    rules.push_back(destinations + "ct state new meta mark set ip saddr map @" + kStickyMap +
-                    " ct mark set meta mark" + remember + " return");
+    // A source keeps its uplink while that uplink takes new connections; one whose uplink died, was drained
+    // or left the best tier picks again below, and the map then learns its new uplink. So the map never has
+    // to be edited when the group changes (docs/modes.md, "Sticky sources").
+    std::string taking;
+    for (const auto& share : plan.shares) taking += (taking.empty() ? "" : ", ") + hex_mark(share.mark);
+    rules.push_back(destinations + "ct state new meta mark set ip saddr map @" + kStickyMap);
+    rules.push_back(destinations + "ct state new meta mark { " + taking + " } ct mark set meta mark" +
+                    remember + " return");
     rules.push_back(destinations + action(Spread::connection, plan.shares) + remember);
   } else {
     rules.push_back(destinations + action(Spread::connection, plan.shares));
@@ -158,9 +164,7 @@ std::vector<std::string> unpinned_traffic(const MarkPlan& plan) {
 void add_mark_chains(Table& table, const MarkPlan& plan) {
   if (plan.empty()) return;
   if (plan.spread == Spread::connection && plan.sticky_timeout_s)
-    table.maps.push_back(Map{kStickyMap,
-                             {"type ipv4_addr : mark", "flags dynamic,timeout",
-                              "timeout " + std::to_string(plan.sticky_timeout_s) + "s"}});
+    table.maps.push_back(Map{kStickyMap, "ipv4_addr : mark", "dynamic,timeout", plan.sticky_timeout_s});
   table.chains.push_back(mark_chain(plan, Hook::prerouting));
   table.chains.push_back(mark_chain(plan, Hook::output));
 }

@@ -1,7 +1,7 @@
-#include "nft/uplinkd_table.hpp"
+#include "plan/uplinkd_table.hpp"
 
-#include "nft/mark_chains.hpp"
-#include "nft/nat_table.hpp"
+#include "plan/mark_chains.hpp"
+#include "plan/nat_chains.hpp"
 #include "plan/ownership.hpp"
 
 namespace uplinkd::nft {

@@ -1,6 +1,6 @@
-#include "plan/plan_commands.hpp"
+#include "apply/plan_commands.hpp"
 
-#include "nft/uplinkd_table.hpp"
+#include "nft/nft_script.hpp"
 
 namespace uplinkd {
 namespace {
@@ -77,8 +77,8 @@ std::vector<std::string> plan_commands(const Plan& plan, const InterfaceNames& n
   for (const auto& route : plan.routes) commands.push_back(route_command(route, names));
   for (const auto& rule : plan.rules) commands.push_back(rule_command(rule));
   // The whole table, as one transaction replaces it; nothing when uplinkd needs no table.
-  if (const auto table = nft::uplinkd_table(plan.nat, plan.marks); !table.chains.empty())
-    commands.push_back("nft -f - <<'EOF'\n" + nft::render_replace(table) + "EOF");
+  if (!plan.nftables.chains.empty())
+    commands.push_back("nft -f - <<'EOF'\n" + nft::render_replace(plan.nftables) + "EOF");
   return commands;
 }
 

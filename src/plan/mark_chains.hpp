@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "nft/nft_plan.hpp"
-#include "nft/nft_script.hpp"
+#include "plan/nft_objects.hpp"
+#include "plan/nft_plan.hpp"
 
 namespace uplinkd::nft {
 

@@ -1,4 +1,4 @@
-#include "nft/nat_table.hpp"
+#include "plan/nat_chains.hpp"
 
 #include "plan/ownership.hpp"
 
@@ -11,7 +11,10 @@ void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::st
     std::string map;
     for (const auto& pin : plan.pinned)
       map += (map.empty() ? "" : ", ") + pin.address.to_string() + " : " + hex_mark(pin.mark);
-    Chain pin{"pin", ChainHook{"filter", "prerouting", "mangle"}, unpinned};
+    // mangle + 1: after the balance chain (mangle), whatever order the two were created in. At one
+    // priority the kernel runs chains in the order they were registered, and the applier re-creates a
+    // changed chain alone, which would reverse them; the pin decides last, as it always has.
+    Chain pin{"pin", ChainHook{"filter", "prerouting", "mangle + 1"}, unpinned};
     pin.rules.push_back("meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map { " +
                         map + " }");
     table.chains.push_back(std::move(pin));
@@ -31,11 +34,3 @@ Table nat_table(const NatPlan& plan) {
 }
 
 }  // namespace uplinkd::nft
-
-namespace uplinkd {
-
-std::string render_nat_table(const NatPlan& plan) {
-  return nft::render_replace(nft::nat_table(plan));
-}
-
-}  // namespace uplinkd

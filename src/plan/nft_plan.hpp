@@ -56,7 +56,7 @@ struct MarkRule {
   bool operator==(const MarkRule&) const = default;
 };
 
-// The packet marking part of uplinkd's table (nft/mark_chains.hpp renders it). Marks are routed by
+// The packet marking part of uplinkd's table (plan/mark_chains.hpp builds its chains). Marks are routed by
 // `fwmark` rules into the uplinks' tables (plan/planner.cpp).
 struct MarkPlan {
   std::vector<Prefix> excluded;  // never marked

@@ -2,8 +2,8 @@
 // (nat_table.hpp). It is replaced as a whole on every change, never edited rule by rule.
 #pragma once
 
-#include "nft/nft_plan.hpp"
-#include "nft/nft_script.hpp"
+#include "plan/nft_objects.hpp"
+#include "plan/nft_plan.hpp"
 
 namespace uplinkd::nft {
 

@@ -2,9 +2,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
-#include "nft/nft_plan.hpp"
-#include "nft/nft_script.hpp"
+#include "plan/nft_objects.hpp"
+#include "plan/nft_plan.hpp"
 
 namespace uplinkd::nft {
 
@@ -16,11 +17,3 @@ void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::st
 Table nat_table(const NatPlan& plan);
 
 }  // namespace uplinkd::nft
-
-namespace uplinkd {
-
-// The replacing transaction for `plan`: the table with its postrouting chain, or, for an empty plan, the
-// table's removal.
-std::string render_nat_table(const NatPlan& plan);
-
-}  // namespace uplinkd
