@@ -1,6 +1,6 @@
 // The applier's whole view of the kernel: the objects uplinkd owns, and a way to change them in one batch.
-// Two implementations: NetlinkKernel (src/apply/netlink_kernel.*) and the in-memory FakeKernel that unit tests
-// use (tests/fakes/fake_kernel.hpp).
+// Two implementations: NetlinkKernel (src/apply/netlink_kernel.*) and the in-memory FakeKernel that unit
+// tests use (tests/fakes/fake_kernel.hpp).
 #pragma once
 
 #include <string>
@@ -26,8 +26,8 @@ struct Change {
   KernelObject object;
 };
 
-// "add route 10.0.0.0/8 table 200", "replace nexthop 1962934472", "remove rule 20100 from 100.64.1.10 table 200":
-// the words every message about a change uses.
+// "add route 10.0.0.0/8 table 200", "replace nexthop 1962934472", "remove rule 20100 from 100.64.1.10 table
+// 200": the words every message about a change uses.
 std::string describe(const Change& change);
 
 class Kernel {
@@ -39,7 +39,8 @@ class Kernel {
   virtual Expected<KernelObjects> dump_owned() = 0;
 
   // Applies the changes in the given order, as one batch where the implementation can. Returns one error per
-  // change that failed; the others have taken effect.
+  // change that failed, in the order of the changes, its `object` being describe(change); the others have
+  // taken effect.
   virtual std::vector<KernelError> apply(const std::vector<Change>& changes) = 0;
 };
 
