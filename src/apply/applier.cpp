@@ -18,6 +18,16 @@ ApplyOutcome Applier::converge(const std::vector<netlink::Nexthop>& nexthops,
   add_host_changes(host, outcome);
   if (!outcome.changes.empty()) outcome.errors = kernel_.apply(outcome.changes);
   learn_host(outcome);
+  // Each error names its change as describe() does (kernel.hpp), in the order of the changes.
+  size_t next = 0;
+  for (const auto& error : outcome.errors) {
+    for (size_t i = next; i < outcome.changes.size(); ++i) {
+      if (describe(outcome.changes[i]) != error.object) continue;
+      outcome.failed.push_back({outcome.changes[i], error});
+      next = i + 1;
+      break;
+    }
+  }
   return outcome;
 }
 

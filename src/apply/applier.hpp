@@ -10,9 +10,16 @@
 
 namespace uplinkd {
 
+// A change the kernel refused, with its answer.
+struct FailedChange {
+  Change change;
+  KernelError error;
+};
+
 struct ApplyOutcome {
-  std::vector<Change> changes;      // what was sent
-  std::vector<KernelError> errors;  // what failed (a failed dump is one error and no changes)
+  std::vector<Change> changes;       // what was sent
+  std::vector<KernelError> errors;   // what failed (a failed dump is one error and no changes)
+  std::vector<FailedChange> failed;  // the errors of the changes, each with its change
   bool converged() const { return errors.empty(); }
 };
 

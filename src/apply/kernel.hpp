@@ -40,7 +40,8 @@ class Kernel {
   virtual Expected<KernelObjects> dump_owned() = 0;
 
   // Applies the changes in the given order, as one batch where the implementation can. Returns one error per
-  // change that failed; the others have taken effect.
+  // change that failed, in the order of the changes, its `object` being describe(change); the others have
+  // taken effect.
   virtual std::vector<KernelError> apply(const std::vector<Change>& changes) = 0;
 
   // uplinkd's nftables table (without its sets' elements) and the sysctls named, as they are now. A sysctl

@@ -7,6 +7,7 @@
 #include "apply/diff.hpp"
 #include "apply/netlink_kernel.hpp"
 #include "apply/plan_commands.hpp"
+#include "apply/refusals.hpp"
 #include "daemon/health_report.hpp"
 #include "daemon/request.hpp"
 #include "daemon/status_report.hpp"
@@ -17,7 +18,6 @@ namespace uplinkd {
 namespace {
 
 constexpr uint32_t kMainTable = 254;
-constexpr auto kRetryDelay = std::chrono::seconds(1);
 
 std::chrono::milliseconds milliseconds(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
@@ -45,6 +45,7 @@ void log_refused_routers(const HookEvent& event) {
 Daemon::Daemon(Config config)
     : signals_(io_, SIGTERM, SIGINT, SIGHUP),
       retry_timer_(io_),
+      refusal_timer_(io_),
       config_(std::move(config)),
       state_(config_),
       // The monitor subscribes before the first dump, so nothing that happens in between is missed.
@@ -267,16 +268,28 @@ void Daemon::resync(const std::string& reason) {
   converge(reason);
 }
 
+// A pass whose kernel answers change an uplink's standing (refused, or accepted after a refusal) is followed
+// by another, planned with that answer: so the group and every other uplink's objects are applied without the
+// refused uplink at once, not a retry later. Each pass can only refuse uplinks not yet refused, so a few
+// passes always end.
 void Daemon::converge(const std::string& reason) {
+  std::optional<Plan> before;
+  if (planned_) before = plan_;
+  for (size_t pass = 0; pass <= config_.uplinks.size() + 1; ++pass)
+    if (!converge_once(pass == 0 ? reason : reason + " (again, after the kernel's answer)")) break;
+  // Only what the last pass applied is reported: an uplink refused by the first pass was never active.
+  report_transitions(before ? &*before : nullptr, plan_);
+  schedule_refusal_retry();
+}
+
+bool Daemon::converge_once(const std::string& reason) {
   auto started = std::chrono::steady_clock::now();
   sync_health();
   Plan plan = make_plan(config_, state_);
-  report_transitions(plan);
   // The order of nftables, sysctl and routing changes is the applier's (apply/host_objects.hpp: masquerading
   // first, a failover's netlink batch before the rest).
   std::vector<KernelError> errors = host_.apply(plan);
   ApplyOutcome outcome = applier_.apply(plan);
-  errors.insert(errors.end(), outcome.errors.begin(), outcome.errors.end());
   if (planned_) release_dead_connections(plan_, plan);
   auto took =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
@@ -284,17 +297,98 @@ void Daemon::converge(const std::string& reason) {
   for (const auto& change : outcome.changes) spdlog::debug("  {}", describe(change));
   if (!outcome.changes.empty())
     spdlog::info("{}: {} kernel changes in {} us", reason, outcome.changes.size(), took.count());
-  errors_.clear();
-  for (const auto& error : errors) {
-    spdlog::warn("{}: {}", reason, error.message());
-    errors_.push_back(error.message());
+
+  const bool standing_changed = record_kernel_answers(plan, outcome);
+  // The errors of a refused uplink's objects are said once, as its state (report_transitions); the others
+  // are logged when they are new, and retried with a back-off, so an error that lasts is not a log flood.
+  const auto refused = refused_uplinks(config_, outcome.failed);
+  for (const auto& failure : outcome.failed) {
+    const UplinkConfig* owner = owner_uplink(config_, failure.change.object);
+    if (failure.change.kind != ChangeKind::remove && owner && refused.count(owner->interface)) continue;
+    errors.push_back(failure.error);
   }
+  if (outcome.failed.empty()) errors.insert(errors.end(), outcome.errors.begin(), outcome.errors.end());
+  if (standing_changed) {
+    // The next pass, planned with the kernel's answer, tells which of these remain.
+    for (const auto& error : errors) spdlog::debug("{}: {}", reason, error.message());
+    plan_ = std::move(plan);
+    planned_ = true;
+    return true;
+  }
+  std::vector<std::string> messages;
+  for (const auto& error : errors) {
+    const std::string message = error.message();
+    const bool known = std::find(errors_.begin(), errors_.end(), message) != errors_.end();
+    spdlog::log(known ? spdlog::level::debug : spdlog::level::warn, "{}: {}", reason, message);
+    messages.push_back(message);
+  }
+  errors_ = std::move(messages);
   for (const auto& note : plan.notes)
     if (!planned_ || std::find(plan_.notes.begin(), plan_.notes.end(), note) == plan_.notes.end())
       spdlog::warn("{}", note);
   plan_ = std::move(plan);
   planned_ = true;
-  if (!errors.empty()) schedule_retry();
+  if (errors.empty())
+    error_retries_ = 0;
+  else
+    schedule_retry();
+  return false;
+}
+
+// Tells the state which uplinks' objects the kernel refused and which it took; true when an uplink's standing
+// changed, so that the plan must be made again.
+bool Daemon::record_kernel_answers(const Plan& plan, const ApplyOutcome& outcome) {
+  const auto refused = refused_uplinks(config_, outcome.failed);
+  const bool complete = outcome.failed.size() == outcome.errors.size();  // not a failed dump
+  bool changed = false;
+  for (size_t i = 0; i < config_.uplinks.size() && i < plan.uplinks.size(); ++i) {
+    const UplinkConfig& uplink = config_.uplinks[i];
+    const UplinkStatus& status = plan.uplinks[i].status;
+    auto answer = refused.find(uplink.interface);
+    if (answer != refused.end()) {
+      changed |= state_.on_kernel_refused(uplink.interface, answer->second, status.address, status.gateway,
+                                          std::chrono::steady_clock::now());
+      const uint32_t refusals = state_.facts(uplink.interface).refused->refusals;
+      const auto wait = std::chrono::duration_cast<std::chrono::seconds>(kRefusalBackoff.delay(refusals));
+      // An uplink that is down already (no usable gateway yet, say) changes no state: the event says why.
+      if (refusals == 1)
+        publish({{"event", "kernel"},
+                 {"uplink", uplink.name},
+                 {"interface", uplink.interface},
+                 {"accepted", false},
+                 {"why", "kernel refused: " + answer->second}});
+      // Once per refusal, and the refusals of one lease come at the back-off's pace.
+      spdlog::warn("uplink {}: the kernel refused its objects ({}); it is unusable, tried again in {} s",
+                   uplink.name, answer->second, wait.count());
+    } else if (complete && status.routable) {
+      if (state_.facts(uplink.interface).refused) {
+        spdlog::info("uplink {}: the kernel took its objects{}", uplink.name,
+                     status.refused ? " this time" : " (new address or gateway)");
+        publish({{"event", "kernel"},
+                 {"uplink", uplink.name},
+                 {"interface", uplink.interface},
+                 {"accepted", true}});
+      }
+      changed |= state_.on_kernel_accepted(uplink.interface);
+    }
+  }
+  return changed;
+}
+
+void Daemon::schedule_refusal_retry() {
+  auto next = state_.next_refusal_retry();
+  if (!next) {
+    refusal_timer_.cancel();
+    return;
+  }
+  refusal_timer_.expires_at(*next);
+  refusal_timer_.async_wait([this](std::error_code error) {
+    if (error) return;
+    if (state_.retry_refused(std::chrono::steady_clock::now()))
+      converge("retry of the objects the kernel refused");
+    else
+      schedule_refusal_retry();
+  });
 }
 
 // Probers follow each uplink's address, carrier changes reach the monitors at once (not after a probe
@@ -339,7 +433,7 @@ void Daemon::on_health_transition(const std::string& uplink, const HealthTransit
 }
 
 void Daemon::schedule_retry() {
-  retry_timer_.expires_after(kRetryDelay);
+  retry_timer_.expires_after(kErrorBackoff.delay(++error_retries_));
   retry_timer_.async_wait([this](std::error_code error) {
     if (!error) resync("retry after errors");
   });
@@ -347,12 +441,12 @@ void Daemon::schedule_retry() {
 
 // Logs every uplink whose state, reason, address or gateway changed; a change of state (active, standby,
 // drained, down) is also an event for `uplinkctl events` and runs `on_change`.
-void Daemon::report_transitions(const Plan& plan) {
+void Daemon::report_transitions(const Plan* previous, const Plan& plan) {
   for (size_t i = 0; i < plan.uplinks.size(); ++i) {
     const PlannedUplink& now = plan.uplinks[i];
     const PlannedUplink* before = nullptr;
-    if (planned_)
-      for (const auto& old : plan_.uplinks)
+    if (previous)
+      for (const auto& old : previous->uplinks)
         if (old.name == now.name) before = &old;
     auto state = uplink_state_name(now);
     if (before && uplink_state_name(*before) == state && before->status.why == now.status.why &&
@@ -451,6 +545,7 @@ void Daemon::reload() {
 void Daemon::shutdown() {
   retry_timer_.cancel();
   host_watch_.reset();
+  refusal_timer_.cancel();
   if (config_.on_exit == OnExit::flush) {
     auto outcome = applier_.flush();
     for (const auto& error : outcome.errors) spdlog::warn("shutdown: {}", error.message());

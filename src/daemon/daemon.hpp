@@ -43,10 +43,13 @@ class Daemon {
   bool handle(const netlink::Event& event, bool& owned_object_removed);
   void resync(const std::string& reason);
   void converge(const std::string& reason);
+  bool converge_once(const std::string& reason);  // true when the kernel's answers call for a new plan
+  bool record_kernel_answers(const Plan& plan, const ApplyOutcome& outcome);
+  void schedule_refusal_retry();
   void sync_health();
   void on_health_transition(const std::string& uplink, const HealthTransition& transition);
   void schedule_retry();
-  void report_transitions(const Plan& plan);
+  void report_transitions(const Plan* previous, const Plan& plan);
   void release_dead_connections(const Plan& before, const Plan& after);
   void register_operator_commands();
   size_t uplink_index(const nlohmann::json& request) const;  // throws InputError naming the uplink
@@ -59,6 +62,7 @@ class Daemon {
   asio::io_context io_;
   asio::signal_set signals_;
   asio::steady_timer retry_timer_;
+  asio::steady_timer refusal_timer_;  // the next retry of an uplink whose objects the kernel refused
   Config config_;
   State state_;
   netlink::Socket socket_;
@@ -77,6 +81,7 @@ class Daemon {
   Plan plan_;
   bool planned_ = false;
   std::vector<std::string> errors_;  // of the last converge
+  uint32_t error_retries_ = 0;       // converges in a row that failed: the retry backs off
 };
 
 }  // namespace uplinkd

@@ -43,6 +43,7 @@ nlohmann::json status_report(const Config& config, const Plan& plan, const std::
         {"table_name", uplink.table_name},
         {"in_group", planned.in_group},
         {"drained", status.drained},
+        {"kernel_refused", status.refused},  // the kernel refused its objects: `why` gives its answer
     };
     auto probed = health.find(uplink.name);
     entry["health"] = probed != health.end()

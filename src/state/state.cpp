@@ -57,10 +57,12 @@ bool State::reset(const std::vector<netlink::Link>& links, const std::vector<net
     auto lease = facts.lease;
     auto health = facts.health;
     auto drained = facts.drained;
+    auto refused = facts.refused;
     facts = UplinkFacts{};
     facts.lease = lease;
     facts.health = health;
     facts.drained = drained;
+    facts.refused = refused;
   }
   for (const auto& link : links) on_link(link, false);
   for (const auto& address : addresses) on_address(address, false);
@@ -177,6 +179,47 @@ bool State::set_drained(const std::string& interface, bool drained) {
   if (!facts || facts->drained == drained) return false;
   facts->drained = drained;
   return true;
+}
+
+bool State::on_kernel_refused(const std::string& interface, const std::string& reason,
+                              const std::optional<Prefix>& address, const std::optional<IpAddress>& gateway,
+                              BackoffTime now) {
+  UplinkFacts* facts = by_interface(interface);
+  if (!facts) return false;
+  const auto before = facts->refused;
+  KernelRefusal refusal{reason, address, gateway, 1, {}, false};
+  if (before && before->address == address && before->gateway == gateway)
+    refusal.refusals = before->refusals + 1;
+  refusal.retry_at = now + kRefusalBackoff.delay(refusal.refusals);
+  facts->refused = refusal;
+  // The time alone changing is no news for the planner.
+  return !before || before->retrying || before->reason != reason || before->address != address ||
+         before->gateway != gateway;
+}
+
+bool State::on_kernel_accepted(const std::string& interface) {
+  UplinkFacts* facts = by_interface(interface);
+  if (!facts || !facts->refused) return false;
+  facts->refused.reset();
+  return true;
+}
+
+bool State::retry_refused(BackoffTime now) {
+  bool changed = false;
+  for (auto& [interface, facts] : facts_) {
+    if (!facts.refused || facts.refused->retrying || facts.refused->retry_at > now) continue;
+    facts.refused->retrying = true;
+    changed = true;
+  }
+  return changed;
+}
+
+std::optional<BackoffTime> State::next_refusal_retry() const {
+  std::optional<BackoffTime> next;
+  for (const auto& [interface, facts] : facts_)
+    if (facts.refused && !facts.refused->retrying && (!next || facts.refused->retry_at < *next))
+      next = facts.refused->retry_at;
+  return next;
 }
 
 const UplinkFacts& State::facts(const std::string& interface) const {

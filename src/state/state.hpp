@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "netlink/objects.hpp"
 #include "sources/hook_event.hpp"
+#include "state/backoff.hpp"
 #include "state/uplink_facts.hpp"
 
 namespace uplinkd {
@@ -36,6 +37,19 @@ class State {
   bool on_health(const std::string& interface, const HealthVerdict& verdict);
   // The operator's drain. Not a kernel fact either: resets keep it, and so does a reload.
   bool set_drained(const std::string& interface, bool drained);
+
+  // The kernel refused one of the uplink's objects, made of `address` and `gateway`: the uplink is unusable
+  // (and its objects unplanned) until a back-off that grows with each refusal in a row has passed.
+  bool on_kernel_refused(const std::string& interface, const std::string& reason,
+                         const std::optional<Prefix>& address, const std::optional<IpAddress>& gateway,
+                         BackoffTime now);
+  // The kernel took every object of the uplink: a refusal is over.
+  bool on_kernel_accepted(const std::string& interface);
+  // Refusals whose back-off has passed are retried: their uplinks' objects are planned again, still outside
+  // the group, until the kernel answers.
+  bool retry_refused(BackoffTime now);
+  // When the next refusal is due for a retry, if any is waiting.
+  std::optional<BackoffTime> next_refusal_retry() const;
 
   const UplinkFacts& facts(const std::string& interface) const;
   const std::map<std::string, UplinkFacts>& all_facts() const { return facts_; }

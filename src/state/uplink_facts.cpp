@@ -96,8 +96,16 @@ UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts) {
       break;
     }
   }
-  status.routable = true;
   status.health = facts.health.state;
+  if (facts.refused && facts.refused->address == status.address && facts.refused->gateway == status.gateway) {
+    // Its objects are planned again only for a retry, outside the group: the other uplinks' objects never
+    // wait for this one's (a group member the kernel does not have would make the group replace fail).
+    status.routable = facts.refused->retrying;
+    status.refused = true;
+    status.why = "kernel refused: " + facts.refused->reason;
+    return status;
+  }
+  status.routable = true;
   switch (facts.health.state) {
     case Health::down:
       status.why = "down: health (" + facts.health.reason + ")";

@@ -2,6 +2,7 @@
 // decides; `status` and the planner both read its answer, so what the operator sees is what was planned.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,6 +26,21 @@ struct DhcpLease {  // as a DHCP client's hook reported it
   bool operator==(const DhcpLease&) const = default;
 };
 
+// The kernel refused one of the uplink's own objects (its nexthop, a route of its table, its rule): the
+// uplink is unusable for the address and gateway those objects were made of, until `retry_at`. A new lease
+// (another address or gateway) is not refused: it is tried at once.
+struct KernelRefusal {
+  std::string reason;  // the kernel's answer, e.g. "add nexthop 1962934473 via …: Invalid argument (…)"
+  std::optional<Prefix> address;
+  std::optional<IpAddress> gateway;
+  uint32_t refusals = 1;  // in a row, for the same address and gateway: the back-off grows with them
+  std::chrono::steady_clock::time_point retry_at;
+  // Past retry_at: the uplink's objects are planned again (it stays out of the group) to see whether the
+  // kernel takes them now; the daemon reports the answer with on_kernel_refused or on_kernel_accepted.
+  bool retrying = false;
+  bool operator==(const KernelRefusal&) const = default;
+};
+
 struct UplinkFacts {
   std::optional<uint32_t> ifindex;
   bool admin_up = false;
@@ -34,6 +50,8 @@ struct UplinkFacts {
   std::vector<IpAddress> route_gateways;  // gateways of default routes others put in main via this interface
   HealthVerdict health;                   // from probes; unconfigured (healthy) until a monitor says more
   bool drained = false;                   // by the operator (`uplinkctl drain`): no new connections
+  std::optional<KernelRefusal> refused =
+      std::nullopt;  // the kernel's last word on the uplink's objects, if it said no
   bool operator==(const UplinkFacts&) const = default;
 };
 
@@ -48,7 +66,8 @@ struct UplinkStatus {
   // Drained: usable (its established connections keep running on it, pinned), but never in the group, so it
   // takes no new connections.
   bool drained = false;
-  std::string why;  // why it is not usable, or "usable"
+  bool refused = false;  // the kernel refused its objects (why says what it answered)
+  std::string why;       // why it is not usable, or "usable"
   std::optional<Prefix> address;
   std::optional<IpAddress> gateway;
   GatewaySource gateway_source = GatewaySource::none;

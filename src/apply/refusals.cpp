@@ -1,0 +1,45 @@
+#include "apply/refusals.hpp"
+
+#include "plan/ownership.hpp"
+
+namespace uplinkd {
+namespace {
+
+constexpr uint8_t kActionToTable = 1;  // FR_ACT_TO_TBL
+
+bool owns(const UplinkConfig& uplink, const netlink::Nexthop& nexthop) {
+  return nexthop.id == ownership::uplink_nexthop_id(uplink.table);
+}
+bool owns(const UplinkConfig& uplink, const netlink::Route& route) {
+  return route.table == uplink.table;
+}
+bool owns(const UplinkConfig& uplink, const netlink::Rule& rule) {
+  return rule.action == kActionToTable && rule.table == uplink.table;
+}
+
+// nftables and sysctl changes belong to no single uplink.
+template <class Other>
+bool owns(const UplinkConfig&, const Other&) {
+  return false;
+}
+
+}  // namespace
+
+const UplinkConfig* owner_uplink(const Config& config, const KernelObject& object) {
+  for (const auto& uplink : config.uplinks)
+    if (std::visit([&](const auto& value) { return owns(uplink, value); }, object)) return &uplink;
+  return nullptr;
+}
+
+std::map<std::string, std::string> refused_uplinks(const Config& config,
+                                                   const std::vector<FailedChange>& failed) {
+  std::map<std::string, std::string> refused;
+  for (const auto& failure : failed) {
+    if (failure.change.kind == ChangeKind::remove) continue;
+    if (const UplinkConfig* uplink = owner_uplink(config, failure.change.object))
+      refused.emplace(uplink->interface, failure.error.message());
+  }
+  return refused;
+}
+
+}  // namespace uplinkd
