@@ -20,7 +20,7 @@
 # of its rate with the same congestion control (so both count the same header overhead: a 10 Mbit/s tbf link
 # carries 9.5–9.6 Mbit/s of TCP payload).
 #
-# Needs root: `sudo bench/aggregation.sh`. Prints a markdown table at the end; docs/benchmarks.md
+# Run as root: `bench/aggregation.sh`. Prints a markdown table at the end; docs/benchmarks.md
 # ("Balancing modes") explains it. About 9 minutes with the defaults. Not part of ctest.
 #
 # Everything runs in namespaces made by the integration-test harness, named after a unique run id; the

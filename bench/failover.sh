@@ -13,7 +13,7 @@
 # Then, with the stream off, it counts the probes in the ISP's forward path for a fixed time (nft counters per
 # target and direction) to give what probing costs per target in bit/s.
 #
-# Needs root: `sudo bench/failover.sh [--runs N]`. Prints markdown tables at the end; docs/benchmarks.md
+# Run as root: `bench/failover.sh [--runs N]`. Prints markdown tables at the end; docs/benchmarks.md
 # ("Failover") explains every figure. Not part of ctest: a full run takes about 5 minutes.
 #
 # Everything runs in namespaces made by the integration-test harness (tests/integration/lib), named after a
@@ -64,7 +64,7 @@ for kind in ${ONLY//,/ }; do
 done
 
 if ((EUID != 0)); then
-  echo "bench/failover.sh needs root (network namespaces): sudo bench/failover.sh" >&2
+  echo "bench/failover.sh needs root (network namespaces): run it as root" >&2
   exit 1
 fi
 

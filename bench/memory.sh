@@ -21,7 +21,7 @@
 # A bounded saw-tooth counts as flat; growth for the whole run does not. --report FILE prints the report
 # again from a kept memory.tsv.
 #
-# Needs root: `sudo bench/memory.sh [--duration S]`. The load runs at nice 10 (--no-nice: 0) so that other
+# Run as root: `bench/memory.sh [--duration S]`. The load runs at nice 10 (--no-nice: 0) so that other
 # work on a shared machine keeps its CPU share; it still takes every idle cycle. 2 × --duration plus about a
 # minute (default 600 s: about 21 minutes). Not part of ctest.
 #

@@ -30,7 +30,7 @@ bm_binaries() {
 # bm_require_root SCRIPT
 bm_require_root() {
   if ((EUID != 0)); then
-    echo "$1 needs root (network namespaces): sudo $1" >&2
+    echo "$1 needs root (network namespaces): run it as root" >&2
     exit 1
   fi
 }
@@ -84,7 +84,7 @@ bm_uplinkd_stop() {
   n=$(_h_ns "$1")
   stop_uplinkd "$1"
   ! ip netns exec "$n" nft list table inet uplinkd >/dev/null 2>&1 || fail "uplinkd left its nft table in $1"
-  ! ip -n "$n" rule show | grep -q "proto 117" || fail "uplinkd left rules in $1: $(ip -n "$n" rule show | grep "proto 117")"
+  ! ip -N -n "$n" rule show | grep -q "proto 117" || fail "uplinkd left rules in $1: $(ip -N -n "$n" rule show | grep "proto 117")"
 }
 
 # ---------------------------------------------------------------------------------------------------------

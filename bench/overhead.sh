@@ -20,7 +20,7 @@
 # short and interleaved (repeat 1 of every set-up, then repeat 2, …, each repeat starting one set-up later
 # in the list), so that load from elsewhere on a shared machine falls on all set-ups alike.
 #
-# Needs root: `sudo bench/overhead.sh`. Prints a markdown table at the end; docs/benchmarks.md ("Balancing
+# Run as root: `bench/overhead.sh`. Prints a markdown table at the end; docs/benchmarks.md ("Balancing
 # modes") explains it. About 15 minutes with the defaults. Not part of ctest.
 #
 # Everything runs in namespaces made by the integration-test harness, named after a unique run id; the

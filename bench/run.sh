@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/run.sh — the figures of issue 2: event-to-kernel latency (hook and netlink address paths) for 2 and 32
-# uplinks, cold start with 32 uplinks, and the daemon's RSS and idle CPU. Needs root: `sudo bench/run.sh`.
+# uplinks, cold start with 32 uplinks, and the daemon's RSS and idle CPU. Needs root: run `bench/run.sh` as root.
 # Prints a markdown table at the end (docs/benchmarks.md explains every figure).
 #
 # Everything runs in network namespaces this script creates, named after a unique run id: per uplink count
@@ -40,7 +40,7 @@ while (($#)); do
 done
 
 if ((EUID != 0)); then
-  echo "bench/run.sh needs root (network namespaces): sudo bench/run.sh" >&2
+  echo "bench/run.sh needs root (network namespaces): run it as root" >&2
   exit 1
 fi
 

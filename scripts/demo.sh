@@ -3,7 +3,7 @@
 # one TCP flow over two links — all inside network namespaces that this script creates and removes; nothing
 # in the machine's own network is touched. About 1–2 minutes once built.
 #
-#   sudo scripts/demo.sh [--no-deps] [--no-build] [--bin DIR] [--parts LIST] [--flows N] [--pause]
+#   scripts/demo.sh [--no-deps] [--no-build] [--bin DIR] [--parts LIST] [--flows N] [--pause]
 #
 #     ISP 1 (dnsmasq) ──wan1──┐                ┌── lan (192.168.77.10)
 #                             router (uplinkd) ┤
@@ -57,7 +57,7 @@ if [ -n "$bin" ]; then
     { echo "demo: --bin $bin: no uplinkd and uplinkctl there" >&2; exit 2; }
 fi
 if [ "$(id -u)" -ne 0 ]; then
-  echo "demo: needs root to create network namespaces: sudo $0 $*" >&2
+  echo "demo: needs root to create network namespaces: run it as root" >&2
   exit 1
 fi
 
@@ -370,20 +370,20 @@ run_connection_part() {
 # ---------------------------------------------------------------------------------------------------------
 # Part packet: the equalize seed
 
-EQ_SECONDS=5 # per iperf3 run
+EQ_SECONDS=6 # per iperf3 run, after 1 s of slow start that iperf3 leaves out of its figures
 EQ_MBIT=10
 
-# eq_run PORT — one TCP flow h1 -> h2 for EQ_SECONDS; prints "MBIT RETRANSMITS TX0 TX1" (h1's packets per link).
+# eq_run PORT — one TCP flow h1 -> h2 (eq_iperf_steady); prints "MBIT RETRANSMITS BYTES0 BYTES1": the steady
+# throughput and h1's bytes per link over the steady part of the transfer.
 eq_run() {
-  local port=$1 before after json=$H_TMP/iperf-$1.json
+  local port=$1 bytes json=$H_TMP/iperf-$1.json
   H_QUIET=1 eq_iperf_server h2 "$port"
-  before=$(eq_tx_counts h1)
-  eq_iperf_client h1 "$port" $EQ_SECONDS >"$json"
-  after=$(eq_tx_counts h1)
-  read -r b0 b1 <<<"$before"
-  read -r a0 a1 <<<"$after"
-  echo "$(eq_iperf_mbit "$json") $(eq_iperf_retransmits "$json") $((a0 - b0)) $((a1 - b1))"
+  bytes=$(eq_iperf_steady h1 "$port" $EQ_SECONDS "$json")
+  echo "$(eq_iperf_mbit "$json") $(eq_iperf_retransmits "$json") $bytes"
 }
+
+# share0 B0 B1 — eq0's share of the bytes, in %.
+share0() { echo $(($1 * 100 / ($1 + $2))); }
 
 run_packet_part() {
   say "Packet mode, the equalize seed: two hosts, two ${EQ_MBIT} Mbit/s links, the same address on both NICs"
@@ -398,8 +398,8 @@ EOF
   ip -n "$EQ_H1" route show "$EQ_PREFIX" | sed 's/^/    /'
   local base base_r b0 b1 bal bal_r d0 d1 ratio h
   read -r base base_r b0 b1 <<<"$(eq_run 5201)"
-  printf '  one TCP flow h1 -> h2, %d s, no uplinkd:    %5.1f Mbit/s (%d retransmits; h1 sent eq0 %d, eq1 %d packets)\n' \
-    $EQ_SECONDS "$base" "$base_r" "$b0" "$b1"
+  printf '  one TCP flow h1 -> h2, %d s, no uplinkd:    %5.1f Mbit/s (%d retransmits; h1 sent eq0 %d, eq1 %d kB in the steady part)\n' \
+    $EQ_SECONDS "$base" "$base_r" $((b0 / 1000)) $((b1 / 1000))
 
   # examples/equalize.toml as it is, with the links' names here and the files in the run's temp dir.
   echo "  uplinkd on both hosts with examples/equalize.toml (eth0, eth1 -> eq0, eq1; socket and files in a temp dir):"
@@ -419,16 +419,21 @@ EOF
       sh -c "ip netns exec $(ns $h) nft list table inet uplinkd | grep -q 'numgen inc mod 2 map { 0 : 0x750000c8, 1 : 0x750000c9 }'"
   done
   echo "  what uplinkd made on h1 (the seed's \`ip route add … equalize\`, today):"
-  ip -n "$EQ_H1" rule | grep "proto 117" | grep fwmark | tr "\t" " " | sed "s/^/    /"
+  ip -N -n "$EQ_H1" rule | grep "proto 117" | grep fwmark | tr "\t" " " | sed "s/^/    /"
   in_ns h1 nft list chain inet uplinkd balance_local | grep numgen | sed -e 's/^[[:space:]]*/    /'
   read -r bal bal_r d0 d1 <<<"$(eq_run 5202)"
-  printf '  one TCP flow h1 -> h2, %d s, packet mode: %5.1f Mbit/s (%d retransmits; h1 sent eq0 %d, eq1 %d packets)\n' \
-    $EQ_SECONDS "$bal" "$bal_r" "$d0" "$d1"
+  printf '  one TCP flow h1 -> h2, %d s, packet mode: %5.1f Mbit/s (%d retransmits; h1 sent eq0 %d, eq1 %d kB in the steady part)\n' \
+    $EQ_SECONDS "$bal" "$bal_r" $((d0 / 1000)) $((d1 / 1000))
   ratio=$(awk -v b="$bal" -v a="$base" 'BEGIN { printf "%.2f", b / a }')
   echo "  ratio: ${ratio}× one link"
-  claim "one link alone: h1 sent by eq0 only" test "$b1" -le 10
-  claim "packet mode: h1 sent half its packets by each link (eq0 $((d0 * 100 / (d0 + d1))) %)" \
-    test $((d0 * 100 / (d0 + d1))) -ge 45 -a $((d0 * 100 / (d0 + d1))) -le 55
+  claim "one link alone: h1 sent its bytes by eq0 only (eq1 $((b1 * 100 / (b0 + b1))) %)" test $((b1 * 100 / (b0 + b1))) -lt 1
+  # Packet mode alternates the kernel's buffers 1:1, and with GSO one buffer holds 1..n segments: counted in
+  # buffers or packets the links differ (an earlier version of this claim saw 59 % in packets), so the claim is
+  # in bytes over the steady part of the transfer (docs/modes.md, "Offloads under packet"). 35-65 %: runs
+  # measured 48-52 % (each link is shaped to 10 Mbit/s, so at ≥ 1.8× one link neither can carry much more than
+  # half), while broken balancing gives 100/0 and the wrong weights 1:3 give 25/75.
+  claim "packet mode: each link carried about half of h1's bytes, 35-65 % (eq0 $(share0 "$d0" "$d1") %)" \
+    test "$(share0 "$d0" "$d1")" -ge 35 -a "$(share0 "$d0" "$d1")" -le 65
   claim "one TCP flow gets at least 1.8× one link (${ratio}×)" awk -v r="$ratio" 'BEGIN { exit !(r >= 1.8) }'
 }
 
@@ -439,7 +444,7 @@ if part connection; then run_connection_part; fi
 if part packet; then run_packet_part; fi
 
 if [ $pause -eq 1 ]; then
-  say "Paused: try e.g. sudo ip netns exec $(ns router) ip route show table all; $UPLINKCTL_BIN -s $sock status"
+  say "Paused: try e.g. ip netns exec $(ns router) ip route show table all; $UPLINKCTL_BIN -s $sock status"
   read -r -p "  Press Enter to tear everything down. " _ </dev/tty || true
 fi
 say "Cleaning up"

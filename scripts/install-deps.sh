@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build_packages=(
-  build-essential cmake ninja-build pkg-config clang-format clang libclang-rt-14-dev
+  build-essential cmake ninja-build pkg-config clang-format clang libclang-rt-14-dev dpkg-dev
   libmnl-dev libnftables-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libasio-dev libgtest-dev libgmock-dev libbenchmark-dev libnetfilter-conntrack-dev libcap-ng-dev
 )
