@@ -29,9 +29,6 @@ ninja -C build-release -j"$jobs" uplinkd uplinkctl
 status=0
 echo "== unit tests under ASan+UBSan"
 (cd build-asan && ctest -L unit --output-on-failure -j"$jobs") || status=1
-echo "== all tests (unit, then integration in network namespaces)"
-(cd build && ctest --output-on-failure) || status=1
-
 # Fuzzing: every target under fuzz/ runs for a short, fixed budget as a libFuzzer binary (clang from Debian,
 # ASan+UBSan, its own build-fuzz/ with only the fuzz targets); a crash, hang, leak or sanitizer report fails
 # the run. About 3-4 minutes on 2 cores, the build included. Longer searches: scripts/fuzz.sh 60
@@ -41,4 +38,8 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   echo "== fuzz targets, ${fuzz_seconds} s each (clang, libFuzzer, ASan+UBSan)"
   scripts/fuzz.sh "$fuzz_seconds" || status=1
 fi
+# The full ctest run comes last, so that its summary is the run's closing lines.
+echo "== all tests (unit, then integration in network namespaces)"
+(cd build && ctest --output-on-failure) || status=1
+
 exit $status
