@@ -85,8 +85,9 @@ hook_case "udhcpc, two actions" 'unexpected argument "renew"' --client udhcpc bo
   interface=wan1 ip=100.64.1.77 mask=24
 hook_case "dhclient, a netmask with a hole" 'new_subnet_mask "255.0.255.0" is not a netmask' --client dhclient -- \
   reason=BOUND interface=wan1 new_ip_address=100.64.1.77 new_subnet_mask=255.0.255.0
-hook_case "dhcpcd, router 0.0.0.0" 'new_routers holds "0.0.0.0"' --client dhcpcd -- \
-  reason=BOUND interface=wan1 new_ip_address=100.64.1.77 new_subnet_cidr=24 new_routers=0.0.0.0
+# A lease whose router is 0.0.0.0 (or any other value that is no unicast gateway) is no longer garbage as a
+# whole: the router is refused on its own and the lease kept without it (issue 12) — bad_router_test.sh and
+# tests/unit/sources/hook_routers_test.cpp.
 hook_case "no --client, dhcpcd's variables, bad address" 'new_ip_address "100.64.1.777" is not an IPv4 address' -- \
   reason=BOUND interface=wan1 pid=123 ifcarrier=up new_ip_address=100.64.1.777 new_subnet_cidr=24
 

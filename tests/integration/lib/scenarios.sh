@@ -73,5 +73,8 @@ lan_flows_follow_weights() {
   assert_between "$f1" 60 140 "isp1 carries about 1/6 of the LAN's connections"
   assert_between "$f2" 240 360 "isp2 carries about 1/2 of the LAN's connections"
   assert_between "$f3" 140 260 "isp3 carries about 1/3 of the LAN's connections"
-  in_ns router nft list table inet uplinkd | grep -q 'oifname "wan2" masquerade' || fail "no masquerade rule for wan2"
+  # Read whole first: nft flushes each line, so under pipefail a `grep -q` that stops early would fail it.
+  local table
+  table=$(in_ns router nft list table inet uplinkd)
+  grep -q 'oifname "wan2" masquerade' <<<"$table" || fail "no masquerade rule for wan2: $table"
 }
