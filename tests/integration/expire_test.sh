@@ -23,9 +23,9 @@ wait_for --deadline 10 --what "all three uplinks in the group" has_members route
 objects_of() {
   local netns table=$((200 + $1))
   netns=$(ns router)
-  ip -n "$netns" rule | grep "lookup $table proto" || true
-  ip -n "$netns" route show table "$table"
-  ip -n "$netns" nexthop show id "$(uplink_nh "$table")" 2>/dev/null || true
+  ip -N -n "$netns" rule | grep "lookup $table proto" || true
+  ip -N -n "$netns" route show table "$table"
+  ip -N -n "$netns" nexthop show id "$(uplink_nh "$table")" 2>/dev/null || true
 }
 
 log "wan2's lease expires"

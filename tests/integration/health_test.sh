@@ -172,7 +172,7 @@ watch_hold() {
   while [ -z "$cutoff" ] || [ "$(now_ms)" -lt "$cutoff" ]; do
     entry=$(ctl status --json | jq -r "$JQ_MS"' .uplinks[] | select(.name == "wan1") |
       [.health.state, .in_group, (.health.since | ms), .health.reason] | @tsv')
-    group=$(ip -n "$(ns router)" nexthop show id "$GROUP_FLOW")
+    group=$(ip -N -n "$(ns router)" nexthop show id "$GROUP_FLOW")
     IFS=$'\t' read -r state in_group since reason <<<"$entry"
     if [ -z "$cutoff" ]; then
       [ "$state" == down ] || fail "wan1 not down at the start of its hold: $entry"

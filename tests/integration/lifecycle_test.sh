@@ -41,8 +41,8 @@ lc_config() {
 # rules_and_routes — uplinkd's rules and routes (not its nexthops, nor the group's members that ip prints
 # under the balanced route): a weight change must leave them alone.
 rules_and_routes() {
-  ip -n "$(ns router)" rule | grep "proto $UPLINKD_PROTO" | sort
-  ip -n "$(ns router)" route show table all proto $UPLINKD_PROTO | grep -v '^[[:space:]]*nexthop ' | sort
+  ip -N -n "$(ns router)" rule | grep "proto $UPLINKD_PROTO" | sort
+  ip -N -n "$(ns router)" route show table all proto $UPLINKD_PROTO | grep -v '^[[:space:]]*nexthop ' | sort
 }
 
 # weights — "name=weight" of every uplink, as status reports them.
@@ -198,11 +198,11 @@ assert_eq 3 "$(grep -c 'proto dhcp' <<<"$main_defaults")" "dhcpcd's three defaul
 stop_uplinkd router
 assert_eq 0 "$(uplinkd_exit_status router)" "uplinkd's exit status after SIGTERM"
 netns=$(ns router)
-assert_eq "" "$(ip -n "$netns" rule | grep "proto $UPLINKD_PROTO" || true)" "no rule of uplinkd's is left"
-assert_eq "" "$(ip -n "$netns" route show table all proto $UPLINKD_PROTO)" "no route of uplinkd's is left"
+assert_eq "" "$(ip -N -n "$netns" rule | grep "proto $UPLINKD_PROTO" || true)" "no rule of uplinkd's is left"
+assert_eq "" "$(ip -N -n "$netns" route show table all proto $UPLINKD_PROTO)" "no route of uplinkd's is left"
 assert_eq 0 "$(ip -n "$netns" -j nexthop show | jq --argjson lo $((0x75000000)) --argjson hi $((0x75ffffff)) \
   '[.[] | select(.id >= $lo and .id <= $hi)] | length')" "no nexthop in uplinkd's id range is left"
-assert_eq "" "$(ip -n "$netns" nexthop | grep "proto $UPLINKD_PROTO" || true)" "no nexthop of uplinkd's is left"
+assert_eq "" "$(ip -N -n "$netns" nexthop | grep "proto $UPLINKD_PROTO" || true)" "no nexthop of uplinkd's is left"
 if in_ns router nft list table inet uplinkd >/dev/null 2>&1; then fail "the nft table inet uplinkd is left"; fi
 assert_eq "" "$(owned_objects router)" "owned_objects is empty"
 assert_eq "$main_defaults" "$(ip -n "$netns" route show default)" "dhcpcd's default routes in main are untouched"

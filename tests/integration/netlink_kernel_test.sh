@@ -66,9 +66,9 @@ compare_with_ip() {
   [[ $(grep -c '^route' <<<"$dump") == "$route" ]] || fail "route count differs from ip's ($route)"
   ip_has '^unicast default nhid 1978662912' -d route show table 200 proto 117 || fail "ip lacks the nhid route"
   grep -q '^route default nhid 1978662912 table 200 proto 117$' <<<"$dump" || fail "dump lacks the nhid route"
-  rule=$(in_ns ip -d rule show | grep -c 'proto 117' || true)
+  rule=$(in_ns ip -N -d rule show | grep -c 'proto 117' || true)
   [[ $(grep -c '^rule' <<<"$dump") == $((rule - 1)) ]] || fail "rule count differs from ip's"
-  ip_has '^20100:.*from 10.99.0.10 lookup 200 proto 117' rule show || fail "ip lacks the rule"
+  ip_has '^20100:.*from 10.99.0.10 lookup 200 proto 117' -N rule show || fail "ip lacks the rule"
   grep -q '^rule 20100: from 10.99.0.10/32 lookup 200 proto 117$' <<<"$dump" || fail "dump lacks the rule"
   ! grep -Eq '10\.98\.0\.0|^rule 20200|^rule 30000|id 42 ' <<<"$dump" || fail "dump_owned returned a foreign object"
 }

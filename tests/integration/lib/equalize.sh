@@ -12,7 +12,8 @@
 #
 # API (kept stable for the benchmarks): make_host_pair, shape_link NS IF MBIT, shape_host_pair,
 # write_equalize_config, eq_iperf_server, eq_iperf_client, eq_iperf_mbit, eq_iperf_retransmits, eq_tx_packets,
-# eq_tx_counts, eq_mac, EQ_H1, EQ_H2, EQ_LINKS, EQ_H1_ADDR, EQ_H2_ADDR, EQ_PREFIX.
+# eq_tx_counts, eq_tx_bytes, eq_tx_byte_counts, eq_iperf_steady, eq_mac, EQ_H1, EQ_H2, EQ_LINKS, EQ_H1_ADDR,
+# EQ_H2_ADDR, EQ_PREFIX.
 
 [ -n "${_EQ_SH:-}" ] && return 0
 declare -F make_ns >/dev/null || { echo "equalize.sh: source netns.sh (or uplinkd_test.sh) first" >&2; exit 1; }
@@ -161,6 +162,46 @@ eq_tx_packets() { ip -n "$(_h_ns "$1")" -s -j link show dev "$2" | jq -r '.[0].s
 eq_tx_counts() {
   local k out=""
   for ((k = 0; k < EQ_LINKS; k++)); do out+="$(eq_tx_packets "$1" "eq$k") "; done
+  echo "${out% }"
+}
+
+# eq_tx_bytes NS IF — IF's transmitted-bytes counter (ip -s -j link).
+eq_tx_bytes() { ip -n "$(_h_ns "$1")" -s -j link show dev "$2" | jq -r '.[0].stats64.tx.bytes'; }
+
+# eq_tx_byte_counts NS — "B0 B1 …": eq_tx_bytes of every link eq0… of NS, in order (subtract two readings).
+eq_tx_byte_counts() {
+  local k out=""
+  for ((k = 0; k < EQ_LINKS; k++)); do out+="$(eq_tx_bytes "$1" "eq$k") "; done
+  echo "${out% }"
+}
+
+# eq_iperf_steady NS PORT SECONDS JSON-FILE [IPERF3 ARGS...] — one TCP flow from NS to the other host of the
+# pair (start the server first: eq_iperf_server) for 1 + SECONDS s, iperf3 leaving the first second (slow
+# start) out of its figures (-O 1); its JSON goes to JSON-FILE. Prints "B0 B1 …": the bytes NS sent by each
+# link eq0… over the steady part of the transfer, from 1.5 s after the start until SECONDS - 1 s (2 s before
+# the end, a margin for a loaded machine), read from the links' byte counters. Bytes, not packets: under packet mode with GSO one buffer holds
+# 1..n segments, and a tbf cuts a buffer larger than its burst into segments, so the links' packet counters
+# count neither buffers nor bytes (docs/modes.md, "Offloads under packet").
+eq_iperf_steady() {
+  local n=$1 port=$2 secs=$3 json=$4 pid before after ended="" k
+  shift 4
+  [[ $secs =~ ^[0-9]+$ ]] && [ "$secs" -ge 4 ] || fail "eq_iperf_steady: SECONDS must be a whole number ≥ 4, got '$secs'"
+  eq_iperf_client "$n" "$port" "$secs" -O 1 "$@" >"$json" &
+  pid=$!
+  # The two sleeps are the span measured, not a wait for something to happen: they put both readings inside
+  # the transfer, past its start and before its end.
+  sleep 1.5
+  before=$(eq_tx_byte_counts "$n")
+  sleep "$((secs - 3)).5"
+  after=$(eq_tx_byte_counts "$n")
+  kill -0 "$pid" 2>/dev/null || ended=1
+  wait "$pid" || fail "eq_iperf_steady: iperf3 from $n to port $port failed (see above)"
+  [ -z "$ended" ] || fail "eq_iperf_steady: iperf3 ended before the second reading of the counters (a very slow machine?)"
+  local -a b a
+  read -ra b <<<"$before"
+  read -ra a <<<"$after"
+  local out=""
+  for ((k = 0; k < ${#a[@]}; k++)); do out+="$((a[k] - b[k])) "; done
   echo "${out% }"
 }
 

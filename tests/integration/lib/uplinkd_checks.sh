@@ -73,8 +73,8 @@ uplink_table_ok() {
   netns=$(_h_ns "$role")
   address=$(address_of "$role" "wan$n") || return 1
   [ -n "$address" ] || return 1
-  ip -n "$netns" rule show priority 20100 | grep -q "from ${address%/*} lookup $table proto $UPLINKD_PROTO" || return 1
-  ip -n "$netns" route show table "$table" |
+  ip -N -n "$netns" rule show priority 20100 | grep -q "from ${address%/*} lookup $table proto $UPLINKD_PROTO" || return 1
+  ip -N -n "$netns" route show table "$table" |
     grep -q "^default nhid $(uplink_nh "$table") via $(isp_gw_of "$role" "$n") dev wan$n" || return 1
 }
 
@@ -84,18 +84,18 @@ isp_gw_of() { echo "${H_ISP_ADDR[$2]:-$(isp_gw "$2")}"; }
 # assert_no_duplicates ROLE — no rule, route or nexthop of uplinkd's appears twice.
 assert_no_duplicates() {
   local role=$1 dups
-  dups=$(in_ns "$role" ip rule | grep "proto $UPLINKD_PROTO" | sort | uniq -d)
+  dups=$(in_ns "$role" ip -N rule | grep "proto $UPLINKD_PROTO" | sort | uniq -d)
   [ -z "$dups" ] || fail "duplicate rules: $dups"
-  dups=$(in_ns "$role" ip route show table all proto $UPLINKD_PROTO | sort | uniq -d)
+  dups=$(in_ns "$role" ip -N route show table all proto $UPLINKD_PROTO | sort | uniq -d)
   [ -z "$dups" ] || fail "duplicate routes: $dups"
 }
 
 # owned_objects ROLE — everything uplinkd owns in ROLE, normalized, for before/after comparisons.
 owned_objects() {
-  in_ns "$1" ip rule | grep "proto $UPLINKD_PROTO" | sort
-  in_ns "$1" ip route show table all proto $UPLINKD_PROTO | sort
+  in_ns "$1" ip -N rule | grep "proto $UPLINKD_PROTO" | sort
+  in_ns "$1" ip -N route show table all proto $UPLINKD_PROTO | sort
   # A resilient group reports how long it has been unbalanced: a clock, not state uplinkd owns.
-  in_ns "$1" ip nexthop | grep "proto $UPLINKD_PROTO" | sed 's/ unbalanced_time [0-9.]*//' | sort
+  in_ns "$1" ip -N nexthop | grep "proto $UPLINKD_PROTO" | sed 's/ unbalanced_time [0-9.]*//' | sort
   # Sticky sources count down their time (a clock too), and traffic may add one at any moment.
   # A process that did not write a chain itself replaces it once (src/apply/nft_diff.hpp: after a restart), and
   # the kernel lists chains in the order they were made: the same chains in another order are the same table.
