@@ -244,6 +244,7 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
     // missed.
     if (subscribing && succeeded(response)) {
       subscribed_ = true;
+      streamed_ = true;
       shared->subscribers.push_back(shared_from_this());
       watch_for_close();
     }
@@ -289,7 +290,10 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
   // The deque keeps the front string in place while later lines are pushed behind it.
   void write_next() {
     writing_ = true;
-    if (auto shared = shared_.lock()) {
+    // A subscriber's writes have no deadline of their own: its queue's limits and the grace after a drop
+    // (StreamLimits) decide when it goes, and a deadline would close it before it could read the notice.
+    auto shared = streamed_ ? nullptr : shared_.lock();
+    if (shared) {
       deadline_.expires_after(shared->connection_limits.write_timeout);
       deadline_.async_wait([self = shared_from_this()](std::error_code error) {
         if (!error && self->writing_) self->close();
@@ -348,6 +352,7 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
   char discard_[256];
   bool trusted_ = false;
   bool subscribed_ = false;
+  bool streamed_ = false;  // it subscribed once (it stays so after a drop, through its grace)
   bool writing_ = false;
   bool ending_ = false;  // dropped or refused: only the queued lines are still written
   bool closed_ = false;
