@@ -17,7 +17,8 @@ bool holds(const std::vector<T>& values, const T& value) {
 bool in(const KernelObjects& objects, const KernelObject& object) {
   if (const auto* nexthop = std::get_if<netlink::Nexthop>(&object)) return holds(objects.nexthops, *nexthop);
   if (const auto* route = std::get_if<netlink::Route>(&object)) return holds(objects.routes, *route);
-  return holds(objects.rules, std::get<netlink::Rule>(object));
+  if (const auto* rule = std::get_if<netlink::Rule>(&object)) return holds(objects.rules, *rule);
+  return false;  // nftables and sysctls are repaired by their own diff (applier_host.cpp), not guarded
 }
 
 void erase(KernelObjects& objects, const KernelObject& object) {
@@ -26,7 +27,7 @@ void erase(KernelObjects& objects, const KernelObject& object) {
   };
   if (const auto* nexthop = std::get_if<netlink::Nexthop>(&object)) return drop(objects.nexthops, *nexthop);
   if (const auto* route = std::get_if<netlink::Route>(&object)) return drop(objects.routes, *route);
-  drop(objects.rules, std::get<netlink::Rule>(object));
+  if (const auto* rule = std::get_if<netlink::Rule>(&object)) drop(objects.rules, *rule);
 }
 
 }  // namespace

@@ -460,7 +460,6 @@ void Daemon::schedule_refusal_retry() {
   auto next = state_.next_refusal_retry();
   if (!next) {
     refusal_timer_.cancel();
-    repair_timer_.cancel();
     return;
   }
   refusal_timer_.expires_at(*next);

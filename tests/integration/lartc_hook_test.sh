@@ -1,15 +1,9 @@
 #!/usr/bin/env bash
-# WORK IN PROGRESS (fails: held-back rule repairs are never applied, see the report). Own decisively, never fight blindly. Two DHCP uplinks (tables 201, 202).
-#  1. `ip route replace default … table 201 proto boot` takes uplinkd's route away without a removal event:
-#     uplinkd notices it, puts its own back, and reports it (log, status's "contested") naming proto boot.
-#  2. A foreign route that collides with nothing (10.99.0.0/16 in table 201) is reported and left alone.
-#  (3. the LARTC hook run beside uplinkd: lartc_hook_test.sh.wip, not yet passing)
-#  3. dhcp-lb's hook (the LARTC recipe: flush each uplink's table, add its routes, `while ip rule del from
+# Own decisively, never fight blindly (ownership_test.sh has the other cases). Two DHCP uplinks (tables 201,
+# 202). dhcp-lb's hook (the LARTC recipe: flush each uplink's table, add its routes, `while ip rule del from
 #     ADDR table T; do :; done`, add the rule, replace main's default) run beside uplinkd on the same tables
 #     finishes within seconds (before: never, uplinkd re-added the rule within a millisecond), uplinkd's own
 #     routes and rules are back afterwards, and uplinkd is quiet: a few log lines and little CPU over a window.
-#  4. `uplinkd --check` warns about such a hook in dhclient's exit hooks, saying what to remove, and not about
-#     uplinkd's own hook.
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
@@ -22,7 +16,7 @@ QUIET_MAX_CPU_TICKS=25
 
 setup_two_isps
 two_uplinks_up
-log "3. dhcp-lb's hook (the LARTC recipe) run beside uplinkd on the same tables"
+log "dhcp-lb's hook (the LARTC recipe) run beside uplinkd on the same tables"
 HOOK=$H_TMP/dhcp/dhclient-exit-hooks.d/dhcp-lb
 mkdir -p "$(dirname "$HOOK")"
 cat >"$HOOK" <<'SH'
