@@ -2,14 +2,15 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <sstream>
+
+#include "common/regular_file.hpp"
 
 namespace uplinkd {
 namespace {
 
-constexpr size_t kMaxHookBytes = 1 << 20;  // a hook is a script; read no more of anything larger
+constexpr size_t kMaxHookBytes = 1 << 20;  // a hook is a script; anything larger is not one of these
 
 bool names_table(const std::string& line, const Config& config) {
   std::vector<std::string> names{std::to_string(config.balance_table)};
@@ -61,12 +62,14 @@ std::vector<std::string> conflicting_hook_warnings(const Config& config) {
     hooks.push_back(entry.path());
   std::vector<std::string> warnings;
   for (const auto& path : hooks) {
-    if (!std::filesystem::is_regular_file(path, error)) continue;
-    std::ifstream file(path, std::ios::binary);
-    std::string text(kMaxHookBytes, '\0');
-    file.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<size_t>(file.gcount()));
-    if (auto why = hook_conflict(text, config))
+    std::optional<std::string> text;
+    try {
+      text = read_regular_file(path, kMaxHookBytes);
+    } catch (const FileReadError&) {
+      continue;  // not a script dhclient would run as a hook, or unreadable: nothing to warn about
+    }
+    if (!text) continue;
+    if (auto why = hook_conflict(*text, config))
       warnings.push_back(
           "dhclient exit hook " + path.string() + " " + *why +
           ": it and uplinkd would fight over the same tables at every DHCP event; remove it (" +
