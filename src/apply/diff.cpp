@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "plan/ownership.hpp"
+
 namespace uplinkd {
 namespace {
 
@@ -67,7 +69,69 @@ bool same_route(const Route& a, const Route& b) {
   return comparable(a) == comparable(b);
 }
 
+std::string protocol_name(uint8_t protocol) {
+  switch (protocol) {
+    case 0:
+      return "unspec";
+    case 2:
+      return "kernel";
+    case 3:
+      return "boot";
+    case 4:
+      return "static";
+    case 9:
+      return "ra";
+    case 11:
+      return "zebra";
+    case 12:
+      return "bird";
+    case 16:
+      return "dhcp";
+    case 186:
+      return "bgp";
+    case 188:
+      return "ospf";
+    default:
+      return std::to_string(protocol);
+  }
+}
+
+std::vector<ForeignObject> classify_foreign(const WantedObjects& wanted, const KernelObjects& have) {
+  std::vector<ForeignObject> foreign;
+  for (const auto& route : have.foreign_routes) {
+    ForeignFate fate = ForeignFate::left_alone;
+    for (const auto& mine : wanted.routes) {
+      if (mine.family() != route.family() || mine.table != route.table ||
+          mine.destination.network() != route.destination.network())
+        continue;
+      fate = route_key(mine) == route_key(route) ? ForeignFate::replaced : ForeignFate::removed;
+      break;
+    }
+    foreign.push_back({route, fate, route.protocol});
+  }
+  for (const auto& rule : have.foreign_rules) {
+    // A duplicate of one of uplinkd's rules at another priority (`ip rule add from ADDR table T`) is left
+    // alone: it changes nothing, and the kernel's delete of a rule without a protocol can take uplinkd's
+    // twin.
+    bool twin = false;
+    for (const auto& mine : wanted.rules)
+      twin |= mine.table == rule.table && mine.source == rule.source &&
+              mine.destination == rule.destination && mine.fwmark == rule.fwmark &&
+              mine.action == rule.action;
+    const bool in_range = ownership::owns_rule_priority(rule.priority) && !twin;
+    foreign.push_back({rule, in_range ? ForeignFate::removed : ForeignFate::left_alone, rule.protocol});
+  }
+  return foreign;
+}
+
 std::vector<Change> diff(const WantedObjects& wanted, const KernelObjects& have) {
+  const auto foreign = classify_foreign(wanted, have);
+  auto taken_by_foreign = [&](const Route& route) {
+    for (const auto& other : foreign)
+      if (other.fate == ForeignFate::replaced && route_key(std::get<Route>(other.object)) == route_key(route))
+        return true;
+    return false;
+  };
   std::vector<Change> changes;
   auto find_nexthop = [&](uint32_t id) -> const Nexthop* {
     for (const auto& nexthop : have.nexthops)
@@ -94,7 +158,9 @@ std::vector<Change> diff(const WantedObjects& wanted, const KernelObjects& have)
     auto current = std::find_if(have.routes.begin(), have.routes.end(),
                                 [&](const Route& other) { return route_key(other) == route_key(route); });
     if (current == have.routes.end())
-      changes.push_back({ChangeKind::add, route});
+      // Another program's route holds the place (`ip route replace … table T proto boot`): an add would
+      // fail with "File exists".
+      changes.push_back({taken_by_foreign(route) ? ChangeKind::replace : ChangeKind::add, route});
     else if (!same_route(*current, route))
       changes.push_back({ChangeKind::replace, route});
   }
@@ -103,8 +169,14 @@ std::vector<Change> diff(const WantedObjects& wanted, const KernelObjects& have)
 
   for (const auto& rule : have.rules)
     if (!contains(wanted.rules, rule, std::equal_to<Rule>())) changes.push_back({ChangeKind::remove, rule});
+  for (const auto& other : foreign)
+    if (other.fate == ForeignFate::removed && std::holds_alternative<Rule>(other.object))
+      changes.push_back({ChangeKind::remove, other.object});
   for (const auto& route : have.routes)
     if (!wants(wanted, route)) changes.push_back({ChangeKind::remove, route});
+  for (const auto& other : foreign)
+    if (other.fate == ForeignFate::removed && std::holds_alternative<Route>(other.object))
+      changes.push_back({ChangeKind::remove, other.object});
   for (bool groups : {true, false})
     for (const auto& nexthop : have.nexthops)
       if (nexthop.is_group() == groups && !wants(wanted, nexthop))

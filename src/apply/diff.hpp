@@ -6,6 +6,7 @@
 // new group before the old group is deleted, and a new source rule exists before the old one is removed.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "apply/kernel.hpp"
@@ -18,7 +19,22 @@ struct WantedObjects {
   const std::vector<netlink::Rule>& rules;
 };
 
+// Others' objects (KernelObjects::foreign_*) are left alone unless they collide with uplinkd's own: a route
+// at the same table and prefix as a wanted one (same metric: uplinkd's replaces it; another metric: it is
+// removed) and a rule in uplinkd's priority range (removed). Those tables and that range are uplinkd's by
+// config; the rest is reported, never deleted.
 std::vector<Change> diff(const WantedObjects& wanted, const KernelObjects& have);
+
+enum class ForeignFate { replaced, removed, left_alone };
+struct ForeignObject {
+  KernelObject object;
+  ForeignFate fate;
+  uint8_t protocol;  // the other program's (RTPROT_*; 0 when it set none)
+};
+std::vector<ForeignObject> classify_foreign(const WantedObjects& wanted, const KernelObjects& have);
+
+// "boot", "static", "dhcp", "kernel", … or the number: how `ip` names a route or rule protocol.
+std::string protocol_name(uint8_t protocol);
 
 // The kernel reports more than it was given (a route via nhid comes back with the nexthop's gateway and
 // device, groups come back without a family); these compare only what uplinkd sets.

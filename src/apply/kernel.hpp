@@ -3,6 +3,7 @@
 // tests use (tests/fakes/fake_kernel.hpp).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -17,6 +18,10 @@ struct KernelObjects {
   std::vector<netlink::Nexthop> nexthops;
   std::vector<netlink::Route> routes;
   std::vector<netlink::Rule> rules;
+  // Others' objects where uplinkd owns the place (apply/foreign.hpp): routes of another protocol in the
+  // tables uplinkd claims, rules of another protocol in its priority range or leading to a claimed table.
+  std::vector<netlink::Route> foreign_routes;
+  std::vector<netlink::Rule> foreign_rules;
 };
 
 enum class ChangeKind { add, replace, remove };
@@ -39,6 +44,14 @@ class Kernel {
   // protocol, nexthops in its id range.
   virtual Expected<KernelObjects> dump_owned() = 0;
 
+  // The routing tables uplinkd owns by config (its uplinks' tables and the balance table): dump_owned then
+  // reports the foreign routes in them and the foreign rules that lead to them.
+  virtual void claim_tables(std::vector<uint32_t> tables) { claimed_tables_ = std::move(tables); }
+
+ protected:
+  std::vector<uint32_t> claimed_tables_;
+
+ public:
   // Applies the changes in the given order, as one batch where the implementation can. Returns one error per
   // change that failed, in the order of the changes, its `object` being describe(change); the others have
   // taken effect.

@@ -1,5 +1,6 @@
 #include "apply/netlink_kernel.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "plan/ownership.hpp"
@@ -40,6 +41,10 @@ Expected<std::unique_ptr<NetlinkKernel>> NetlinkKernel::open() {
   return std::make_unique<NetlinkKernel>(std::move(*socket));
 }
 
+bool NetlinkKernel::claimed(uint32_t table) const {
+  return std::find(claimed_tables_.begin(), claimed_tables_.end(), table) != claimed_tables_.end();
+}
+
 Expected<KernelObjects> NetlinkKernel::dump_owned() {
   KernelObjects objects;
   auto nexthops = socket_.dump_nexthops();
@@ -54,7 +59,16 @@ Expected<KernelObjects> NetlinkKernel::dump_owned() {
     auto rules = socket_.dump_rules(family);
     if (!rules) return rules.error();
     for (auto& rule : *rules) {
-      if (owned(rule)) objects.rules.push_back(std::move(rule));
+      if (owned(rule))
+        objects.rules.push_back(std::move(rule));
+      else if (ownership::owns_rule_priority(rule.priority) || claimed(rule.table))
+        objects.foreign_rules.push_back(std::move(rule));
+    }
+    for (uint32_t table : claimed_tables_) {
+      auto all = socket_.dump_routes(family, {.table = table, .protocol = 0});
+      if (!all) return all.error();
+      for (auto& route : *all)
+        if (route.protocol != ownership::kProtocol) objects.foreign_routes.push_back(std::move(route));
     }
   }
   return objects;

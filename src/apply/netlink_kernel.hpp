@@ -34,6 +34,7 @@ class NetlinkKernel : public Kernel {
   std::vector<KernelError> apply_in_order(const std::vector<Change>& changes);
   std::optional<KernelError> apply_host(const Change& change);
 
+  bool claimed(uint32_t table) const;
   netlink::Socket socket_;
   std::optional<netlink::NftablesSocket> nft_socket_;  // opened on first use
   std::unique_ptr<NftTable> nft_;                      // libnftables, for writing only

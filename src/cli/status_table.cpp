@@ -138,6 +138,15 @@ std::string render_status_table(const Json& status) {
   text += health_details(uplinks);
   for (const auto& sysctl : array_at(status, "sysctls"))
     text += "sysctl: " + field(sysctl, "key") + " = " + field(sysctl, "value") + "\n";
+  // Another program undoing uplinkd's objects, or leaving its own in uplinkd's tables (design-choices.md).
+  for (const auto& entry : array_at(status, "contested")) {
+    text += "contested: " + field(entry, "object") + " (" + field(entry, "by") + "), repaired " +
+            field(entry, "repairs") + (field(entry, "repairs") == "1" ? " time" : " times");
+    if (auto ago = number(entry, "last_repair_s_ago")) text += ", last " + fixed(ago, 1, " s ago");
+    text += "\n";
+  }
+  for (const auto& foreign : array_at(status, "foreign"))
+    text += "foreign: " + as_text(foreign) + " (another program's, left alone)\n";
   for (const auto& note : array_at(status, "notes")) text += "note: " + as_text(note) + "\n";
   for (const auto& error : array_at(status, "errors")) text += "error: " + as_text(error) + "\n";
   return text;

@@ -1,12 +1,8 @@
 #include "config/config.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <optional>
 
-#include <cerrno>
-#include <cstring>
-
+#include "common/regular_file.hpp"
 #include "config/format.hpp"
 #include "config/validate.hpp"
 
@@ -50,60 +46,22 @@ Config parse_config(const std::string& text, const std::string& path) {
 namespace {
 
 // A config is a few KiB; anything near this is not one (or is /dev/zero behind a symlink).
-constexpr off_t kMaxConfigBytes = 1024 * 1024;
+constexpr size_t kMaxConfigBytes = 1024 * 1024;
 
-std::string file_kind(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  return "not a regular file";
-}
-
-// Opened without blocking and checked on the descriptor itself (not the path, which may change in between):
-// a FIFO would block open() and read() until a writer comes, which in the daemon means forever.
 std::string read_config_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    int error = errno;
-    throw InputError({path}, std::string("cannot open the config file: ") + std::strerror(error),
-                     "check the path given with -c and that uplinkd may read it");
+  std::optional<std::string> text;
+  try {
+    text = read_regular_file(path, kMaxConfigBytes);
+  } catch (const FileReadError& error) {
+    throw InputError({path}, "the config file " + error.problem(),
+                     error.is_directory()
+                         ? "give the path of the file itself"
+                         : "give the path of uplinkd's config file, a regular file it may read");
   }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    int error = errno;
-    throw InputError({path}, std::string("cannot stat the config file: ") + std::strerror(error));
-  }
-  if (S_ISDIR(info.st_mode))
-    throw InputError({path}, "the config file is a directory", "give the path of the file itself");
-  if (!S_ISREG(info.st_mode))
-    throw InputError({path}, "the config file is " + file_kind(info.st_mode) + ", not a regular file",
-                     "give the path of a regular file");
-  if (info.st_size > kMaxConfigBytes)
-    throw InputError({path},
-                     "the config file is " + std::to_string(info.st_size) +
-                         " bytes, more than the limit of " + std::to_string(kMaxConfigBytes / 1024) + " KiB",
-                     "give the path of uplinkd's config file");
-  std::string text;
-  char chunk[16384];
-  // The size is checked again while reading: a file that grows meanwhile is still cut off at the limit.
-  while (text.size() <= static_cast<size_t>(kMaxConfigBytes)) {
-    ssize_t got = ::read(fd, chunk, sizeof chunk);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      int error = errno;
-      throw InputError({path}, std::string("cannot read the config file: ") + std::strerror(error));
-    }
-    if (got == 0) return text;
-    text.append(chunk, static_cast<size_t>(got));
-  }
-  throw InputError({path}, "the config file grew past the limit of " +
-                               std::to_string(kMaxConfigBytes / 1024) + " KiB while it was read");
+  if (!text)
+    throw InputError({path}, "cannot open the config file: No such file or directory",
+                     "check the path given with -c");
+  return *text;
 }
 
 }  // namespace

@@ -1,12 +1,9 @@
 #include "config/rt_tables.hpp"
 
-#include <cerrno>
-#include <fstream>
 #include <map>
-#include <sstream>
-#include <system_error>
 
 #include "common/atomic_file.hpp"
+#include "common/regular_file.hpp"
 
 namespace uplinkd {
 namespace {
@@ -38,21 +35,8 @@ bool parse_entry(std::string_view line, uint32_t& id, std::string& name) {
   return true;
 }
 
-[[noreturn]] void fail(const std::string& what, const std::string& path) {
-  throw std::system_error(errno, std::generic_category(), what + " " + path);
-}
-
-std::string read_existing(const std::string& path, bool& exists) {
-  std::ifstream file(path, std::ios::binary);
-  exists = static_cast<bool>(file);
-  if (!exists) {
-    if (errno == ENOENT) return {};
-    fail("cannot read", path);
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+// iproute2's files are a few lines; /etc/iproute2/rt_tables with every table named would be under this.
+constexpr size_t kMaxRtTablesBytes = 1024 * 1024;
 
 }  // namespace
 
@@ -95,8 +79,9 @@ TableNamesUpdate merge_table_names(std::string_view existing, const TableNames& 
 }
 
 TableNamesResult write_table_names(const std::string& path, const TableNames& names) {
-  bool exists = false;
-  std::string existing = read_existing(path, exists);
+  const auto read = read_regular_file(path, kMaxRtTablesBytes);
+  const bool exists = read.has_value();
+  const std::string existing = read.value_or("");
   auto update = merge_table_names(existing, names);
   TableNamesResult result;
   for (auto& conflict : update.conflicts) result.conflicts.push_back(conflict + " in " + path);

@@ -32,7 +32,8 @@ struct TableNamesResult {
 };
 
 // Replaces the file with write_file_atomically() (common/atomic_file.hpp), and leaves it untouched when
-// nothing would change. Throws std::system_error naming the path.
+// nothing would change. Throws FileReadError (common/regular_file.hpp) when the file there is not a regular
+// file of at most 1 MiB, std::system_error when it cannot be written; both name the path.
 TableNamesResult write_table_names(const std::string& path, const TableNames& names);
 
 }  // namespace uplinkd

@@ -3,11 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <set>
 
 #include "apply/diff.hpp"
 #include "apply/netlink_kernel.hpp"
 #include "apply/plan_commands.hpp"
 #include "apply/refusals.hpp"
+#include "daemon/conflicting_hooks.hpp"
 #include "daemon/health_report.hpp"
 #include "daemon/request.hpp"
 #include "daemon/status_report.hpp"
@@ -21,6 +23,14 @@ constexpr uint32_t kMainTable = 254;
 
 std::chrono::milliseconds milliseconds(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+// The routing tables that are uplinkd's by config: a foreign route in them that collides with uplinkd's is
+// replaced.
+std::vector<uint32_t> claimed_tables(const Config& config) {
+  std::vector<uint32_t> tables{config.balance_table};
+  for (const auto& uplink : config.uplinks) tables.push_back(uplink.table);
+  return tables;
 }
 
 template <class T>
@@ -46,6 +56,7 @@ Daemon::Daemon(Config config)
     : signals_(io_, SIGTERM, SIGINT, SIGHUP),
       retry_timer_(io_),
       refusal_timer_(io_),
+      repair_timer_(io_),
       config_(std::move(config)),
       state_(config_),
       // The monitor subscribes before the first dump, so nothing that happens in between is missed.
@@ -57,6 +68,7 @@ Daemon::Daemon(Config config)
       sweeper_(io_),
       host_(config_.rt_tables),
       notifier_(io_, config_.on_change, milliseconds(config_.on_change_timeout_s)) {
+  kernel_->claim_tables(claimed_tables(config_));
   leases_ = load_leases(config_.state_file);
   for (const auto& [interface, lease] : leases_) state_.restore_lease(interface, lease);
   register_commands();
@@ -73,6 +85,7 @@ Daemon::~Daemon() {
 int Daemon::run() {
   spdlog::info("uplinkd starting: {} uplinks, mode {}, control socket {}", config_.uplinks.size(),
                mode_name(config_.mode), config_.socket);
+  for (const auto& warning : conflicting_hook_warnings(config_)) spdlog::warn("{}", warning);
   resync("start");
   host_watch_ = std::make_unique<HostWatch>(
       io_, [this](const std::string& reason) { converge(reason); }, [this] { check_host(); });
@@ -91,6 +104,7 @@ void Daemon::register_commands() {
                   auto report = status_report(config_, plan_, errors_, health);
                   // So that a script can wait until its `uplinkctl events` has subscribed.
                   report["event_subscribers"] = control_ ? control_->subscribers() : 0;
+                  add_ownership_status(report);
                   return report;
                 });
   commands_.add("plan", "the current plan as ip/nft commands; changes nothing", [this](const auto&) {
@@ -119,6 +133,24 @@ void Daemon::register_commands() {
                   }
                   return nlohmann::json::object();
                 });
+}
+
+// Objects someone keeps undoing ("contested") and others' objects left alone in uplinkd's tables.
+void Daemon::add_ownership_status(nlohmann::json& report) {
+  const auto now = std::chrono::steady_clock::now();
+  nlohmann::json contested = nlohmann::json::array();
+  for (const auto& entry : applier_.contested(now)) {
+    auto ago = [&](BackoffTime at) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(now - at).count() / 1000.0;
+    };
+    contested.push_back({{"object", entry.object},
+                         {"by", entry.by},
+                         {"repairs", entry.repairs},
+                         {"first_repair_s_ago", ago(entry.first_repair)},
+                         {"last_repair_s_ago", ago(entry.last_repair)}});
+  }
+  report["contested"] = contested;
+  report["foreign"] = std::vector<std::string>(foreign_reported_.begin(), foreign_reported_.end());
 }
 
 size_t Daemon::uplink_index(const nlohmann::json& request) const {
@@ -220,6 +252,9 @@ void Daemon::on_netlink_events() {
     converge("netlink event");
   else if (owned_object_removed)
     converge("an object of uplinkd's was removed");
+  else if (foreign_object_added_)
+    converge("another program's object in uplinkd's tables or rule range");
+  foreign_object_added_ = false;
 }
 
 // A removal of an object the current plan wants triggers a converge (someone deleted it, or the kernel
@@ -237,9 +272,15 @@ bool Daemon::handle(const netlink::Event& event, bool& owned_object_removed) {
       owned_object_removed |= removed && wants(planned, route->object);
       return false;
     }
+    // Whatever its protocol: `ip route replace … table T proto boot` takes uplinkd's route away without a
+    // removal event.
+    foreign_object_added_ |= !removed && claims_table(route->object.table);
     return state_.on_route(route->object, removed);
   }
   if (const auto* rule = std::get_if<netlink::RuleEvent>(&event)) {
+    foreign_object_added_ |=
+        rule->kind != EventKind::removed && rule->object.protocol != ownership::kProtocol &&
+        (ownership::owns_rule_priority(rule->object.priority) || claims_table(rule->object.table));
     owned_object_removed |=
         rule->kind == EventKind::removed && rule->object.protocol == ownership::kProtocol &&
         ownership::owns_rule_priority(rule->object.priority) && wants(planned, rule->object);
@@ -249,6 +290,11 @@ bool Daemon::handle(const netlink::Event& event, bool& owned_object_removed) {
     owned_object_removed |= nexthop->kind == EventKind::removed &&
                             ownership::owns_nexthop_id(nexthop->object.id) && wants(planned, nexthop->object);
   return false;
+}
+
+bool Daemon::claims_table(uint32_t table) const {
+  const auto tables = claimed_tables(config_);
+  return std::find(tables.begin(), tables.end(), table) != tables.end();
 }
 
 void Daemon::resync(const std::string& reason) {
@@ -298,6 +344,7 @@ bool Daemon::converge_once(const std::string& reason) {
   if (!outcome.changes.empty())
     spdlog::info("{}: {} kernel changes in {} us", reason, outcome.changes.size(), took.count());
 
+  report_ownership(outcome);
   const bool standing_changed = record_kernel_answers(plan, outcome);
   // The errors of a refused uplink's objects are said once, as its state (report_transitions); the others
   // are logged when they are new, and retried with a back-off, so an error that lasts is not a log flood.
@@ -373,6 +420,40 @@ bool Daemon::record_kernel_answers(const Plan& plan, const ApplyOutcome& outcome
     }
   }
   return changed;
+}
+
+// Repairs are reported once per object, then at its 4th, 8th, 16th … repair: a program that keeps undoing an
+// object is named without a line per repair. Others' objects that collide with nothing are reported once.
+void Daemon::report_ownership(const ApplyOutcome& outcome) {
+  for (const auto& repair : outcome.repairs) {
+    const bool say =
+        repair.repairs == 1 || (repair.repairs >= 4 && (repair.repairs & (repair.repairs - 1)) == 0);
+    const std::string what = repair.by == "removed"   ? "was removed by another program"
+                             : repair.by == "changed" ? "was changed by another program"
+                                                      : "collided with another program's (" + repair.by + ")";
+    spdlog::log(say ? spdlog::level::warn : spdlog::level::debug,
+                "{} {}: uplinkd owns it and puts its own back (repair {}; repairs of an object that keeps "
+                "being undone back off from 0.25 s to 30 s)",
+                repair.object, what, repair.repairs);
+  }
+  std::set<std::string> present;
+  for (const auto& foreign : outcome.foreign) {
+    if (foreign.fate != ForeignFate::left_alone) continue;
+    const std::string name = object_name(foreign.object) + " proto " + protocol_name(foreign.protocol);
+    present.insert(name);
+    if (!foreign_reported_.count(name))
+      spdlog::warn(
+          "another program's {} is in uplinkd's tables: left alone (uplinkd replaces only what collides "
+          "with its own objects)",
+          name);
+  }
+  foreign_reported_ = std::move(present);
+  if (outcome.next_repair_at) {
+    repair_timer_.expires_at(*outcome.next_repair_at);
+    repair_timer_.async_wait([this](std::error_code error) {
+      if (!error) converge("repair of objects another program undid");
+    });
+  }
 }
 
 void Daemon::schedule_refusal_retry() {
@@ -538,6 +619,7 @@ void Daemon::reload() {
   config_ = std::move(fresh);
   notifier_.set_program(config_.on_change, milliseconds(config_.on_change_timeout_s));
   state_.reconfigure(config_);
+  kernel_->claim_tables(claimed_tables(config_));
   host_.set_rt_tables_path(config_.rt_tables);
   resync("reload");
 }
@@ -546,6 +628,7 @@ void Daemon::shutdown() {
   retry_timer_.cancel();
   host_watch_.reset();
   refusal_timer_.cancel();
+  repair_timer_.cancel();
   if (config_.on_exit == OnExit::flush) {
     auto outcome = applier_.flush();
     for (const auto& error : outcome.errors) spdlog::warn("shutdown: {}", error.message());

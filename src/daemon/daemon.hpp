@@ -5,6 +5,7 @@
 #include <asio.hpp>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ class Daemon {
   bool converge_once(const std::string& reason);  // true when the kernel's answers call for a new plan
   bool record_kernel_answers(const Plan& plan, const ApplyOutcome& outcome);
   void schedule_refusal_retry();
+  void report_ownership(const ApplyOutcome& outcome);
+  void add_ownership_status(nlohmann::json& report);
+  bool claims_table(uint32_t table) const;
   void sync_health();
   void on_health_transition(const std::string& uplink, const HealthTransition& transition);
   void schedule_retry();
@@ -63,6 +67,7 @@ class Daemon {
   asio::signal_set signals_;
   asio::steady_timer retry_timer_;
   asio::steady_timer refusal_timer_;  // the next retry of an uplink whose objects the kernel refused
+  asio::steady_timer repair_timer_;   // the next repair held back by the applier's RepairGuard
   Config config_;
   State state_;
   netlink::Socket socket_;
@@ -80,8 +85,10 @@ class Daemon {
   std::map<std::string, std::unique_ptr<UplinkHealth>> health_;  // by uplink name, for uplinks with targets
   Plan plan_;
   bool planned_ = false;
-  std::vector<std::string> errors_;  // of the last converge
-  uint32_t error_retries_ = 0;       // converges in a row that failed: the retry backs off
+  std::vector<std::string> errors_;         // of the last converge
+  uint32_t error_retries_ = 0;              // converges in a row that failed: the retry backs off
+  bool foreign_object_added_ = false;       // by the netlink events being handled
+  std::set<std::string> foreign_reported_;  // others' objects left alone, already logged
 };
 
 }  // namespace uplinkd

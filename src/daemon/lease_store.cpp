@@ -2,16 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <system_error>
 #include <variant>
 
 #include "common/atomic_file.hpp"
+#include "common/regular_file.hpp"
 
 namespace uplinkd {
 
 namespace {
+
+// At most 64 uplinks of a few hundred bytes each; anything near this is not uplinkd's file.
+constexpr size_t kMaxStateFileBytes = 1024 * 1024;
 
 std::optional<std::string> string_field(const nlohmann::json& entry, const char* field) {
   if (!entry.is_object() || !entry.contains(field) || !entry[field].is_string()) return std::nullopt;
@@ -44,9 +47,15 @@ std::variant<DhcpLease, std::string> read_lease(const nlohmann::json& entry) {
 
 Leases load_leases(const std::string& path) {
   Leases leases;
-  std::ifstream in(path);
-  if (!in) return leases;
-  nlohmann::json json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  std::optional<std::string> text;
+  try {
+    text = read_regular_file(path, kMaxStateFileBytes);
+  } catch (const FileReadError& error) {
+    spdlog::warn("state file {}; ignored", error.what());
+    return leases;
+  }
+  if (!text) return leases;
+  nlohmann::json json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object() || !json.contains("leases") || !json["leases"].is_object()) {
     spdlog::warn("state file {}: not uplinkd's format; ignored", path);
     return leases;

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "config/config.hpp"
+#include "daemon/conflicting_hooks.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/netns_guard.hpp"
 #include "daemon/privileges.hpp"
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (check_only) {
+    for (const auto& warning : uplinkd::conflicting_hook_warnings(config))
+      std::cerr << "warning: " << warning << "\n";
     std::cout << config_path << ": OK, " << config.uplinks.size() << " uplinks, mode "
               << uplinkd::mode_name(config.mode) << "\n";
     return 0;

@@ -148,9 +148,22 @@ class FakeKernel : public Kernel {
     auto& list = objects.routes;
     auto it = std::find_if(list.begin(), list.end(),
                            [&](const auto& r) { return route_key(r) == route_key(route); });
+    // Others' routes share the kernel's keys with uplinkd's: an add at a foreign route's place fails, a
+    // replace takes it over, a remove matches either.
+    auto& foreign = objects.foreign_routes;
+    auto other = std::find_if(foreign.begin(), foreign.end(),
+                              [&](const auto& r) { return route_key(r) == route_key(route); });
     if (kind == ChangeKind::remove) {
-      if (it != list.end()) list.erase(it);
+      if (it != list.end() && it->protocol == route.protocol)
+        list.erase(it);
+      else if (other != foreign.end())
+        foreign.erase(other);
       return 0;
+    }
+    if (other != foreign.end()) {
+      if (kind == ChangeKind::add) return EEXIST;
+      if (route.nexthop_id && !find_nexthop(route.nexthop_id)) return EINVAL;
+      foreign.erase(other);
     }
     if (route.nexthop_id && !find_nexthop(route.nexthop_id)) return EINVAL;
     netlink::Route stored = route;
@@ -211,6 +224,8 @@ class FakeKernel : public Kernel {
     auto it = std::find(list.begin(), list.end(), rule);
     if (kind == ChangeKind::remove) {
       if (it != list.end()) list.erase(it);
+      auto& foreign = objects.foreign_rules;
+      foreign.erase(std::remove(foreign.begin(), foreign.end(), rule), foreign.end());
       return 0;
     }
     if (it == list.end()) list.push_back(rule);

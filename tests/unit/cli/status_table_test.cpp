@@ -97,6 +97,26 @@ TEST(StatusTable, TheBriefsExampleLine) {
               HasSubstr("\n  wan1 198.51.100.1  rtt 1.25 ms  jitter 0.10 ms  loss 3.7% (27 probes)\n"));
 }
 
+TEST(StatusTable, ContestedAndForeignObjectsAreListedBelowTheTable) {
+  Json status = {{"mode", "flow"},
+                 {"active", 1},
+                 {"uplinks", {uplink("wan1", "active")}},
+                 {"contested",
+                  {{{"object", "rule 20100 from 100.64.1.10/32 table 201"},
+                    {"by", "removed"},
+                    {"repairs", 3},
+                    {"last_repair_s_ago", 1.25}},
+                   {{"object", "route default table 201"}, {"by", "proto boot"}, {"repairs", 1}}}},
+                 {"foreign", {"route 10.99.0.0/16 table 201 proto boot"}}};
+  EXPECT_THAT(
+      render_status_table(status),
+      HasSubstr("contested: rule 20100 from 100.64.1.10/32 table 201 (removed), repaired 3 times, "
+                "last 1.2 s ago\n"
+                "contested: route default table 201 (proto boot), repaired 1 time\n"
+                "foreign: route 10.99.0.0/16 table 201 proto boot (another program's, left alone)\n"));
+  EXPECT_NO_THROW(render_status_table({{"contested", {1, Json::object()}}, {"foreign", "none"}}));
+}
+
 TEST(StatusTable, FieldsOfTheWrongTypeGiveATableNotAnException) {
   Json odd = uplink("wan1", "active");
   odd["drained"] = "yes";

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/regular_file.hpp"
+
 namespace uplinkd {
 namespace {
 
@@ -187,9 +189,21 @@ TEST_F(WriteTableNames, FailureNamesThePath) {
   try {
     write_table_names(path, kTwo);
     FAIL() << "wrote below a regular file";
-  } catch (const std::system_error& error) {
+  } catch (const std::exception& error) {
     EXPECT_THAT(error.what(), HasSubstr(path));
   }
+}
+
+TEST_F(WriteTableNames, AFifoIsRefusedWithoutBlockingAndLeftAlone) {
+  auto path = (dir_ / "fifo").string();
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  try {
+    write_table_names(path, kTwo);
+    FAIL() << "read a FIFO";
+  } catch (const FileReadError& error) {
+    EXPECT_THAT(error.what(), HasSubstr(path + ": is a FIFO, not a regular file"));
+  }
+  EXPECT_TRUE(fs::is_fifo(path));
 }
 
 TEST_F(WriteTableNames, RelativePathInTheWorkingDirectory) {

@@ -1,6 +1,7 @@
 #include "daemon/lease_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -80,6 +81,15 @@ TEST_F(LeaseStoreTest, ALeaseOfLengthZeroReadsBack) {
   leases["wan1"] = DhcpLease{*Prefix::parse("100.64.1.10/0"), std::nullopt, DhcpClient::dhclient};
   save_leases(path(), leases);
   EXPECT_EQ(load_leases(path()), leases);
+}
+
+TEST_F(LeaseStoreTest, AFifoOrAnOversizedFileIsIgnoredWithoutBlocking) {
+  std::filesystem::create_directories(directory / "sub");
+  ASSERT_EQ(::mkfifo(path().c_str(), 0600), 0);
+  EXPECT_TRUE(load_leases(path()).empty());
+  std::filesystem::remove(path());
+  std::ofstream(path()) << std::string(2 * 1024 * 1024, ' ');
+  EXPECT_TRUE(load_leases(path()).empty());
 }
 
 TEST_F(LeaseStoreTest, UnwritablePathThrowsNamingIt) {
