@@ -8,7 +8,8 @@ namespace {
 constexpr uint8_t kActionToTable = 1;  // FR_ACT_TO_TBL
 
 bool owns(const UplinkConfig& uplink, const netlink::Nexthop& nexthop) {
-  return nexthop.id == ownership::uplink_nexthop_id(uplink.table);
+  return nexthop.id == ownership::uplink_nexthop_id(uplink.table) ||
+         nexthop.id == ownership::uplink_nexthop6_id(uplink.table);
 }
 bool owns(const UplinkConfig& uplink, const netlink::Route& route) {
   return route.table == uplink.table;
@@ -23,7 +24,25 @@ bool owns(const UplinkConfig&, const Other&) {
   return false;
 }
 
+std::optional<Family> family_of(const netlink::Nexthop& nexthop) {
+  return nexthop.family;
+}
+std::optional<Family> family_of(const netlink::Route& route) {
+  return route.family();
+}
+std::optional<Family> family_of(const netlink::Rule& rule) {
+  return rule.family;
+}
+template <class Other>
+std::optional<Family> family_of(const Other&) {
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<Family> object_family(const KernelObject& object) {
+  return std::visit([](const auto& value) { return family_of(value); }, object);
+}
 
 const UplinkConfig* owner_uplink(const Config& config, const KernelObject& object) {
   for (const auto& uplink : config.uplinks)
@@ -31,13 +50,14 @@ const UplinkConfig* owner_uplink(const Config& config, const KernelObject& objec
   return nullptr;
 }
 
-std::map<std::string, std::string> refused_uplinks(const Config& config,
-                                                   const std::vector<FailedChange>& failed) {
-  std::map<std::string, std::string> refused;
+std::map<UplinkFamily, std::string> refused_uplinks(const Config& config,
+                                                    const std::vector<FailedChange>& failed) {
+  std::map<UplinkFamily, std::string> refused;
   for (const auto& failure : failed) {
     if (failure.change.kind == ChangeKind::remove) continue;
-    if (const UplinkConfig* uplink = owner_uplink(config, failure.change.object))
-      refused.emplace(uplink->interface, failure.error.message());
+    const UplinkConfig* uplink = owner_uplink(config, failure.change.object);
+    const auto family = object_family(failure.change.object);
+    if (uplink && family) refused.emplace(UplinkFamily{uplink->interface, *family}, failure.error.message());
   }
   return refused;
 }

@@ -8,6 +8,18 @@
 
 namespace uplinkd {
 
+std::string_view families_name(IpFamilies families) {
+  switch (families) {
+    case IpFamilies::both:
+      return "both";
+    case IpFamilies::v4:
+      return "ipv4";
+    case IpFamilies::v6:
+      return "ipv6";
+  }
+  return "unknown";
+}
+
 std::string_view mode_name(Mode mode) {
   switch (mode) {
     case Mode::flow:

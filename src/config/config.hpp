@@ -16,8 +16,15 @@ namespace uplinkd {
 enum class Mode { flow, resilient, connection, packet };
 enum class GatewayKind { automatic, fixed, none };  // "auto", an address, "none" (a direct link)
 enum class OnExit { flush, keep };                  // what a clean shutdown leaves in the kernel
+// The address families an uplink is balanced for (`family`: "both", "ipv4", "ipv6"); at the top level, the
+// default for every uplink and for `destinations`.
+enum class IpFamilies { both, v4, v6 };
 
 std::string_view mode_name(Mode mode);
+std::string_view families_name(IpFamilies families);  // as the config writes it
+inline bool carries(IpFamilies families, Family family) {
+  return families == IpFamilies::both || (families == IpFamilies::v4) == (family == Family::v4);
+}
 
 // What a probe goes to: `icmp` (an echo to the address), `tcp` (a connect to address:port; a refusal counts
 // as an answer), `arp` (an ARP request for the uplink's gateway on its own link: proves the gateway is alive
@@ -55,11 +62,16 @@ struct UplinkConfig {
   std::string name;
   std::string interface;
   uint32_t table = 0;
-  std::string table_name;  // written to the rt_tables file; empty = no name
-  uint16_t weight = 1;     // 1..256
-  uint32_t tier = 1;       // lower is preferred
+  std::string table_name;                  // written to the rt_tables file; empty = no name
+  uint16_t weight = 1;                     // 1..256
+  uint32_t tier = 1;                       // lower is preferred
+  IpFamilies families = IpFamilies::both;  // the top-level `family` unless the uplink sets its own
   GatewayKind gateway_kind = GatewayKind::automatic;
-  std::optional<IpAddress> gateway;  // set when gateway_kind == fixed
+  std::optional<IpAddress> gateway;  // IPv4; set when gateway_kind == fixed
+  // IPv6: "auto" learns the routers of the link's router advertisements (or a DHCPv6 client's default
+  // route); a fixed one is often link-local (fe80::1), always used with the uplink's interface.
+  GatewayKind gateway6_kind = GatewayKind::automatic;
+  std::optional<IpAddress> gateway6;
   bool masquerade = false;
   HealthConfig health;
   SourceLocation where;  // where the uplink is defined, for messages about it at run time
@@ -79,7 +91,9 @@ struct TrafficRule {
 struct Config {
   std::string path;
   Mode mode = Mode::flow;
-  std::vector<Prefix> destinations{Prefix::default_route(Family::v4)};
+  IpFamilies families = IpFamilies::both;
+  // Default: "default" and "default6", or the one of them that `family` leaves.
+  std::vector<Prefix> destinations{Prefix::default_route(Family::v4), Prefix::default_route(Family::v6)};
   std::string socket = "/run/uplinkd/uplinkd.sock";  // under the unit's RuntimeDirectory=
   std::string rt_tables = "/etc/iproute2/rt_tables.d/uplinkd.conf";
   std::string state_file = "/var/lib/uplinkd/state.json";  // learned gateways survive a restart here

@@ -43,7 +43,9 @@ struct RawUplink {
   Located<std::string> table_name;
   Located<int64_t> weight;
   Located<int64_t> tier;
+  Located<std::string> family;
   Located<std::string> gateway;
+  Located<std::string> gateway6;
   Located<bool> masquerade;
   RawHealth health;
 };
@@ -63,6 +65,7 @@ struct RawRule {
 struct RawConfig {
   std::string path;
   Located<std::string> mode;
+  Located<std::string> family;
   Located<LocatedStrings> destinations;
   Located<std::string> socket;
   Located<std::string> rt_tables;

@@ -13,7 +13,8 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 17> kTopKeys = {"mode",
+constexpr std::array<std::string_view, 18> kTopKeys = {"mode",
+                                                       "family",
                                                        "destinations",
                                                        "socket",
                                                        "rt_tables",
@@ -31,8 +32,9 @@ constexpr std::array<std::string_view, 17> kTopKeys = {"mode",
                                                        "uplink",
                                                        "rule"};
 constexpr std::array<std::string_view, 2> kResilientKeys = {"buckets", "idle_timer"};
-constexpr std::array<std::string_view, 9> kUplinkKeys = {
-    "name", "interface", "table", "table_name", "weight", "tier", "gateway", "masquerade", "health"};
+constexpr std::array<std::string_view, 11> kUplinkKeys = {"name",     "interface",  "table",  "table_name",
+                                                          "weight",   "tier",       "family", "gateway",
+                                                          "gateway6", "masquerade", "health"};
 constexpr std::array<std::string_view, 8> kRuleKeys = {"src", "dst",     "proto",   "dport",
                                                        "iif", "exclude", "uplinks", "mode"};
 constexpr std::array<std::string_view, 10> kHealthKeys = {"targets",  "interval", "timeout",  "down_after",
@@ -74,6 +76,7 @@ class TomlReader {
     raw.path = path_;
     check_keys(root, "the top level", kTopKeys);
     raw.mode = get<std::string>(root, "mode");
+    raw.family = get<std::string>(root, "family");
     raw.destinations = strings(root, "destinations");
     raw.socket = get<std::string>(root, "socket");
     raw.rt_tables = get<std::string>(root, "rt_tables");
@@ -264,7 +267,9 @@ class TomlReader {
     raw.table_name = get<std::string>(table, "table_name");
     raw.weight = get<int64_t>(table, "weight");
     raw.tier = get<int64_t>(table, "tier");
+    raw.family = get<std::string>(table, "family");
     raw.gateway = get<std::string>(table, "gateway");
+    raw.gateway6 = get<std::string>(table, "gateway6");
     raw.masquerade = get<bool>(table, "masquerade");
     if (const auto* health = this->table(table, "health", "a table ([uplink.health])")) {
       check_keys(*health, "[uplink.health]", kHealthKeys);

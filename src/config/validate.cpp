@@ -100,7 +100,10 @@ Config validate(const RawConfig& raw) {
     problems.add({raw.path}, "no uplinks are configured",
                  "add an [[uplink]] table with at least interface = \"...\" for each uplink");
   std::vector<CheckedUplink> uplinks;
-  for (const auto& uplink : raw.uplinks) uplinks.push_back(check_uplink(uplink, problems));
+  for (const auto& uplink : raw.uplinks) {
+    uplinks.push_back(check_uplink(uplink, problems));
+    if (!uplink.family.given()) uplinks.back().uplink.families = config.families;
+  }
   assign_default_tables(raw, uplinks, config.balance_table);
   check_unique(raw, config, uplinks, problems);
   for (const auto& checked : uplinks) config.uplinks.push_back(checked.uplink);

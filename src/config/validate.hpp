@@ -29,11 +29,15 @@ struct CheckedUplink {
 CheckedUplink check_uplink(const RawUplink& raw, Problems& problems);
 void check_health(const RawHealth& raw, HealthConfig& health, Problems& problems);
 
+// `family` ("both", "ipv4", "ipv6"), at the top level or in an [[uplink]]; nullopt when not given or wrong.
+std::optional<IpFamilies> checked_families(const Located<std::string>& raw, Problems& problems);
+
 // After the uplinks: a rule names them.
 void check_rules(const RawConfig& raw, Config& config, Problems& problems);
 
 // A prefix as written in `what` ("destination", "src"): parsed, and without host bits set (the kernel refuses
 // those in routes and rules). Nullopt, with the problem added, otherwise.
-std::optional<Prefix> checked_prefix(std::string_view what, const Located<std::string>& raw, Problems& problems);
+std::optional<Prefix> checked_prefix(std::string_view what, const Located<std::string>& raw,
+                                     Problems& problems);
 
 }  // namespace uplinkd::detail

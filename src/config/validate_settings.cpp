@@ -22,6 +22,13 @@ void check_mode(const Located<std::string>& raw, Config& config, Problems& probl
                "use \"flow\", \"resilient\", \"connection\" or \"packet\"");
 }
 
+// After check_family: destinations not given are the default routes of the families balanced.
+void check_destinations(const Located<LocatedStrings>& raw, Config& config, Problems& problems);
+
+void check_family(const RawConfig& raw, Config& config, Problems& problems) {
+  if (auto families = checked_families(raw.family, problems)) config.families = *families;
+}
+
 void check_on_exit(const Located<std::string>& raw, Config& config, Problems& problems) {
   if (!raw.given()) return;
   if (*raw.value == "flush")
@@ -82,8 +89,30 @@ std::optional<std::vector<Prefix>> checked_prefixes(std::string_view key, std::s
 }
 
 void check_destinations(const Located<LocatedStrings>& raw, Config& config, Problems& problems) {
-  if (auto destinations = checked_prefixes("destinations", "destination", raw, problems))
-    config.destinations = std::move(*destinations);
+  if (!raw.given()) {
+    std::erase_if(config.destinations,
+                  [&](const Prefix& prefix) { return !carries(config.families, prefix.family()); });
+    return;
+  }
+  auto destinations = checked_prefixes("destinations", "destination", raw, problems);
+  if (!destinations) return;
+  config.destinations.clear();
+  for (size_t i = 0; i < destinations->size(); ++i) {
+    const Prefix& prefix = (*destinations)[i];
+    if (carries(config.families, prefix.family())) {
+      config.destinations.push_back(prefix);
+      continue;
+    }
+    // checked_prefixes() keeps the items' order but may leave bad ones out: find this one's line by value.
+    const Located<std::string>* written = nullptr;
+    for (const auto& item : *raw.value)
+      if (Prefix::parse(*item.value) == prefix) written = &item;
+    problems.add(written ? written->where : raw.where,
+                 "destination " + quoted(written ? *written->value : prefix.to_string()) +
+                     (prefix.family() == Family::v4 ? " is IPv4" : " is IPv6") +
+                     ", but family = " + quoted(families_name(config.families)),
+                 "leave it out, or set family = \"both\"");
+  }
 }
 
 void check_exclude(const Located<LocatedStrings>& raw, Config& config, Problems& problems) {
@@ -214,9 +243,19 @@ void check_on_change_timeout(const Located<double>& raw, Config& config, Problem
 
 }  // namespace
 
+std::optional<IpFamilies> checked_families(const Located<std::string>& raw, Problems& problems) {
+  if (!raw.given()) return std::nullopt;
+  for (auto families : {IpFamilies::both, IpFamilies::v4, IpFamilies::v6})
+    if (families_name(families) == *raw.value) return families;
+  problems.add(raw.where, "family " + quoted(*raw.value) + " is not a choice",
+               "use \"both\" (IPv4 and IPv6, the default), \"ipv4\" or \"ipv6\"");
+  return std::nullopt;
+}
+
 void check_settings(const RawConfig& raw, Config& config, Problems& problems) {
   config.path = raw.path;
   check_mode(raw.mode, config, problems);
+  check_family(raw, config, problems);
   check_on_exit(raw.on_exit, config, problems);
   check_hash_policy(raw.multipath_hash_policy, config, problems);
   check_destinations(raw.destinations, config, problems);

@@ -11,25 +11,35 @@ std::string quoted(std::string_view text) {
   return "\"" + std::string(text) + "\"";
 }
 
-void check_gateway(const Located<std::string>& raw, UplinkConfig& uplink, Problems& problems) {
+// `gateway` (IPv4) or `gateway6` (IPv6): "auto", "none" or a router's address of that family.
+void check_gateway(std::string_view key, Family family, const Located<std::string>& raw, GatewayKind& kind,
+                   std::optional<IpAddress>& gateway, Problems& problems) {
   if (!raw.given()) return;
   const auto& text = *raw.value;
-  if (text == "auto") return void(uplink.gateway_kind = GatewayKind::automatic);
-  if (text == "none") return void(uplink.gateway_kind = GatewayKind::none);
+  if (text == "auto") return void(kind = GatewayKind::automatic);
+  if (text == "none") return void(kind = GatewayKind::none);
+  const std::string what = std::string(key) + " " + quoted(text);
+  const char* family_text = family == Family::v4 ? "IPv4" : "IPv6";
   auto address = IpAddress::parse(text);
   if (!address || address->is_unspecified()) {
-    problems.add(raw.where, "gateway " + quoted(text) + " is not an IP address",
-                 "use \"auto\" (learn it from DHCP or the kernel), \"none\" (a direct link) or an IPv4/IPv6 "
-                 "address");
+    problems.add(raw.where, what + " is not an " + family_text + " address",
+                 "use \"auto\" (learn it from " +
+                     std::string(family == Family::v4 ? "DHCP" : "router advertisements") +
+                     " or the kernel), \"none\" (a direct link) or the router's " + family_text + " address");
+    return;
+  }
+  if (address->family() != family) {
+    problems.add(raw.where, what + " is not an " + family_text + " address",
+                 family == Family::v4 ? "an IPv6 router goes in gateway6" : "an IPv4 router goes in gateway");
     return;
   }
   if (auto problem = gateway_problem(*address)) {
-    problems.add(raw.where, "gateway " + quoted(text) + " " + *problem + ", not a router's address",
+    problems.add(raw.where, what + " " + *problem + ", not a router's address",
                  "give the router's unicast address on the uplink's link, or \"auto\"");
     return;
   }
-  uplink.gateway_kind = GatewayKind::fixed;
-  uplink.gateway = *address;
+  kind = GatewayKind::fixed;
+  gateway = *address;
 }
 
 template <class T>
@@ -114,7 +124,9 @@ CheckedUplink check_uplink(const RawUplink& raw, Problems& problems) {
               problems);
   check_count("tier", raw.tier, 0, UINT32_MAX, "tier must be 0 or more; lower tiers are used first",
               uplink.tier, problems);
-  check_gateway(raw.gateway, uplink, problems);
+  if (auto families = checked_families(raw.family, problems)) uplink.families = *families;
+  check_gateway("gateway", Family::v4, raw.gateway, uplink.gateway_kind, uplink.gateway, problems);
+  check_gateway("gateway6", Family::v6, raw.gateway6, uplink.gateway6_kind, uplink.gateway6, problems);
   if (raw.masquerade.given()) uplink.masquerade = *raw.masquerade.value;
   check_health(raw.health, uplink.health, problems);
   return checked;

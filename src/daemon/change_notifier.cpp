@@ -58,13 +58,10 @@ std::string iso8601_utc(std::chrono::system_clock::time_point at) {
 
 std::vector<std::string> change_environment(const StateChange& change) {
   return {
-      "UPLINKD_UPLINK=" + change.uplink,
-      "UPLINKD_INTERFACE=" + change.interface,
-      "UPLINKD_OLD_STATE=" + change.from,
-      "UPLINKD_NEW_STATE=" + change.to,
-      "UPLINKD_REASON=" + change.reason,
-      "UPLINKD_TIME=" + iso8601_utc(change.at),
-      kPath,
+      "UPLINKD_UPLINK=" + change.uplink,        "UPLINKD_FAMILY=" + change.family,
+      "UPLINKD_INTERFACE=" + change.interface,  "UPLINKD_OLD_STATE=" + change.from,
+      "UPLINKD_NEW_STATE=" + change.to,         "UPLINKD_REASON=" + change.reason,
+      "UPLINKD_TIME=" + iso8601_utc(change.at), kPath,
   };
 }
 

@@ -28,12 +28,13 @@ struct StateChange {
   std::string to;
   std::string reason;
   std::chrono::system_clock::time_point at;
+  std::string family = "ipv4";  // "ipv4" or "ipv6": each family of an uplink changes state on its own
 };
 
 // "2024-06-11T10:20:30.123Z": ISO 8601, UTC, milliseconds; what UPLINKD_TIME holds.
 std::string iso8601_utc(std::chrono::system_clock::time_point at);
 
-// The whole environment the program gets, as "NAME=value": UPLINKD_UPLINK, UPLINKD_INTERFACE,
+// The whole environment the program gets, as "NAME=value": UPLINKD_UPLINK, UPLINKD_FAMILY, UPLINKD_INTERFACE,
 // UPLINKD_OLD_STATE, UPLINKD_NEW_STATE, UPLINKD_REASON, UPLINKD_TIME and a fixed PATH. Nothing of the
 // daemon's own environment is passed on, so a script behaves the same however uplinkd was started.
 std::vector<std::string> change_environment(const StateChange& change);

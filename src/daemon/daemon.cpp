@@ -351,7 +351,10 @@ bool Daemon::converge_once(const std::string& reason) {
   const auto refused = refused_uplinks(config_, outcome.failed);
   for (const auto& failure : outcome.failed) {
     const UplinkConfig* owner = owner_uplink(config_, failure.change.object);
-    if (failure.change.kind != ChangeKind::remove && owner && refused.count(owner->interface)) continue;
+    const auto family = object_family(failure.change.object);
+    if (failure.change.kind != ChangeKind::remove && owner && family &&
+        refused.count(UplinkFamily{owner->interface, *family}))
+      continue;
     errors.push_back(failure.error);
   }
   if (outcome.failed.empty()) errors.insert(errors.end(), outcome.errors.begin(), outcome.errors.end());
@@ -388,37 +391,43 @@ bool Daemon::record_kernel_answers(const Plan& plan, const ApplyOutcome& outcome
   const auto refused = refused_uplinks(config_, outcome.failed);
   const bool complete = outcome.failed.size() == outcome.errors.size();  // not a failed dump
   bool changed = false;
-  for (size_t i = 0; i < config_.uplinks.size() && i < plan.uplinks.size(); ++i) {
-    const UplinkConfig& uplink = config_.uplinks[i];
-    const UplinkStatus& status = plan.uplinks[i].status;
-    auto answer = refused.find(uplink.interface);
-    if (answer != refused.end()) {
-      changed |= state_.on_kernel_refused(uplink.interface, answer->second, status.address, status.gateway,
-                                          std::chrono::steady_clock::now());
-      const uint32_t refusals = state_.facts(uplink.interface).refused->refusals;
-      const auto wait = std::chrono::duration_cast<std::chrono::seconds>(kRefusalBackoff.delay(refusals));
-      // An uplink that is down already (no usable gateway yet, say) changes no state: the event says why.
-      if (refusals == 1)
-        publish({{"event", "kernel"},
-                 {"uplink", uplink.name},
-                 {"interface", uplink.interface},
-                 {"accepted", false},
-                 {"why", "kernel refused: " + answer->second}});
-      // Once per refusal, and the refusals of one lease come at the back-off's pace.
-      spdlog::warn("uplink {}: the kernel refused its objects ({}); it is unusable, tried again in {} s",
-                   uplink.name, answer->second, wait.count());
-    } else if (complete && status.routable) {
-      if (state_.facts(uplink.interface).refused) {
-        spdlog::info("uplink {}: the kernel took its objects{}", uplink.name,
-                     status.refused ? " this time" : " (new address or gateway)");
-        publish({{"event", "kernel"},
-                 {"uplink", uplink.name},
-                 {"interface", uplink.interface},
-                 {"accepted", true}});
+  for (size_t i = 0; i < config_.uplinks.size() && i < plan.uplinks.size(); ++i)
+    for (const Family family : {Family::v4, Family::v6}) {
+      const UplinkConfig& uplink = config_.uplinks[i];
+      const UplinkStatus& status = plan.uplinks[i].of(family);
+      const UplinkFacts& facts = state_.facts(uplink.interface);
+      const auto& standing = family == Family::v4 ? facts.refused : facts.refused6;
+      // IPv4's words are as they were before IPv6 was balanced; IPv6's say which family.
+      const std::string objects = family == Family::v4 ? "its objects" : "its IPv6 objects";
+      nlohmann::json event = {{"event", "kernel"}, {"uplink", uplink.name}, {"interface", uplink.interface}};
+      if (family == Family::v6) event["family"] = "ipv6";
+      auto answer = refused.find(UplinkFamily{uplink.interface, family});
+      if (answer != refused.end()) {
+        changed |= state_.on_kernel_refused(uplink.interface, family, answer->second, status.address,
+                                            status.gateway, std::chrono::steady_clock::now());
+        const auto& now_refused = family == Family::v4 ? state_.facts(uplink.interface).refused
+                                                       : state_.facts(uplink.interface).refused6;
+        const uint32_t refusals = now_refused->refusals;
+        const auto wait = std::chrono::duration_cast<std::chrono::seconds>(kRefusalBackoff.delay(refusals));
+        // An uplink that is down already (no usable gateway yet, say) changes no state: the event says why.
+        if (refusals == 1) {
+          event["accepted"] = false;
+          event["why"] = "kernel refused: " + answer->second;
+          publish(event);
+        }
+        // Once per refusal, and the refusals of one lease come at the back-off's pace.
+        spdlog::warn("uplink {}: the kernel refused {} ({}); it is unusable, tried again in {} s",
+                     uplink.name, objects, answer->second, wait.count());
+      } else if (complete && status.routable) {
+        if (standing) {
+          spdlog::info("uplink {}: the kernel took {}{}", uplink.name, objects,
+                       status.refused ? " this time" : " (new address or gateway)");
+          event["accepted"] = true;
+          publish(event);
+        }
+        changed |= state_.on_kernel_accepted(uplink.interface, family);
       }
-      changed |= state_.on_kernel_accepted(uplink.interface);
     }
-  }
   return changed;
 }
 
@@ -529,24 +538,35 @@ void Daemon::report_transitions(const Plan* previous, const Plan& plan) {
     if (previous)
       for (const auto& old : previous->uplinks)
         if (old.name == now.name) before = &old;
-    auto state = uplink_state_name(now);
-    if (before && uplink_state_name(*before) == state && before->status.why == now.status.why &&
-        before->status.gateway == now.status.gateway && before->status.address == now.status.address)
-      continue;
-    spdlog::info("uplink {}: {} ({}{}{})", now.name, state, now.status.why,
-                 now.status.address ? ", address " + now.status.address->to_string() : "",
-                 now.status.gateway ? ", gateway " + now.status.gateway->to_string() : "");
-    const std::string from = before ? std::string(uplink_state_name(*before)) : "none";
-    if (from == state) continue;
-    const UplinkConfig& uplink = config_.uplinks[i];
-    publish({{"event", "uplink"},
-             {"uplink", now.name},
-             {"interface", uplink.interface},
-             {"from", from},
-             {"to", std::string(state)},
-             {"why", now.status.why}});
-    notifier_.notify(StateChange{now.name, uplink.interface, from, std::string(state), now.status.why,
-                                 std::chrono::system_clock::now()});
+    for (const Family family : {Family::v4, Family::v6}) {
+      const UplinkStatus& status = now.of(family);
+      // An IPv4-only network never hears of IPv6: its side is reported once it has an address.
+      if (family == Family::v6 && !status.address && (!before || !before->status6.address)) continue;
+      auto state = uplink_state_name(now, family);
+      if (before) {
+        const UplinkStatus& old = before->of(family);
+        if (uplink_state_name(*before, family) == state && old.why == status.why &&
+            old.gateway == status.gateway && old.address == status.address)
+          continue;
+      }
+      const std::string label = family == Family::v4 ? now.name : now.name + " ipv6";
+      spdlog::info("uplink {}: {} ({}{}{})", label, state, status.why,
+                   status.address ? ", address " + status.address->to_string() : "",
+                   status.gateway ? ", gateway " + status.gateway->to_string() : "");
+      const std::string from = before ? std::string(uplink_state_name(*before, family)) : "none";
+      if (from == state) continue;
+      const UplinkConfig& uplink = config_.uplinks[i];
+      const std::string family_text = family == Family::v4 ? "ipv4" : "ipv6";
+      publish({{"event", "uplink"},
+               {"uplink", now.name},
+               {"interface", uplink.interface},
+               {"family", family_text},
+               {"from", from},
+               {"to", std::string(state)},
+               {"why", status.why}});
+      notifier_.notify(StateChange{now.name, uplink.interface, from, std::string(state), status.why,
+                                   std::chrono::system_clock::now(), family_text});
+    }
   }
 }
 

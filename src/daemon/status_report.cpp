@@ -2,14 +2,36 @@
 
 namespace uplinkd {
 
-std::string_view uplink_state_name(const PlannedUplink& uplink) {
-  if (uplink.in_group) return "active";
-  if (uplink.status.usable && uplink.status.drained) return "drained";
-  if (uplink.status.usable) return "standby";
+std::string_view uplink_state_name(const PlannedUplink& uplink, Family family) {
+  const UplinkStatus& status = uplink.of(family);
+  if (family == Family::v4 ? uplink.in_group : uplink.in_group6) return "active";
+  if (status.usable && status.drained) return "drained";
+  if (status.usable) return "standby";
   return "down";
 }
 
 namespace {
+
+std::string address_text(const std::optional<Prefix>& address) {
+  return address ? address->to_string() : std::string();
+}
+
+// The uplink's IPv6 side, as the top-level fields give its IPv4 side.
+nlohmann::json ipv6_json(const PlannedUplink& planned) {
+  const UplinkStatus& status = planned.status6;
+  nlohmann::json prefixes = nlohmann::json::array();
+  for (const auto& prefix : status.prefixes) prefixes.push_back(prefix.to_string());
+  return {
+      {"state", std::string(uplink_state_name(planned, Family::v6))},
+      {"why", status.why},
+      {"address", status.address ? nlohmann::json(address_text(status.address)) : nlohmann::json()},
+      {"prefixes", prefixes},
+      {"gateway", status.gateway ? nlohmann::json(status.gateway->to_string()) : nlohmann::json()},
+      {"gateway_source", std::string(gateway_source_name(status.gateway_source))},
+      {"in_group", planned.in_group6},
+      {"kernel_refused", status.refused},
+  };
+}
 
 // Only those the config asked for: uplinkd leaves every other sysctl alone.
 nlohmann::json sysctls_json(const Plan& plan) {
@@ -24,11 +46,13 @@ nlohmann::json status_report(const Config& config, const Plan& plan, const std::
                              const std::map<std::string, nlohmann::json>& health) {
   nlohmann::json uplinks = nlohmann::json::array();
   int active = 0;
+  int active6 = 0;
   for (size_t i = 0; i < config.uplinks.size() && i < plan.uplinks.size(); ++i) {
     const UplinkConfig& uplink = config.uplinks[i];
     const PlannedUplink& planned = plan.uplinks[i];
     const UplinkStatus& status = planned.status;
     active += planned.in_group;
+    active6 += planned.in_group6;
     nlohmann::json entry = {
         {"name", uplink.name},
         {"interface", uplink.interface},
@@ -44,6 +68,7 @@ nlohmann::json status_report(const Config& config, const Plan& plan, const std::
         {"in_group", planned.in_group},
         {"drained", status.drained},
         {"kernel_refused", status.refused},  // the kernel refused its objects: `why` gives its answer
+        {"ipv6", ipv6_json(planned)},
     };
     auto probed = health.find(uplink.name);
     entry["health"] = probed != health.end()
@@ -59,6 +84,7 @@ nlohmann::json status_report(const Config& config, const Plan& plan, const std::
       {"mode", std::string(mode_name(config.mode))},
       {"config", config.path},
       {"active", active},
+      {"active6", active6},
       {"uplinks", uplinks},
       {"sysctls", sysctls_json(plan)},
       {"notes", plan.notes},

@@ -68,6 +68,9 @@ std::optional<Address> decode_address(const nlmsghdr* message) {
   address.ifindex = header->ifa_index;
   address.local = Prefix{*local, header->ifa_prefixlen};
   address.scope = header->ifa_scope;
+  // ifa_flags holds the low 8 bits; IFA_FLAGS (since 3.14) all of them.
+  address.flags =
+      table[IFA_FLAGS] ? attr_u32(table[IFA_FLAGS]).value_or(header->ifa_flags) : header->ifa_flags;
   return address;
 }
 

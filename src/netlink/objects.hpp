@@ -22,8 +22,9 @@ struct Link {
 
 struct Address {
   uint32_t ifindex = 0;
-  Prefix local;  // the interface's own address with the subnet's length, e.g. 100.64.1.10/24
-  uint8_t scope = 0;  // RT_SCOPE_UNIVERSE
+  Prefix local;        // the interface's own address with the subnet's length, e.g. 100.64.1.10/24
+  uint8_t scope = 0;   // RT_SCOPE_UNIVERSE
+  uint32_t flags = 0;  // IFA_F_*: an IPv6 address is tentative during DAD, deprecated, temporary (privacy)
   bool operator==(const Address&) const = default;
 };
 
@@ -36,11 +37,11 @@ struct RouteNexthop {  // one leg of an RTA_MULTIPATH route
 };
 
 struct Route {
-  Prefix destination;  // its family is the route's family
-  uint32_t table = 254;  // RT_TABLE_MAIN
-  uint8_t protocol = 4;  // RTPROT_STATIC
-  uint8_t scope = 0;     // RT_SCOPE_UNIVERSE; RT_SCOPE_LINK (253) for connected routes
-  uint8_t type = 1;      // RTN_UNICAST
+  Prefix destination;     // its family is the route's family
+  uint32_t table = 254;   // RT_TABLE_MAIN
+  uint8_t protocol = 4;   // RTPROT_STATIC
+  uint8_t scope = 0;      // RT_SCOPE_UNIVERSE; RT_SCOPE_LINK (253) for connected routes
+  uint8_t type = 1;       // RTN_UNICAST
   uint32_t priority = 0;  // the metric
   std::optional<IpAddress> gateway;
   uint32_t oif = 0;

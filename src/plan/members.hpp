@@ -19,7 +19,8 @@ struct Members {
 // Among the uplinks for which `candidate` holds: the usable ones of the best tier, healthy before degraded
 // (a lossy link beats the next tier's backup, but not a clean link beside it), drained ones only when no
 // other candidate is usable (the operator asked for a graceful exit, not for an outage).
+// Each family chooses apart: an uplink whose IPv6 is down stays in the IPv4 group.
 Members choose_members(const Config& config, const std::vector<PlannedUplink>& planned,
-                       const std::function<bool(size_t)>& candidate);
+                       const std::function<bool(size_t)>& candidate, Family family = Family::v4);
 
 }  // namespace uplinkd

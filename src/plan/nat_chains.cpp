@@ -22,8 +22,10 @@ void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::st
   if (plan.masquerade_interfaces.empty()) return;
   // srcnat (100) is where masquerade belongs; a firewall's own nat chains at the same hook coexist with ours.
   Chain chain{"postrouting", ChainHook{"nat", "postrouting", "srcnat"}, {}};
+  // IPv4 only: an inet table's bare masquerade would rewrite IPv6 too, the uplinks' own global addresses
+  // included (the kernel picks a source of its own choosing), which routed IPv6 must never see.
   for (const auto& interface : plan.masquerade_interfaces)
-    chain.rules.push_back("oifname " + quoted_interface(interface) + " masquerade");
+    chain.rules.push_back("meta nfproto ipv4 oifname " + quoted_interface(interface) + " masquerade");
   table.chains.push_back(std::move(chain));
 }
 

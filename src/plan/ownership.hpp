@@ -33,11 +33,18 @@ inline constexpr uint32_t kGroupIdMultipathV6 = 0x75f00001;
 inline constexpr uint32_t kGroupIdResilientV4 = 0x75f00010;
 inline constexpr uint32_t kGroupIdResilientV6 = 0x75f00011;
 
+// An uplink's IPv6 nexthop: a range of its own beside the IPv4 one, same offset (a nexthop has one family).
+inline constexpr uint32_t kNexthop6IdFirst = 0x76000000;
+inline constexpr uint32_t kNexthop6IdLast = 0x76ffffff;
+
 inline constexpr uint32_t uplink_nexthop_id(uint32_t table) {
   return kNexthopIdFirst + table;
 }
+inline constexpr uint32_t uplink_nexthop6_id(uint32_t table) {
+  return kNexthop6IdFirst + table;
+}
 inline constexpr bool owns_nexthop_id(uint32_t id) {
-  return id >= kNexthopIdFirst && id <= kNexthopIdLast;
+  return (id >= kNexthopIdFirst && id <= kNexthopIdLast) || (id >= kNexthop6IdFirst && id <= kNexthop6IdLast);
 }
 inline constexpr bool owns_rule_priority(uint32_t priority) {
   return priority >= kRulePriorityFirst && priority <= kRulePriorityLast;

@@ -23,8 +23,12 @@ struct TableName {
 
 struct PlannedUplink {
   std::string name;
-  UplinkStatus status;
-  bool in_group = false;  // a member of the balanced group right now
+  UplinkStatus status;    // IPv4
+  bool in_group = false;  // a member of the balanced IPv4 group right now
+  UplinkStatus status6;   // IPv6: the same, for the uplink's IPv6 side
+  bool in_group6 = false;
+
+  const UplinkStatus& of(Family family) const { return family == Family::v4 ? status : status6; }
 };
 
 struct Plan {

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "plan/destinations.hpp"
 #include "plan/mark_planner.hpp"
 #include "plan/members.hpp"
@@ -15,90 +17,140 @@ using netlink::Route;
 using netlink::Rule;
 
 constexpr uint8_t kScopeLink = 253;  // RT_SCOPE_LINK
+// The kernel gives an IPv6 route without a metric this one (IP6_RT_PRIO_USER) and reports it so: planning it
+// keeps the diff with the kernel's dump empty.
+constexpr uint32_t kIpv6DefaultMetric = 1024;
 
-netlink::Nexthop uplink_nexthop(const UplinkConfig& uplink, uint32_t ifindex, const UplinkStatus& status) {
+uint32_t nexthop_id(const UplinkConfig& uplink, Family family) {
+  return family == Family::v4 ? ownership::uplink_nexthop_id(uplink.table)
+                              : ownership::uplink_nexthop6_id(uplink.table);
+}
+
+// Every route uplinkd plans starts from this one.
+Route owned_route(const Prefix& destination, uint32_t table) {
+  Route route;
+  route.destination = destination.network();
+  route.table = table;
+  route.protocol = ownership::kProtocol;
+  if (destination.family() == Family::v6) route.priority = kIpv6DefaultMetric;
+  return route;
+}
+
+netlink::Nexthop uplink_nexthop(const UplinkConfig& uplink, uint32_t ifindex, const UplinkStatus& status,
+                                Family family) {
   Nexthop nexthop;
-  nexthop.id = ownership::uplink_nexthop_id(uplink.table);
-  nexthop.family = Family::v4;
+  nexthop.id = nexthop_id(uplink, family);
+  nexthop.family = family;
   nexthop.protocol = ownership::kProtocol;
   nexthop.ifindex = ifindex;
   nexthop.gateway = status.gateway;
   // A gateway outside the uplink's own subnet (a /32 lease, a static gateway elsewhere) is still on the link;
-  // the kernel would refuse it as unreachable without onlink.
-  if (status.gateway) nexthop.onlink = !status.address->network().contains(*status.gateway);
+  // the kernel would refuse it as unreachable without onlink. An IPv6 router is link-local, always on link.
+  if (status.gateway && family == Family::v4)
+    nexthop.onlink = !status.address->network().contains(*status.gateway);
   return nexthop;
 }
 
-// The uplink's own table (connected route + default) and the rule that sends its address's traffic there:
+// The uplink's own table (connected routes + default) and the rules that send its addresses' traffic there:
 // the LARTC split-access recipe, so replies and locally bound sockets leave by the uplink they belong to.
-void plan_uplink_table(const UplinkConfig& uplink, uint32_t ifindex, const UplinkStatus& status, Plan& plan) {
-  const Prefix& address = *status.address;
-  plan.nexthops.push_back(uplink_nexthop(uplink, ifindex, status));
-  if (address.length < address.max_length()) {
-    Route connected;
-    connected.destination = address.network();
-    connected.table = uplink.table;
-    connected.protocol = ownership::kProtocol;
-    connected.scope = kScopeLink;
-    connected.oif = ifindex;
-    connected.prefsrc = address.address;
-    plan.routes.push_back(connected);
+// IPv4 has one address; IPv6 a rule per prefix of its global addresses, so that every address of the
+// uplink, and a LAN host numbered from its prefix, leaves by it (BCP 38: no ISP sees another's source).
+void plan_uplink_table(const UplinkConfig& uplink, uint32_t ifindex, const UplinkStatus& status,
+                       Family family, Plan& plan) {
+  plan.nexthops.push_back(uplink_nexthop(uplink, ifindex, status, family));
+  std::vector<Prefix> sources;
+  if (family == Family::v4) {
+    const Prefix& address = *status.address;
+    if (address.length < address.max_length()) {
+      Route connected = owned_route(address, uplink.table);
+      connected.scope = kScopeLink;
+      connected.oif = ifindex;
+      connected.prefsrc = address.address;
+      plan.routes.push_back(connected);
+    }
+    sources.push_back(Prefix::host(address.address));
+  } else {
+    for (const auto& prefix : status.prefixes) {
+      Route connected = owned_route(prefix, uplink.table);  // IPv6 routes have no scope
+      connected.oif = ifindex;
+      plan.routes.push_back(connected);
+      sources.push_back(prefix);
+    }
   }
-  Route fallback;
-  fallback.destination = Prefix::default_route(Family::v4);
-  fallback.table = uplink.table;
-  fallback.protocol = ownership::kProtocol;
-  fallback.nexthop_id = ownership::uplink_nexthop_id(uplink.table);
+  Route fallback = owned_route(Prefix::default_route(family), uplink.table);
+  fallback.nexthop_id = nexthop_id(uplink, family);
   plan.routes.push_back(fallback);
 
-  Rule from_address;
-  from_address.family = Family::v4;
-  from_address.priority = ownership::kRulePrioritySource;
-  from_address.table = uplink.table;
-  from_address.protocol = ownership::kProtocol;
-  from_address.source = Prefix::host(address.address);
-  plan.rules.push_back(from_address);
+  for (const auto& source : sources) {
+    Rule from_address = owned_rule(ownership::kRulePrioritySource, uplink.table, family);
+    from_address.source = source;
+    plan.rules.push_back(from_address);
+  }
 }
 
-// Main's own routes keep winning except its default routes (those of DHCP clients), which uplinkd balances
-// instead; main is still consulted in full at 32766, so a client's default route is the fallback when no
-// uplink is usable.
-void plan_policy_rules(const Config& config, Plan& plan) {
-  Rule suppress_main = owned_rule(ownership::kRulePrioritySuppressMain, kMainTable);
+// Main's own routes keep winning except its default routes (those of DHCP clients and router
+// advertisements), which uplinkd balances instead; main is still consulted in full at 32766, so a client's
+// default route is the fallback when no uplink is usable.
+void plan_policy_rules(const Config& config, Family family, Plan& plan) {
+  Rule suppress_main = owned_rule(ownership::kRulePrioritySuppressMain, kMainTable, family);
   suppress_main.suppress_prefixlength = 0;
   plan.rules.push_back(suppress_main);
-  plan.rules.push_back(owned_rule(ownership::kRulePriorityBalance, config.balance_table));
+  plan.rules.push_back(owned_rule(ownership::kRulePriorityBalance, config.balance_table, family));
 }
 
-void plan_balance(const Config& config, Plan& plan, const std::vector<const UplinkConfig*>& members) {
+void plan_balance(const Config& config, Family family, const std::vector<const UplinkConfig*>& members,
+                  Plan& plan) {
+  const bool v4 = family == Family::v4;
   Nexthop group;
-  group.family = Family::v4;
+  group.family = Family::v4;  // a group has no family (objects.hpp): its members have
   group.protocol = ownership::kProtocol;
   if (config.mode == Mode::resilient) {
-    group.id = ownership::kGroupIdResilientV4;
+    group.id = v4 ? ownership::kGroupIdResilientV4 : ownership::kGroupIdResilientV6;
     group.group_type = netlink::NexthopGroupType::resilient;
     group.resilient =
         netlink::ResilientGroupParams{config.resilient_buckets, config.resilient_idle_timer_s, 0};
   } else {
-    group.id = ownership::kGroupIdMultipathV4;
+    group.id = v4 ? ownership::kGroupIdMultipathV4 : ownership::kGroupIdMultipathV6;
   }
   for (const auto* uplink : members)
-    group.group.push_back(NexthopGroupMember{ownership::uplink_nexthop_id(uplink->table), uplink->weight});
+    group.group.push_back(NexthopGroupMember{nexthop_id(*uplink, family), uplink->weight});
   plan.nexthops.push_back(group);
 
   for (const auto& destination : config.destinations) {
-    if (destination.family() != Family::v4) {
-      plan.notes.push_back("destination " + destination.to_string() +
-                           " is IPv6: not balanced yet (IPv4 only)");
-      continue;
-    }
-    Route route;
-    route.destination = destination.network();
-    route.table = config.balance_table;
-    route.protocol = ownership::kProtocol;
+    if (destination.family() != family) continue;
+    Route route = owned_route(destination, config.balance_table);
     route.nexthop_id = group.id;
     plan.routes.push_back(route);
   }
+}
+
+// One family's group and balanced destinations, and which uplinks are in it.
+Members plan_family(const Config& config, Family family, Plan& plan) {
+  Members members = choose_members(
+      config, plan.uplinks, [](size_t) { return true; }, family);
+  const std::string for_family = family == Family::v4 ? "" : " for IPv6";
+  if (members.only_drained)
+    plan.notes.push_back("only drained uplinks are usable" + for_family +
+                         ": they carry new connections until another returns");
+  std::vector<const UplinkConfig*> group;
+  for (size_t i : members.indices) {
+    group.push_back(&config.uplinks[i]);
+    (family == Family::v4 ? plan.uplinks[i].in_group : plan.uplinks[i].in_group6) = true;
+  }
+  plan_policy_rules(config, family, plan);
+  if (!group.empty())
+    plan_balance(config, family, group, plan);
+  else
+    plan.notes.push_back("no uplink is usable" + for_family +
+                         ": balanced destinations fall back to the main table");
+  return members;
+}
+
+// IPv6 is planned once an uplink has a global IPv6 address: on an IPv4-only network, uplinkd adds no IPv6
+// rules, and `status` has no IPv6 outage to report.
+bool any_uplink_has_v6(const Plan& plan) {
+  return std::any_of(plan.uplinks.begin(), plan.uplinks.end(),
+                     [](const PlannedUplink& uplink) { return uplink.status6.address.has_value(); });
 }
 
 // Established connections masqueraded to a usable uplink stay on it, whatever the group does (NatPlan's
@@ -123,24 +175,21 @@ Plan make_plan(const Config& config, const State& state) {
   Plan plan;
   for (const auto& uplink : config.uplinks) {
     const UplinkFacts& facts = state.facts(uplink.interface);
-    PlannedUplink planned{uplink.name, evaluate(uplink, facts), false};
-    if (planned.status.routable) plan_uplink_table(uplink, *facts.ifindex, planned.status, plan);
+    PlannedUplink planned{uplink.name, evaluate(uplink, facts, Family::v4), false,
+                          evaluate(uplink, facts, Family::v6), false};
+    if (planned.status.routable) plan_uplink_table(uplink, *facts.ifindex, planned.status, Family::v4, plan);
+    if (planned.status6.routable)
+      plan_uplink_table(uplink, *facts.ifindex, planned.status6, Family::v6, plan);
     plan.uplinks.push_back(std::move(planned));
   }
-  const Members members = choose_members(config, plan.uplinks, [](size_t) { return true; });
-  if (members.only_drained)
-    plan.notes.push_back("only drained uplinks are usable: they carry new connections until another returns");
-  std::vector<const UplinkConfig*> group;
-  for (size_t i : members.indices) {
-    group.push_back(&config.uplinks[i]);
-    plan.uplinks[i].in_group = true;
-  }
-  plan_policy_rules(config, plan);
+  const Members members = plan_family(config, Family::v4, plan);
   plan_destination_rules(config, plan);
-  if (!group.empty())
-    plan_balance(config, plan, group);
-  else
-    plan.notes.push_back("no uplink is usable: balanced destinations fall back to the main table");
+  if (any_uplink_has_v6(plan)) {
+    plan_family(config, Family::v6, plan);
+    if (config.mode == Mode::connection || config.mode == Mode::packet)
+      plan.notes.push_back("mode " + std::string(mode_name(config.mode)) +
+                           " marks IPv4 only so far: IPv6 is balanced per flow by its nexthop group");
+  }
 
   for (size_t i = 0; i < config.uplinks.size(); ++i) {
     const UplinkConfig& uplink = config.uplinks[i];
@@ -152,9 +201,13 @@ Plan make_plan(const Config& config, const State& state) {
   plan_marks(config, members, plan);
   if (!config.balance_table_name.empty())
     plan.table_names.push_back({config.balance_table, config.balance_table_name});
-  if (config.multipath_hash_policy)
+  if (config.multipath_hash_policy) {
     plan.sysctls.push_back(
         {"net.ipv4.fib_multipath_hash_policy", std::to_string(*config.multipath_hash_policy)});
+    if (any_uplink_has_v6(plan))
+      plan.sysctls.push_back(
+          {"net.ipv6.fib_multipath_hash_policy", std::to_string(*config.multipath_hash_policy)});
+  }
   if (config.tcp_max_reordering)
     plan.sysctls.push_back({"net.ipv4.tcp_max_reordering", std::to_string(*config.tcp_max_reordering)});
   plan.nftables = nft::uplinkd_table(plan.nat, plan.marks);

@@ -8,6 +8,12 @@ namespace uplinkd {
 namespace {
 
 constexpr uint32_t kMainTable = 254;
+constexpr uint8_t kScopeUniverse = 0;  // RT_SCOPE_UNIVERSE: global addresses
+// IFA_F_* (linux/if_addr.h), kept out of this pure layer's includes.
+constexpr uint32_t kAddressTemporary = 0x01;
+constexpr uint32_t kAddressDadFailed = 0x08;
+constexpr uint32_t kAddressDeprecated = 0x20;
+constexpr uint32_t kAddressTentative = 0x40;
 
 template <class T>
 bool insert_unique(std::vector<T>& values, const T& value) {
@@ -28,8 +34,7 @@ bool erase_value(std::vector<T>& values, const T& value) {
 // how uplinkd learns a gateway without any hook.
 std::vector<IpAddress> default_gateways_on(const netlink::Route& route, uint32_t ifindex) {
   std::vector<IpAddress> gateways;
-  if (route.table != kMainTable || !route.destination.is_default() || route.family() != Family::v4)
-    return gateways;
+  if (route.table != kMainTable || !route.destination.is_default()) return gateways;
   // The kernel refuses most non-unicast gateways itself; the check keeps the rest (and a forged event) out.
   if (route.gateway && route.oif == ifindex && !gateway_problem(*route.gateway))
     gateways.push_back(*route.gateway);
@@ -58,11 +63,13 @@ bool State::reset(const std::vector<netlink::Link>& links, const std::vector<net
     auto health = facts.health;
     auto drained = facts.drained;
     auto refused = facts.refused;
+    auto refused6 = facts.refused6;
     facts = UplinkFacts{};
     facts.lease = lease;
     facts.health = health;
     facts.drained = drained;
     facts.refused = refused;
+    facts.refused6 = refused6;
   }
   for (const auto& link : links) on_link(link, false);
   for (const auto& address : addresses) on_address(address, false);
@@ -105,6 +112,8 @@ bool State::on_link(const netlink::Link& link, bool removed) {
         *updated.ifindex != link.index) {  // recreated: its addresses and routes went with it
       updated.addresses.clear();
       updated.route_gateways.clear();
+      updated.addresses6.clear();
+      updated.route_gateways6.clear();
     }
     updated.ifindex = link.index;
     updated.admin_up = link.admin_up;
@@ -116,20 +125,41 @@ bool State::on_link(const netlink::Link& link, bool removed) {
 }
 
 bool State::on_address(const netlink::Address& address, bool removed) {
-  if (address.local.family() != Family::v4) return false;
   UplinkFacts* facts = by_ifindex(address.ifindex);
   if (!facts) return false;
-  return removed ? erase_value(facts->addresses, address.local)
-                 : insert_unique(facts->addresses, address.local);
+  if (address.local.family() == Family::v4)
+    return removed ? erase_value(facts->addresses, address.local)
+                   : insert_unique(facts->addresses, address.local);
+  // Link-local and host-scope addresses are no uplink's source; a tentative one is not usable until DAD
+  // ends (the kernel announces it again then), one that failed DAD never is.
+  if (address.scope != kScopeUniverse) return false;
+  auto& known = facts->addresses6;
+  auto it = std::find_if(known.begin(), known.end(),
+                         [&](const Address6& held) { return held.prefix == address.local; });
+  const bool present = !removed && !(address.flags & (kAddressTentative | kAddressDadFailed));
+  if (!present) {
+    if (it == known.end()) return false;
+    known.erase(it);
+    return true;
+  }
+  const Address6 updated{address.local, (address.flags & kAddressDeprecated) != 0,
+                         (address.flags & kAddressTemporary) != 0};
+  if (it == known.end()) {
+    known.push_back(updated);
+    return true;
+  }
+  if (*it == updated) return false;
+  *it = updated;
+  return true;
 }
 
 bool State::on_route(const netlink::Route& route, bool removed) {
   bool changed = false;
   for (auto& [interface, facts] : facts_) {
     if (!facts.ifindex) continue;
+    auto& gateways = route.family() == Family::v4 ? facts.route_gateways : facts.route_gateways6;
     for (const auto& gateway : default_gateways_on(route, *facts.ifindex))
-      changed |=
-          removed ? erase_value(facts.route_gateways, gateway) : insert_unique(facts.route_gateways, gateway);
+      changed |= removed ? erase_value(gateways, gateway) : insert_unique(gateways, gateway);
   }
   return changed;
 }
@@ -181,44 +211,49 @@ bool State::set_drained(const std::string& interface, bool drained) {
   return true;
 }
 
-bool State::on_kernel_refused(const std::string& interface, const std::string& reason,
+bool State::on_kernel_refused(const std::string& interface, Family family, const std::string& reason,
                               const std::optional<Prefix>& address, const std::optional<IpAddress>& gateway,
                               BackoffTime now) {
   UplinkFacts* facts = by_interface(interface);
   if (!facts) return false;
-  const auto before = facts->refused;
+  auto& slot = family == Family::v4 ? facts->refused : facts->refused6;
+  const auto before = slot;
   KernelRefusal refusal{reason, address, gateway, 1, {}, false};
   if (before && before->address == address && before->gateway == gateway)
     refusal.refusals = before->refusals + 1;
   refusal.retry_at = now + kRefusalBackoff.delay(refusal.refusals);
-  facts->refused = refusal;
+  slot = refusal;
   // The time alone changing is no news for the planner.
   return !before || before->retrying || before->reason != reason || before->address != address ||
          before->gateway != gateway;
 }
 
-bool State::on_kernel_accepted(const std::string& interface) {
+bool State::on_kernel_accepted(const std::string& interface, Family family) {
   UplinkFacts* facts = by_interface(interface);
-  if (!facts || !facts->refused) return false;
-  facts->refused.reset();
+  if (!facts) return false;
+  auto& slot = family == Family::v4 ? facts->refused : facts->refused6;
+  if (!slot) return false;
+  slot.reset();
   return true;
 }
 
 bool State::retry_refused(BackoffTime now) {
   bool changed = false;
-  for (auto& [interface, facts] : facts_) {
-    if (!facts.refused || facts.refused->retrying || facts.refused->retry_at > now) continue;
-    facts.refused->retrying = true;
-    changed = true;
-  }
+  for (auto& [interface, facts] : facts_)
+    for (auto* refused : {&facts.refused, &facts.refused6}) {
+      if (!*refused || (*refused)->retrying || (*refused)->retry_at > now) continue;
+      (*refused)->retrying = true;
+      changed = true;
+    }
   return changed;
 }
 
 std::optional<BackoffTime> State::next_refusal_retry() const {
   std::optional<BackoffTime> next;
   for (const auto& [interface, facts] : facts_)
-    if (facts.refused && !facts.refused->retrying && (!next || facts.refused->retry_at < *next))
-      next = facts.refused->retry_at;
+    for (const auto* refused : {&facts.refused, &facts.refused6})
+      if (*refused && !(*refused)->retrying && (!next || (*refused)->retry_at < *next))
+        next = (*refused)->retry_at;
   return next;
 }
 

@@ -38,13 +38,14 @@ class State {
   // The operator's drain. Not a kernel fact either: resets keep it, and so does a reload.
   bool set_drained(const std::string& interface, bool drained);
 
-  // The kernel refused one of the uplink's objects, made of `address` and `gateway`: the uplink is unusable
-  // (and its objects unplanned) until a back-off that grows with each refusal in a row has passed.
-  bool on_kernel_refused(const std::string& interface, const std::string& reason,
+  // The kernel refused one of the uplink's objects of `family`, made of `address` and `gateway`: the uplink
+  // is unusable for that family (and its objects unplanned) until a back-off that grows with each refusal in
+  // a row has passed.
+  bool on_kernel_refused(const std::string& interface, Family family, const std::string& reason,
                          const std::optional<Prefix>& address, const std::optional<IpAddress>& gateway,
                          BackoffTime now);
-  // The kernel took every object of the uplink: a refusal is over.
-  bool on_kernel_accepted(const std::string& interface);
+  // The kernel took every object of the uplink's `family`: a refusal is over.
+  bool on_kernel_accepted(const std::string& interface, Family family);
   // Refusals whose back-off has passed are retried: their uplinks' objects are planned again, still outside
   // the group, until the kernel answers.
   bool retry_refused(BackoffTime now);

@@ -47,27 +47,21 @@ std::string refused_text(const std::vector<RefusedRouter>& refused) {
   return text;
 }
 
-}  // namespace
+// Whether the link itself can carry traffic (either family): why not, or nullopt.
+std::optional<std::string> link_problem(const std::string& interface, const UplinkFacts& facts) {
+  if (!facts.ifindex) return "interface " + interface + " does not exist";
+  if (!facts.admin_up) return "interface " + interface + " is down";
+  if (!facts.carrier) return "no carrier on " + interface;
+  return std::nullopt;
+}
 
-UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts) {
-  UplinkStatus status;
+// The IPv4 address and gateway; false with status.why set when there is none.
+bool find_v4(const UplinkConfig& config, const UplinkFacts& facts, UplinkStatus& status) {
   const std::string& interface = config.interface;
-  if (!facts.ifindex) {
-    status.why = "interface " + interface + " does not exist";
-    return status;
-  }
-  if (!facts.admin_up) {
-    status.why = "interface " + interface + " is down";
-    return status;
-  }
-  if (!facts.carrier) {
-    status.why = "no carrier on " + interface;
-    return status;
-  }
   status.address = choose_address(facts);
   if (!status.address) {
     status.why = "no IPv4 address on " + interface;
-    return status;
+    return false;
   }
   switch (config.gateway_kind) {
     case GatewayKind::none:
@@ -87,22 +81,83 @@ UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts) {
       } else if (leased && !facts.lease->refused_routers.empty()) {
         status.why = "no usable gateway for " + interface + ": the DHCP lease's " +
                      refused_text(facts.lease->refused_routers);
-        return status;
+        return false;
       } else {
         status.why =
             "no gateway known for " + interface + " (no DHCP lease with a router, no default route on it)";
-        return status;
+        return false;
       }
       break;
     }
   }
+  return true;
+}
+
+// The address a host would pick as source (RFC 6724: not deprecated, then a stable one before a temporary
+// one), the prefixes of all of them, and the router; false with status.why set when one is missing.
+bool find_v6(const UplinkConfig& config, const UplinkFacts& facts, UplinkStatus& status) {
+  const std::string& interface = config.interface;
+  const Address6* preferred = nullptr;
+  auto rank = [](const Address6& address) {
+    return (address.deprecated ? 2 : 0) + (address.temporary ? 1 : 0);
+  };
+  for (const auto& address : facts.addresses6) {
+    if (!preferred || rank(address) < rank(*preferred)) preferred = &address;
+    const Prefix network = address.prefix.network();
+    if (std::find(status.prefixes.begin(), status.prefixes.end(), network) == status.prefixes.end())
+      status.prefixes.push_back(network);
+  }
+  if (!preferred) {
+    status.why = "no global IPv6 address on " + interface;
+    return false;
+  }
+  status.address = preferred->prefix;
+  switch (config.gateway6_kind) {
+    case GatewayKind::none:
+      break;
+    case GatewayKind::fixed:
+      status.gateway = config.gateway6;
+      status.gateway_source = GatewaySource::config;
+      break;
+    case GatewayKind::automatic:
+      for (const auto& gateway : facts.route_gateways6)
+        if (!gateway_problem(gateway, status.address)) {
+          status.gateway = gateway;
+          status.gateway_source = GatewaySource::route;
+          break;
+        }
+      if (!status.gateway) {
+        status.why =
+            "no IPv6 router known for " + interface + " (no router advertisement, no default route on it)";
+        return false;
+      }
+  }
+  return true;
+}
+
+}  // namespace
+
+UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts, Family family) {
+  UplinkStatus status;
+  if (!carries(config.families, family)) {
+    status.why = std::string(family == Family::v4 ? "IPv4" : "IPv6") + " is not balanced (family = \"" +
+                 std::string(families_name(config.families)) + "\")";
+    return status;
+  }
+  if (auto problem = link_problem(config.interface, facts)) {
+    status.why = *problem;
+    return status;
+  }
+  if (!(family == Family::v4 ? find_v4(config, facts, status) : find_v6(config, facts, status)))
+    return status;
   status.health = facts.health.state;
-  if (facts.refused && facts.refused->address == status.address && facts.refused->gateway == status.gateway) {
+  const auto& refused = family == Family::v4 ? facts.refused : facts.refused6;
+  if (refused && refused->address == status.address && refused->gateway == status.gateway) {
     // Its objects are planned again only for a retry, outside the group: the other uplinks' objects never
     // wait for this one's (a group member the kernel does not have would make the group replace fail).
-    status.routable = facts.refused->retrying;
+    status.routable = refused->retrying;
     status.refused = true;
-    status.why = "kernel refused: " + facts.refused->reason;
+    status.why = "kernel refused: " + refused->reason;
     return status;
   }
   status.routable = true;

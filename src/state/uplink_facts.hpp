@@ -41,6 +41,15 @@ struct KernelRefusal {
   bool operator==(const KernelRefusal&) const = default;
 };
 
+// A global IPv6 address of the uplink's interface (SLAAC, DHCPv6 or static) that passed duplicate address
+// detection: a tentative one is not there yet, one that failed DAD never is.
+struct Address6 {
+  Prefix prefix;            // the address with its on-link length (SLAAC: /64)
+  bool deprecated = false;  // its preferred lifetime is over: its connections go on, new ones use another
+  bool temporary = false;   // a privacy address (RFC 8981)
+  bool operator==(const Address6&) const = default;
+};
+
 struct UplinkFacts {
   std::optional<uint32_t> ifindex;
   bool admin_up = false;
@@ -51,7 +60,12 @@ struct UplinkFacts {
   HealthVerdict health;                   // from probes; unconfigured (healthy) until a monitor says more
   bool drained = false;                   // by the operator (`uplinkctl drain`): no new connections
   std::optional<KernelRefusal> refused =
-      std::nullopt;  // the kernel's last word on the uplink's objects, if it said no
+      std::nullopt;  // the kernel's last word on the uplink's IPv4 objects, if it said no
+  std::optional<KernelRefusal> refused6 = std::nullopt;  // and on its IPv6 objects
+  std::vector<Address6> addresses6 = {};                 // its global IPv6 addresses, oldest first
+  // Routers of IPv6 default routes in main on this interface: the router advertisements' (proto ra,
+  // link-local), a DHCPv6 client's or an admin's.
+  std::vector<IpAddress> route_gateways6 = {};
   bool operator==(const UplinkFacts&) const = default;
 };
 
@@ -66,13 +80,18 @@ struct UplinkStatus {
   // Drained: usable (its established connections keep running on it, pinned), but never in the group, so it
   // takes no new connections.
   bool drained = false;
-  bool refused = false;  // the kernel refused its objects (why says what it answered)
-  std::string why;       // why it is not usable, or "usable"
-  std::optional<Prefix> address;
+  bool refused = false;           // the kernel refused its objects (why says what it answered)
+  std::string why;                // why it is not usable, or "usable"
+  std::optional<Prefix> address;  // IPv6: the preferred one, the source a host would pick
   std::optional<IpAddress> gateway;
   GatewaySource gateway_source = GatewaySource::none;
+  // IPv6: the on-link prefixes of all its global addresses (deprecated ones too, whose connections go on):
+  // each gets a connected route in the uplink's table and a source rule to it.
+  std::vector<Prefix> prefixes;
 };
 
-UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts);
+// One family of the uplink: its IPv4 side, or its IPv6 side. A family the uplink's `family` leaves out is
+// not routable, and says so.
+UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts, Family family = Family::v4);
 
 }  // namespace uplinkd

@@ -60,4 +60,19 @@ inline void bring_up(State& state, const std::string& interface, int n, bool via
   }
 }
 
+// Gives uplink number `n` (brought up with bring_up first) IPv6 as SLAAC and a router advertisement would:
+// the global address 2001:db8:n::10/64 past DAD, and `default via fe80::1 proto ra` in main on its link.
+inline void bring_up6(State& state, int n) {
+  uint32_t ifindex = 10 + static_cast<uint32_t>(n);
+  state.on_address(netlink::Address{ifindex, prefix("2001:db8:" + std::to_string(n) + "::10/64"), 0, 0},
+                   false);
+  netlink::Route route;
+  route.destination = Prefix::default_route(Family::v6);
+  route.gateway = ip("fe80::1");
+  route.oif = ifindex;
+  route.protocol = 9;  // ra
+  route.priority = 1024;
+  state.on_route(route, false);
+}
+
 }  // namespace uplinkd::testing

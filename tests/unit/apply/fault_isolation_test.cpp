@@ -49,15 +49,16 @@ class FaultIsolationTest : public ::testing::Test {
       outcome = applier.apply(plan);
       bool changed = false;
       auto refused = refused_uplinks(config, outcome.failed);
-      for (size_t i = 0; i < config.uplinks.size(); ++i) {
-        const auto& interface = config.uplinks[i].interface;
-        const auto& status = plan.uplinks[i].status;
-        if (refused.count(interface))
-          changed |=
-              state.on_kernel_refused(interface, refused[interface], status.address, status.gateway, now);
-        else if (status.routable)
-          changed |= state.on_kernel_accepted(interface);
-      }
+      for (size_t i = 0; i < config.uplinks.size(); ++i)
+        for (const Family family : {Family::v4, Family::v6}) {
+          const UplinkFamily key{config.uplinks[i].interface, family};
+          const auto& status = plan.uplinks[i].of(family);
+          if (refused.count(key))
+            changed |= state.on_kernel_refused(key.interface, family, refused[key], status.address,
+                                               status.gateway, now);
+          else if (status.routable)
+            changed |= state.on_kernel_accepted(key.interface, family);
+        }
       if (!changed) break;
     }
     return outcome;
@@ -79,8 +80,9 @@ TEST_F(FaultIsolationTest, TheFailedChangeComesBackWithItsChange) {
   // The group that names the missing nexthop and the route via it fail too: consequences, not causes.
   auto refused = refused_uplinks(config, outcome.failed);
   ASSERT_EQ(refused.size(), 1u);
-  EXPECT_THAT(refused["wan3"], ::testing::HasSubstr("add nexthop 1962934475"));
-  EXPECT_THAT(refused["wan3"], ::testing::HasSubstr("Invalid argument"));
+  const UplinkFamily wan3{"wan3", Family::v4};
+  EXPECT_THAT(refused[wan3], ::testing::HasSubstr("add nexthop 1962934475"));
+  EXPECT_THAT(refused[wan3], ::testing::HasSubstr("Invalid argument"));
 }
 
 TEST_F(FaultIsolationTest, ARefusedUplinkIsLeftOutAndTheRestIsApplied) {
@@ -164,7 +166,7 @@ TEST_F(FaultIsolationTest, SharedObjectsAndRemovalsAreNobodysRefusal) {
                                    {{ChangeKind::remove, source}, {"remove rule", EBUSY, {}}}};
   EXPECT_TRUE(refused_uplinks(config, failed).empty());
   failed.push_back({{ChangeKind::add, source}, {"add rule", EINVAL, {}}});
-  EXPECT_EQ(refused_uplinks(config, failed).count("wan1"), 1u);
+  EXPECT_EQ(refused_uplinks(config, failed).count(UplinkFamily{"wan1", Family::v4}), 1u);
 }
 
 TEST(Backoff, DoublesUpToItsCap) {

@@ -12,11 +12,27 @@ Config parse(const std::string& text) {
   return parse_config(text, "uplinkd.toml");
 }
 
+TEST(TomlConfig, FamilyLimitsTheDefaultDestinationsAndIsEachUplinksDefault) {
+  auto config = parse(
+      "family = \"ipv4\"\n[[uplink]]\ninterface = \"eth0\"\n[[uplink]]\ninterface = \"eth1\"\n"
+      "family = \"ipv6\"\ngateway6 = \"fe80::1\"\n");
+  EXPECT_THAT(config.destinations, ElementsAre(Prefix::default_route(Family::v4)));
+  EXPECT_EQ(config.uplinks.at(0).families, IpFamilies::v4);
+  EXPECT_EQ(config.uplinks.at(1).families, IpFamilies::v6);
+  EXPECT_EQ(config.uplinks.at(1).gateway6, IpAddress::parse("fe80::1"));
+  EXPECT_THAT(parse("family = \"ipv6\"\n[[uplink]]\ninterface = \"eth0\"\n").destinations,
+              ElementsAre(Prefix::default_route(Family::v6)));
+}
+
 TEST(TomlConfig, OneInterfaceIsEnough) {
   auto config = parse("[[uplink]]\ninterface = \"eth0\"\n");
   EXPECT_EQ(config.path, "uplinkd.toml");
   EXPECT_EQ(config.mode, Mode::flow);
-  EXPECT_THAT(config.destinations, ElementsAre(Prefix::default_route(Family::v4)));
+  EXPECT_EQ(config.families, IpFamilies::both);
+  EXPECT_THAT(config.destinations,
+              ElementsAre(Prefix::default_route(Family::v4), Prefix::default_route(Family::v6)));
+  EXPECT_EQ(config.uplinks.at(0).families, IpFamilies::both);
+  EXPECT_EQ(config.uplinks.at(0).gateway6_kind, GatewayKind::automatic);
   EXPECT_EQ(config.socket, "/run/uplinkd/uplinkd.sock");
   EXPECT_EQ(config.rt_tables, "/etc/iproute2/rt_tables.d/uplinkd.conf");
   EXPECT_EQ(config.state_file, "/var/lib/uplinkd/state.json");
@@ -104,7 +120,7 @@ hold_down = 0
 
 [[uplink]]
 interface = "eth1"
-gateway = "fe80::1"
+gateway6 = "fe80::1"
 tier = 2
 )");
   EXPECT_EQ(config.mode, Mode::resilient);
@@ -149,8 +165,8 @@ tier = 2
   EXPECT_EQ(dsl.health.up_after, 2);
   EXPECT_EQ(dsl.where.to_string(), "uplinkd.toml:16:1");
   const auto& eth1 = config.uplinks[1];
-  EXPECT_EQ(eth1.gateway_kind, GatewayKind::fixed);
-  EXPECT_EQ(eth1.gateway, IpAddress::parse("fe80::1"));
+  EXPECT_EQ(eth1.gateway6_kind, GatewayKind::fixed);
+  EXPECT_EQ(eth1.gateway6, IpAddress::parse("fe80::1"));
   EXPECT_EQ(eth1.tier, 2u);
   EXPECT_EQ(eth1.table, 200u);
 }

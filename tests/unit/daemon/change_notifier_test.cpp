@@ -109,7 +109,7 @@ TEST(ChangeEnvironment, IsExactlyTheDocumentedVariables) {
                      "health: 3 rounds lost",
                      std::chrono::system_clock::time_point{std::chrono::milliseconds(1718101230123)}};
   EXPECT_THAT(change_environment(change),
-              ElementsAre("UPLINKD_UPLINK=dsl", "UPLINKD_INTERFACE=ppp0", "UPLINKD_OLD_STATE=up",
+              ElementsAre("UPLINKD_UPLINK=dsl", "UPLINKD_FAMILY=ipv4", "UPLINKD_INTERFACE=ppp0", "UPLINKD_OLD_STATE=up",
                           "UPLINKD_NEW_STATE=down", "UPLINKD_REASON=health: 3 rounds lost",
                           "UPLINKD_TIME=2024-06-11T10:20:30.123Z", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"));
 }

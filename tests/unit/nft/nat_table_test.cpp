@@ -12,8 +12,8 @@ TEST(RenderNatTable, MasqueradesEachInterfaceInOneTransaction) {
             "table inet uplinkd {\n"
             "\tchain postrouting {\n"
             "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-            "\t\toifname \"eth0\" masquerade\n"
-            "\t\toifname \"wwan0\" masquerade\n"
+            "\t\tmeta nfproto ipv4 oifname \"eth0\" masquerade\n"
+            "\t\tmeta nfproto ipv4 oifname \"wwan0\" masquerade\n"
             "\t}\n"
             "}\n");
 }
