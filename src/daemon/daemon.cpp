@@ -300,9 +300,13 @@ bool Daemon::claims_table(uint32_t table) const {
 void Daemon::resync(const std::string& reason) {
   auto links = socket_.dump_links();
   auto addresses = socket_.dump_addresses(Family::v4);
+  auto addresses6 = socket_.dump_addresses(Family::v6);
   auto routes = socket_.dump_routes(Family::v4, netlink::RouteFilter{kMainTable, 0});
-  for (const KernelError* error : {links ? nullptr : &links.error(), addresses ? nullptr : &addresses.error(),
-                                   routes ? nullptr : &routes.error()}) {
+  auto routes6 = socket_.dump_routes(Family::v6, netlink::RouteFilter{kMainTable, 0});
+  for (const KernelError* error :
+       {links ? nullptr : &links.error(), addresses ? nullptr : &addresses.error(),
+        addresses6 ? nullptr : &addresses6.error(), routes ? nullptr : &routes.error(),
+        routes6 ? nullptr : &routes6.error()}) {
     if (error) {
       spdlog::warn("{}: {}", reason, error->message());
       errors_ = {error->message()};
@@ -310,6 +314,8 @@ void Daemon::resync(const std::string& reason) {
       return;
     }
   }
+  addresses->insert(addresses->end(), addresses6->begin(), addresses6->end());
+  routes->insert(routes->end(), routes6->begin(), routes6->end());
   state_.reset(*links, *addresses, *routes);
   converge(reason);
 }

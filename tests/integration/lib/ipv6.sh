@@ -1,0 +1,107 @@
+# IPv6 beside the IPv4 topology of netns.sh. Addresses (documentation prefixes, all inside our namespaces):
+#   ispN  "rtr"  2001:db8:N::1/64 and fe80::1, announced by radvd-like RAs from dnsmasq (SLAAC, ra-only):
+#                the router's wanN takes 2001:db8:N::<EUI-64>/64 and "default via fe80::1 proto ra"
+#   ispN  "inet" 2001:db8:ff:N::2/64 <-> inet "ispN" 2001:db8:ff:N::1/64 (ISPs route, no NAT66: the source
+#                inet sees is the router's own address in 2001:db8:N::/64, which tells the ISP used)
+#   inet  lo     2001:db8:ffff::1/128 (the IPv6 "internet host")
+# Like the IPv4 side, each ISP drops what the router sends from outside its own prefix (BCP 38), and counts
+# new TCP connections forwarded upstream in `table ip6 harness6` (isp6_counter).
+
+INET6_ADDR=2001:db8:ffff::1
+
+isp6_prefix() { echo "2001:db8:$1::"; }  # isp6_prefix N — without the length (/64)
+
+# make_isp6 N [--no-ra] — give ispN (made by make_isp) its IPv6 side and start its router advertisements.
+make_isp6() {
+  local n=$1 ra=1
+  shift
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --no-ra) ra=0; shift ;;
+      *) fail "make_isp6: unknown option $1" ;;
+    esac
+  done
+  have_ns "isp$n" || fail "make_isp6: isp$n does not exist (make_isp $n first)"
+  local isp inet
+  isp=$(ns "isp$n") inet=$(ns inet)
+  sysctl_ns "isp$n" net.ipv6.conf.all.forwarding=1
+  # The router accepts RAs as a host does (its IPv6 forwarding stays off), at once and without DAD delays
+  # for the ISP's side.
+  sysctl_ns router net.ipv6.conf."wan$n".accept_ra=1
+  ip -n "$isp" addr add "fe80::1/64" dev rtr nodad
+  ip -n "$isp" addr add "$(isp6_prefix "$n")1/64" dev rtr nodad
+  ip -n "$isp" addr add "2001:db8:ff:$n::2/64" dev inet nodad
+  ip -n "$inet" addr add "2001:db8:ff:$n::1/64" dev "isp$n" nodad
+  ip -n "$inet" -6 route add "$(isp6_prefix "$n")/64" via "2001:db8:ff:$n::2"
+  ip -n "$isp" -6 route add default via "2001:db8:ff:$n::1"
+  ip -n "$inet" addr show dev lo | grep -q "$INET6_ADDR" || ip -n "$inet" addr add "$INET6_ADDR/128" dev lo
+  in_ns "isp$n" nft -f - <<EOF6 || fail "make_isp6: nft setup in isp$n failed"
+table ip6 harness6 {
+  counter tcpflows { }
+  chain antispoof {
+    type filter hook forward priority -10; policy accept;
+    iifname "rtr" ip6 saddr != $(isp6_prefix "$n")/64 drop
+  }
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "rtr" oifname "inet" ct state new tcp flags & (syn | ack) == syn counter name "tcpflows"
+  }
+}
+EOF6
+  [ $ra -eq 0 ] || start_ra "$n"
+}
+
+# start_ra N [ROUTER_LIFETIME] — dnsmasq in ispN announcing 2001:db8:N::/64 for SLAAC (ra-only, no DHCPv6)
+# with fe80::1 as the router, every few seconds.
+start_ra() {
+  local n=$1 lifetime=${2:-1800}
+  local pidfile=$H_TMP/dnsmasq-ra-isp$n.pid
+  stop_ra "$n"
+  track_pidfile "$pidfile"
+  spawn "dnsmasq-ra(isp$n)" "$H_TMP/dnsmasq-ra-isp$n.log" \
+    in_ns "isp$n" dnsmasq --keep-in-foreground --log-facility=- \
+    --conf-file=/dev/null --no-resolv --no-hosts --port=0 \
+    --interface=rtr --bind-interfaces --except-interface=lo \
+    --enable-ra --dhcp-range="$(isp6_prefix "$n"),ra-only,64" --ra-param="rtr,3,$lifetime" \
+    --pid-file="$pidfile" --user=root --group=root
+  H_RA_PID[$n]=$H_SPAWNED_PID
+}
+declare -gA H_RA_PID=()
+
+stop_ra() {
+  local pid=${H_RA_PID[$1]:-}
+  [ -n "$pid" ] || return 0
+  stop_pid "$pid"
+  unset "H_RA_PID[$1]"
+}
+
+# slaac_address ROLE IF N — IF's global address in 2001:db8:N::/64 once DAD is over (empty before).
+slaac_address() {
+  ip -n "$(_h_ns "$1")" -6 -o addr show dev "$2" scope global -tentative |
+    awk -v p="2001:db8:$3:" '$4 ~ "^" p {sub("/.*", "", $4); print $4; exit}'
+}
+
+# has_slaac ROLE IF N — true when IF has its address in 2001:db8:N::/64, past DAD.
+has_slaac() { [ -n "$(slaac_address "$@")" ]; }
+
+# uplink6_ok ROLE N — wanN's IPv6 table (connected prefix, default via its nexthop) and prefix rule are there.
+uplink6_ok() {
+  local netns table=$((200 + $2))
+  netns=$(_h_ns "$1")
+  ip -N -n "$netns" -6 rule show priority 20100 |
+    grep -q "from $(isp6_prefix "$2")/64 lookup $table proto $UPLINKD_PROTO" || return 1
+  ip -N -n "$netns" -6 route show table "$table" | grep -q "^default nhid $((0x76000000 + table)) via fe80::1 dev wan$2" || return 1
+  ip -N -n "$netns" -6 route show table "$table" | grep -q "^$(isp6_prefix "$2")/64 dev wan$2 proto $UPLINKD_PROTO"
+}
+
+# group6_members ROLE — the IPv6 group's member ids, "ID,ID" (empty: no group).
+group6_members() {
+  ip -n "$(_h_ns "$1")" nexthop show id $((0x75f00001)) 2>/dev/null |
+    sed -n 's/.* group \([^ ]*\).*/\1/p' | sed 's/,[0-9]*//g; s/\// /g' | tr ' ' '\n' | grep -v '^$' | paste -sd,
+}
+
+# isp6_counter N — new IPv6 TCP connections ispN forwarded upstream since its counters were reset.
+isp6_counter() {
+  in_ns "isp$1" nft list counter ip6 harness6 tcpflows | sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
+reset_isp6_counters() { in_ns "isp$1" nft reset counters table ip6 harness6 >/dev/null || fail "reset_isp6_counters $1"; }
