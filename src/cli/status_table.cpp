@@ -104,6 +104,24 @@ std::string health_details(const Json& uplinks) {
 
 }  // namespace
 
+// Each uplink's IPv6 side, once it has an address: the table's columns are its IPv4 side.
+std::string ipv6_lines(const Json& uplinks) {
+  std::string text;
+  for (const auto& uplink : uplinks) {
+    if (!uplink.contains("ipv6") || !uplink["ipv6"].is_object()) continue;
+    const Json& side = uplink["ipv6"];
+    if (field(side, "address") == "-") continue;
+    std::string prefixes;
+    for (const auto& prefix : array_at(side, "prefixes"))
+      prefixes += (prefixes.empty() ? "" : " ") + as_text(prefix);
+    text += "ipv6 " + field(uplink, "name") + ": " + field(side, "state") + ", " + field(side, "address");
+    if (field(side, "gateway") != "-")
+      text += " via " + field(side, "gateway") + " (" + field(side, "gateway_source") + ")";
+    text += ", prefixes " + prefixes + ": " + field(side, "why") + "\n";
+  }
+  return text;
+}
+
 std::string render_status_table(const Json& status) {
   const Json& uplinks = array_at(status, "uplinks");
   // A daemon from before health checking sends neither field; its table stays as it was.
@@ -135,6 +153,7 @@ std::string render_status_table(const Json& status) {
       line += i + 1 < row.size() ? padded(row[i], widths[i] + 2) : row[i];
     text += line + "\n";
   }
+  text += ipv6_lines(uplinks);
   text += health_details(uplinks);
   for (const auto& sysctl : array_at(status, "sysctls"))
     text += "sysctl: " + field(sysctl, "key") + " = " + field(sysctl, "value") + "\n";

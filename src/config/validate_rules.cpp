@@ -102,7 +102,7 @@ std::optional<Prefix> checked_v4_prefix(std::string_view what, const Located<std
   auto prefix = checked_prefix(what, raw, problems);
   if (prefix && prefix->family() != Family::v4) {
     problems.add(raw.where, std::string(what) + " " + quoted(*raw.value) + " is IPv6",
-                 "uplinkd balances IPv4 only so far; IPv6 is never balanced, so it needs no rule");
+                 "[[rule]] matches IPv4 only so far; IPv6 is balanced per flow by its own group");
     return std::nullopt;
   }
   return prefix;

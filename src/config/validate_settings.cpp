@@ -122,8 +122,7 @@ void check_exclude(const Located<LocatedStrings>& raw, Config& config, Problems&
     if (prefix.family() == Family::v4)
       config.exclude.push_back(prefix);
     else  // only IPv4 is balanced, so IPv6 never is; saying so beats silently ignoring the line
-      problems.add(raw.where,
-                   "exclude " + prefix.to_string() + " is IPv6, which uplinkd does not balance yet",
+      problems.add(raw.where, "exclude " + prefix.to_string() + " is IPv6; exclude is IPv4 only so far",
                    "leave IPv6 prefixes out of exclude");
   }
 }

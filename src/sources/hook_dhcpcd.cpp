@@ -8,7 +8,8 @@ using namespace hook;
 
 namespace {
 
-// Protocols whose events say nothing about an IPv4 uplink: IPv6 (not balanced yet) and IPv4 link-local.
+// Protocols whose events say nothing about an IPv4 lease: IPv6 (learned from the kernel so far) and IPv4
+// link-local.
 bool is_ignored_protocol(std::string_view protocol) {
   return protocol == "dhcp6" || protocol == "ipv6ra" || protocol == "ra" || protocol == "ipv4ll";
 }

@@ -117,6 +117,26 @@ TEST(StatusTable, ContestedAndForeignObjectsAreListedBelowTheTable) {
   EXPECT_NO_THROW(render_status_table({{"contested", {1, Json::object()}}, {"foreign", "none"}}));
 }
 
+TEST(StatusTable, AnUplinksIpv6SideHasALineOnceItHasAnAddress) {
+  Json wan1 = uplink("wan1", "active");
+  wan1["ipv6"] = {{"state", "down"},
+                  {"why", "no IPv6 router known for wan1"},
+                  {"address", "2001:db8:1::10/64"},
+                  {"prefixes", {"2001:db8:1::/64", "2001:db8:5::/64"}},
+                  {"gateway", nullptr},
+                  {"gateway_source", "none"}};
+  Json wan2 = uplink("wan2", "active");
+  wan2["ipv6"] = {{"state", "down"}, {"why", "no global IPv6 address on wan2"}, {"address", nullptr}};
+  const std::string table = render_status_table({{"mode", "flow"}, {"uplinks", {wan1, wan2}}});
+  EXPECT_THAT(table,
+              HasSubstr("ipv6 wan1: down, 2001:db8:1::10/64, prefixes 2001:db8:1::/64 2001:db8:5::/64: "
+                        "no IPv6 router known for wan1\n"));
+  EXPECT_THAT(table, ::testing::Not(HasSubstr("ipv6 wan2")));
+  wan1["ipv6"]["odd"] = 1;
+  wan1["ipv6"]["prefixes"] = "none";
+  EXPECT_NO_THROW(render_status_table({{"uplinks", {wan1}}}));
+}
+
 TEST(StatusTable, FieldsOfTheWrongTypeGiveATableNotAnException) {
   Json odd = uplink("wan1", "active");
   odd["drained"] = "yes";

@@ -82,7 +82,7 @@ std::vector<ErrorCase> cases() {
       {"ExcludeHostBits", "exclude = [\"10.0.0.1/8\"]\n" + u,
        "1:12: exclude \"10.0.0.1/8\" has host bits set"},
       {"ExcludeIpv6", "exclude = [\"2001:db8::/32\"]\n" + u,
-       "1:11: exclude 2001:db8::/32 is IPv6, which uplinkd does not balance yet"},
+       "1:11: exclude 2001:db8::/32 is IPv6; exclude is IPv4 only so far"},
       {"ReorderingTooSmall", "tcp_max_reordering = 1\n" + u, "1:22: tcp_max_reordering 1 is out of range",
        "3–65535"},
       {"StickyOutsideConnectionMode", "sticky_timeout = 60\n" + u,
