@@ -8,8 +8,7 @@ namespace {
 constexpr uint8_t kActionToTable = 1;  // FR_ACT_TO_TBL
 
 bool owns(const UplinkConfig& uplink, const netlink::Nexthop& nexthop) {
-  return nexthop.id == ownership::uplink_nexthop_id(uplink.table) ||
-         nexthop.id == ownership::uplink_nexthop6_id(uplink.table);
+  return nexthop.id == ownership::uplink_nexthop_id(uplink.table, nexthop.family);
 }
 bool owns(const UplinkConfig& uplink, const netlink::Route& route) {
   return route.table == uplink.table;

@@ -22,9 +22,6 @@ void check_mode(const Located<std::string>& raw, Config& config, Problems& probl
                "use \"flow\", \"resilient\", \"connection\" or \"packet\"");
 }
 
-// After check_family: destinations not given are the default routes of the families balanced.
-void check_destinations(const Located<LocatedStrings>& raw, Config& config, Problems& problems);
-
 void check_family(const RawConfig& raw, Config& config, Problems& problems) {
   if (auto families = checked_families(raw.family, problems)) config.families = *families;
 }
@@ -88,31 +85,27 @@ std::optional<std::vector<Prefix>> checked_prefixes(std::string_view key, std::s
   return prefixes;
 }
 
+// After check_family: destinations not given are the default routes of the families balanced; one given of a
+// family left out is a mistake.
 void check_destinations(const Located<LocatedStrings>& raw, Config& config, Problems& problems) {
+  auto balanced = [&](const Prefix& prefix) { return carries(config.families, prefix.family()); };
   if (!raw.given()) {
-    std::erase_if(config.destinations,
-                  [&](const Prefix& prefix) { return !carries(config.families, prefix.family()); });
+    std::erase_if(config.destinations, [&](const Prefix& prefix) { return !balanced(prefix); });
     return;
   }
   auto destinations = checked_prefixes("destinations", "destination", raw, problems);
   if (!destinations) return;
-  config.destinations.clear();
-  for (size_t i = 0; i < destinations->size(); ++i) {
-    const Prefix& prefix = (*destinations)[i];
-    if (carries(config.families, prefix.family())) {
-      config.destinations.push_back(prefix);
-      continue;
-    }
-    // checked_prefixes() keeps the items' order but may leave bad ones out: find this one's line by value.
-    const Located<std::string>* written = nullptr;
-    for (const auto& item : *raw.value)
-      if (Prefix::parse(*item.value) == prefix) written = &item;
-    problems.add(written ? written->where : raw.where,
-                 "destination " + quoted(written ? *written->value : prefix.to_string()) +
-                     (prefix.family() == Family::v4 ? " is IPv4" : " is IPv6") +
-                     ", but family = " + quoted(families_name(config.families)),
-                 "leave it out, or set family = \"both\"");
+  for (const auto& item : *raw.value) {
+    auto prefix = Prefix::parse(*item.value);
+    if (prefix && !balanced(*prefix))
+      problems.add(item.where,
+                   "destination " + quoted(*item.value) +
+                       (prefix->family() == Family::v4 ? " is IPv4" : " is IPv6") +
+                       ", but family = " + quoted(families_name(config.families)),
+                   "leave it out, or set family = \"both\"");
   }
+  std::erase_if(*destinations, [&](const Prefix& prefix) { return !balanced(prefix); });
+  config.destinations = std::move(*destinations);
 }
 
 void check_exclude(const Located<LocatedStrings>& raw, Config& config, Problems& problems) {

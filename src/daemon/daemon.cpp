@@ -401,8 +401,8 @@ bool Daemon::record_kernel_answers(const Plan& plan, const ApplyOutcome& outcome
     for (const Family family : {Family::v4, Family::v6}) {
       const UplinkConfig& uplink = config_.uplinks[i];
       const UplinkStatus& status = plan.uplinks[i].of(family);
-      const UplinkFacts& facts = state_.facts(uplink.interface);
-      const auto& standing = family == Family::v4 ? facts.refused : facts.refused6;
+      // A reference into the state: on_kernel_refused() below updates it.
+      const auto& standing = state_.facts(uplink.interface).refusal(family);
       // IPv4's words are as they were before IPv6 was balanced; IPv6's say which family.
       const std::string objects = family == Family::v4 ? "its objects" : "its IPv6 objects";
       nlohmann::json event = {{"event", "kernel"}, {"uplink", uplink.name}, {"interface", uplink.interface}};
@@ -411,9 +411,7 @@ bool Daemon::record_kernel_answers(const Plan& plan, const ApplyOutcome& outcome
       if (answer != refused.end()) {
         changed |= state_.on_kernel_refused(uplink.interface, family, answer->second, status.address,
                                             status.gateway, std::chrono::steady_clock::now());
-        const auto& now_refused = family == Family::v4 ? state_.facts(uplink.interface).refused
-                                                       : state_.facts(uplink.interface).refused6;
-        const uint32_t refusals = now_refused->refusals;
+        const uint32_t refusals = standing->refusals;
         const auto wait = std::chrono::duration_cast<std::chrono::seconds>(kRefusalBackoff.delay(refusals));
         // An uplink that is down already (no usable gateway yet, say) changes no state: the event says why.
         if (refusals == 1) {

@@ -4,7 +4,7 @@ namespace uplinkd {
 
 std::string_view uplink_state_name(const PlannedUplink& uplink, Family family) {
   const UplinkStatus& status = uplink.of(family);
-  if (family == Family::v4 ? uplink.in_group : uplink.in_group6) return "active";
+  if (uplink.in_group_of(family)) return "active";
   if (status.usable && status.drained) return "drained";
   if (status.usable) return "standby";
   return "down";
@@ -12,25 +12,24 @@ std::string_view uplink_state_name(const PlannedUplink& uplink, Family family) {
 
 namespace {
 
-std::string address_text(const std::optional<Prefix>& address) {
-  return address ? address->to_string() : std::string();
-}
-
-// The uplink's IPv6 side, as the top-level fields give its IPv4 side.
-nlohmann::json ipv6_json(const PlannedUplink& planned) {
-  const UplinkStatus& status = planned.status6;
-  nlohmann::json prefixes = nlohmann::json::array();
-  for (const auto& prefix : status.prefixes) prefixes.push_back(prefix.to_string());
-  return {
-      {"state", std::string(uplink_state_name(planned, Family::v6))},
+// One family of the uplink: the entry's own fields for IPv4 (as before IPv6 was balanced), its "ipv6" object
+// for IPv6, which also lists the prefixes its rules and routes are made of.
+nlohmann::json family_json(const PlannedUplink& planned, Family family) {
+  const UplinkStatus& status = planned.of(family);
+  nlohmann::json side = {
+      {"state", std::string(uplink_state_name(planned, family))},
       {"why", status.why},
-      {"address", status.address ? nlohmann::json(address_text(status.address)) : nlohmann::json()},
-      {"prefixes", prefixes},
+      {"address", status.address ? nlohmann::json(status.address->to_string()) : nlohmann::json()},
       {"gateway", status.gateway ? nlohmann::json(status.gateway->to_string()) : nlohmann::json()},
       {"gateway_source", std::string(gateway_source_name(status.gateway_source))},
-      {"in_group", planned.in_group6},
-      {"kernel_refused", status.refused},
+      {"in_group", planned.in_group_of(family)},
+      {"kernel_refused", status.refused},  // the kernel refused its objects: `why` gives its answer
   };
+  if (family == Family::v6) {
+    side["prefixes"] = nlohmann::json::array();
+    for (const auto& prefix : status.prefixes) side["prefixes"].push_back(prefix.to_string());
+  }
+  return side;
 }
 
 // Only those the config asked for: uplinkd leaves every other sysctl alone.
@@ -53,23 +52,17 @@ nlohmann::json status_report(const Config& config, const Plan& plan, const std::
     const UplinkStatus& status = planned.status;
     active += planned.in_group;
     active6 += planned.in_group6;
-    nlohmann::json entry = {
+    nlohmann::json entry = family_json(planned, Family::v4);
+    entry.update({
         {"name", uplink.name},
         {"interface", uplink.interface},
-        {"state", std::string(uplink_state_name(planned))},
-        {"why", status.why},
-        {"address", status.address ? nlohmann::json(status.address->to_string()) : nlohmann::json()},
-        {"gateway", status.gateway ? nlohmann::json(status.gateway->to_string()) : nlohmann::json()},
-        {"gateway_source", std::string(gateway_source_name(status.gateway_source))},
         {"weight", uplink.weight},
         {"tier", uplink.tier},
         {"table", uplink.table},
         {"table_name", uplink.table_name},
-        {"in_group", planned.in_group},
         {"drained", status.drained},
-        {"kernel_refused", status.refused},  // the kernel refused its objects: `why` gives its answer
-        {"ipv6", ipv6_json(planned)},
-    };
+        {"ipv6", family_json(planned, Family::v6)},
+    });
     auto probed = health.find(uplink.name);
     entry["health"] = probed != health.end()
                           ? probed->second

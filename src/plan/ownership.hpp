@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "common/ip.hpp"
+
 namespace uplinkd::ownership {
 
 // Route (and rule) protocol. Unassigned in iproute2's rt_protos; docs/install.md shows the rt_protos.d line
@@ -37,11 +39,8 @@ inline constexpr uint32_t kGroupIdResilientV6 = 0x75f00011;
 inline constexpr uint32_t kNexthop6IdFirst = 0x76000000;
 inline constexpr uint32_t kNexthop6IdLast = 0x76ffffff;
 
-inline constexpr uint32_t uplink_nexthop_id(uint32_t table) {
-  return kNexthopIdFirst + table;
-}
-inline constexpr uint32_t uplink_nexthop6_id(uint32_t table) {
-  return kNexthop6IdFirst + table;
+inline constexpr uint32_t uplink_nexthop_id(uint32_t table, Family family = Family::v4) {
+  return (family == Family::v4 ? kNexthopIdFirst : kNexthop6IdFirst) + table;
 }
 inline constexpr bool owns_nexthop_id(uint32_t id) {
   return (id >= kNexthopIdFirst && id <= kNexthopIdLast) || (id >= kNexthop6IdFirst && id <= kNexthop6IdLast);

@@ -29,6 +29,8 @@ struct PlannedUplink {
   bool in_group6 = false;
 
   const UplinkStatus& of(Family family) const { return family == Family::v4 ? status : status6; }
+  bool& in_group_of(Family family) { return family == Family::v4 ? in_group : in_group6; }
+  bool in_group_of(Family family) const { return family == Family::v4 ? in_group : in_group6; }
 };
 
 struct Plan {

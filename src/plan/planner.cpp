@@ -21,11 +21,6 @@ constexpr uint8_t kScopeLink = 253;  // RT_SCOPE_LINK
 // keeps the diff with the kernel's dump empty.
 constexpr uint32_t kIpv6DefaultMetric = 1024;
 
-uint32_t nexthop_id(const UplinkConfig& uplink, Family family) {
-  return family == Family::v4 ? ownership::uplink_nexthop_id(uplink.table)
-                              : ownership::uplink_nexthop6_id(uplink.table);
-}
-
 // Every route uplinkd plans starts from this one.
 Route owned_route(const Prefix& destination, uint32_t table) {
   Route route;
@@ -39,7 +34,7 @@ Route owned_route(const Prefix& destination, uint32_t table) {
 netlink::Nexthop uplink_nexthop(const UplinkConfig& uplink, uint32_t ifindex, const UplinkStatus& status,
                                 Family family) {
   Nexthop nexthop;
-  nexthop.id = nexthop_id(uplink, family);
+  nexthop.id = ownership::uplink_nexthop_id(uplink.table, family);
   nexthop.family = family;
   nexthop.protocol = ownership::kProtocol;
   nexthop.ifindex = ifindex;
@@ -78,7 +73,7 @@ void plan_uplink_table(const UplinkConfig& uplink, uint32_t ifindex, const Uplin
     }
   }
   Route fallback = owned_route(Prefix::default_route(family), uplink.table);
-  fallback.nexthop_id = nexthop_id(uplink, family);
+  fallback.nexthop_id = ownership::uplink_nexthop_id(uplink.table, family);
   plan.routes.push_back(fallback);
 
   for (const auto& source : sources) {
@@ -113,7 +108,8 @@ void plan_balance(const Config& config, Family family, const std::vector<const U
     group.id = v4 ? ownership::kGroupIdMultipathV4 : ownership::kGroupIdMultipathV6;
   }
   for (const auto* uplink : members)
-    group.group.push_back(NexthopGroupMember{nexthop_id(*uplink, family), uplink->weight});
+    group.group.push_back(
+        NexthopGroupMember{ownership::uplink_nexthop_id(uplink->table, family), uplink->weight});
   plan.nexthops.push_back(group);
 
   for (const auto& destination : config.destinations) {
@@ -135,7 +131,7 @@ Members plan_family(const Config& config, Family family, Plan& plan) {
   std::vector<const UplinkConfig*> group;
   for (size_t i : members.indices) {
     group.push_back(&config.uplinks[i]);
-    (family == Family::v4 ? plan.uplinks[i].in_group : plan.uplinks[i].in_group6) = true;
+    plan.uplinks[i].in_group_of(family) = true;
   }
   plan_policy_rules(config, family, plan);
   if (!group.empty())

@@ -216,7 +216,7 @@ bool State::on_kernel_refused(const std::string& interface, Family family, const
                               BackoffTime now) {
   UplinkFacts* facts = by_interface(interface);
   if (!facts) return false;
-  auto& slot = family == Family::v4 ? facts->refused : facts->refused6;
+  auto& slot = facts->refusal(family);
   const auto before = slot;
   KernelRefusal refusal{reason, address, gateway, 1, {}, false};
   if (before && before->address == address && before->gateway == gateway)
@@ -231,7 +231,7 @@ bool State::on_kernel_refused(const std::string& interface, Family family, const
 bool State::on_kernel_accepted(const std::string& interface, Family family) {
   UplinkFacts* facts = by_interface(interface);
   if (!facts) return false;
-  auto& slot = family == Family::v4 ? facts->refused : facts->refused6;
+  auto& slot = facts->refusal(family);
   if (!slot) return false;
   slot.reset();
   return true;

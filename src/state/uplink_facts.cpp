@@ -151,7 +151,7 @@ UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts, Fami
   if (!(family == Family::v4 ? find_v4(config, facts, status) : find_v6(config, facts, status)))
     return status;
   status.health = facts.health.state;
-  const auto& refused = family == Family::v4 ? facts.refused : facts.refused6;
+  const auto& refused = facts.refusal(family);
   if (refused && refused->address == status.address && refused->gateway == status.gateway) {
     // Its objects are planned again only for a retry, outside the group: the other uplinks' objects never
     // wait for this one's (a group member the kernel does not have would make the group replace fail).

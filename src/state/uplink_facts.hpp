@@ -66,6 +66,11 @@ struct UplinkFacts {
   // Routers of IPv6 default routes in main on this interface: the router advertisements' (proto ra,
   // link-local), a DHCPv6 client's or an admin's.
   std::vector<IpAddress> route_gateways6 = {};
+
+  std::optional<KernelRefusal>& refusal(Family family) { return family == Family::v4 ? refused : refused6; }
+  const std::optional<KernelRefusal>& refusal(Family family) const {
+    return family == Family::v4 ? refused : refused6;
+  }
   bool operator==(const UplinkFacts&) const = default;
 };
 

@@ -8,6 +8,7 @@
 # new TCP connections forwarded upstream in `table ip6 harness6` (isp6_counter).
 
 INET6_ADDR=2001:db8:ffff::1
+declare -gA H_RA_PID=()  # by ISP number: its RA daemon
 
 isp6_prefix() { echo "2001:db8:$1::"; }  # isp6_prefix N — without the length (/64)
 
@@ -66,7 +67,6 @@ start_ra() {
     --pid-file="$pidfile" --user=root --group=root
   H_RA_PID[$n]=$H_SPAWNED_PID
 }
-declare -gA H_RA_PID=()
 
 stop_ra() {
   local pid=${H_RA_PID[$1]:-}

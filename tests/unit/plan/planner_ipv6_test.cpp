@@ -52,7 +52,7 @@ std::vector<netlink::Rule> rules_of(const Plan& plan, Family family) {
 }
 
 uint32_t nh6(uint32_t table) {
-  return ownership::uplink_nexthop6_id(table);
+  return ownership::uplink_nexthop_id(table, Family::v6);
 }
 
 struct DualStack : ::testing::Test {
