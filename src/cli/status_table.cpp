@@ -68,28 +68,41 @@ std::string padded(const std::string& text, size_t width) {
   return text + std::string(width > text.size() ? width - text.size() : 0, ' ');
 }
 
+// Each probed family of an uplink: its label ("wan1", or "wan1 ipv6") and its health object. A family that
+// follows the other's verdict has nothing of its own to show.
+std::vector<std::pair<std::string, const Json*>> probed_families(const Json& uplinks) {
+  std::vector<std::pair<std::string, const Json*>> families;
+  for (const auto& uplink : uplinks) {
+    families.emplace_back(field(uplink, "name"), &object_at(uplink, "health"));
+    const Json& health6 = object_at(object_at(uplink, "ipv6"), "health");
+    if (!health6.empty() && !health6.contains("follows") && field(health6, "state") != "unconfigured")
+      families.emplace_back(field(uplink, "name") + " ipv6", &health6);
+  }
+  return families;
+}
+
 // Below the table: why an uplink is not healthy, why its probes fail to be sent, and every probe target's
 // figures.
 std::string health_details(const Json& uplinks) {
+  const auto families = probed_families(uplinks);
   size_t name_width = 0, target_width = 0;
-  for (const auto& uplink : uplinks) {
-    name_width = std::max(name_width, field(uplink, "name").size());
-    for (const auto& target : array_at(object_at(uplink, "health"), "targets"))
+  for (const auto& [label, health] : families) {
+    name_width = std::max(name_width, label.size());
+    for (const auto& target : array_at(*health, "targets"))
       target_width = std::max(target_width, field(target, "target").size());
   }
   std::string text;
-  for (const auto& uplink : uplinks) {
-    const Json& health = object_at(uplink, "health");
-    std::string name = padded(field(uplink, "name"), name_width);
-    std::string state = field(health, "state");
-    if (reason_worth_showing(state) && field(health, "reason") != "-") {
+  for (const auto& [label, health] : families) {
+    std::string name = padded(label, name_width);
+    std::string state = field(*health, "state");
+    if (reason_worth_showing(state) && field(*health, "reason") != "-") {
       text += "  " + name + " " + state;
-      if (field(health, "since") != "-") text += " since " + field(health, "since");
-      text += ": " + field(health, "reason") + "\n";
+      if (field(*health, "since") != "-") text += " since " + field(*health, "since");
+      text += ": " + field(*health, "reason") + "\n";
     }
-    if (field(health, "last_error") != "-")
-      text += "  " + name + " probes: " + field(health, "last_error") + "\n";
-    for (const auto& target : array_at(health, "targets")) {
+    if (field(*health, "last_error") != "-")
+      text += "  " + name + " probes: " + field(*health, "last_error") + "\n";
+    for (const auto& target : array_at(*health, "targets")) {
       text += "  " + name + " " + padded(field(target, "target"), target_width);
       text += "  rtt " + fixed(number(target, "rtt_ms"), 2, " ms");
       text += "  jitter " + fixed(number(target, "jitter_ms"), 2, " ms");
@@ -117,7 +130,14 @@ std::string ipv6_lines(const Json& uplinks) {
     text += "ipv6 " + field(uplink, "name") + ": " + field(side, "state") + ", " + field(side, "address");
     if (field(side, "gateway") != "-")
       text += " via " + field(side, "gateway") + " (" + field(side, "gateway_source") + ")";
-    text += ", prefixes " + prefixes + ": " + field(side, "why") + "\n";
+    text += ", prefixes " + prefixes + ": " + field(side, "why");
+    const Json& health = object_at(side, "health");
+    if (health.contains("follows"))
+      text +=
+          "; health " + field(health, "state") + " (as " + field(health, "follows") + ", no ipv6 targets)";
+    else if (health.contains("state"))
+      text += "; health " + field(health, "state");
+    text += "\n";
   }
   return text;
 }

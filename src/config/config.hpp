@@ -29,17 +29,21 @@ inline bool carries(IpFamilies families, Family family) {
 // What a probe goes to: `icmp` (an echo to the address), `tcp` (a connect to address:port; a refusal counts
 // as an answer), `arp` (an ARP request for the uplink's gateway on its own link: proves the gateway is alive
 // there, nothing beyond it; src/sources/probe_arp.hpp).
+// arp asks the uplink's IPv4 gateway, ndp (a neighbour solicitation) its IPv6 router: each is its family's
+// way to see that the next hop is alive on the link.
 struct HealthTarget {
-  enum class Kind { icmp, tcp, arp };
+  enum class Kind { icmp, tcp, arp, ndp };
   Kind kind = Kind::icmp;
-  std::optional<IpAddress> address;  // icmp, tcp; empty for arp (the uplink's gateway)
+  std::optional<IpAddress> address;  // icmp, tcp; empty for arp and ndp (the uplink's gateway or router)
   uint16_t port = 0;                 // tcp only
   bool operator==(const HealthTarget&) const = default;
 };
 
-// "1.1.1.1", "tcp:1.1.1.1:443", "tcp:[2606:4700::1111]:443", "arp"; nullopt when the text is none of them.
+// "1.1.1.1", "tcp:1.1.1.1:443", "tcp:[2606:4700::1111]:443", "arp", "ndp"; nullopt when the text is none.
 std::optional<HealthTarget> parse_health_target(std::string_view text);
 std::string to_string(const HealthTarget& target);  // the form parse_health_target() reads
+// The family a target probes: its address's; arp is IPv4's, ndp IPv6's.
+Family target_family(const HealthTarget& target);
 
 // Defaults and the arithmetic behind them: docs/health.md. In short: a silent upstream is down within
 // down_after * interval + timeout = 1.48 s, a probe stream stays under 1 kbit/s per target, and with three
@@ -57,6 +61,11 @@ struct HealthConfig {
   double hold_down_s = 10;                 // flap damping: the first hold; doubles per flap; 0 = none
   bool operator==(const HealthConfig&) const = default;
 };
+
+// Each family of an uplink has a verdict of its own, from its own targets (docs/health.md): the settings with
+// only `family`'s targets. min_up counts within the family, and a family with fewer targets than min_up
+// needs all of its own to answer.
+HealthConfig health_of_family(const HealthConfig& health, Family family);
 
 struct UplinkConfig {
   std::string name;

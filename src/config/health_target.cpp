@@ -1,5 +1,6 @@
 // The forms a health target is written in. A probe to an unspecified address (0.0.0.0, ::) would go
 // nowhere useful, so those are refused like any other non-address.
+#include <algorithm>
 #include <charconv>
 
 #include "config/config.hpp"
@@ -41,6 +42,7 @@ std::optional<HealthTarget> parse_tcp(std::string_view rest) {
 
 std::optional<HealthTarget> parse_health_target(std::string_view text) {
   if (text == "arp") return HealthTarget{HealthTarget::Kind::arp, std::nullopt, 0};
+  if (text == "ndp") return HealthTarget{HealthTarget::Kind::ndp, std::nullopt, 0};
   if (text.starts_with("tcp:")) return parse_tcp(text.substr(4));
   auto address = parse_target_address(text);
   if (!address) return std::nullopt;
@@ -57,8 +59,25 @@ std::string to_string(const HealthTarget& target) {
       return "tcp:" + target.address->to_string() + ":" + std::to_string(target.port);
     case HealthTarget::Kind::arp:
       return "arp";
+    case HealthTarget::Kind::ndp:
+      return "ndp";
   }
   return "?";
+}
+
+Family target_family(const HealthTarget& target) {
+  if (target.kind == HealthTarget::Kind::arp) return Family::v4;
+  if (target.kind == HealthTarget::Kind::ndp) return Family::v6;
+  return target.address->family();
+}
+
+HealthConfig health_of_family(const HealthConfig& health, Family family) {
+  HealthConfig own = health;
+  own.targets.clear();
+  for (const auto& target : health.targets)
+    if (target_family(target) == family) own.targets.push_back(target);
+  if (!own.targets.empty()) own.min_up = std::min(own.min_up, static_cast<int>(own.targets.size()));
+  return own;
 }
 
 }  // namespace uplinkd

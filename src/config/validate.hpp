@@ -28,6 +28,8 @@ struct CheckedUplink {
 };
 CheckedUplink check_uplink(const RawUplink& raw, Problems& problems);
 void check_health(const RawHealth& raw, HealthConfig& health, Problems& problems);
+// Once the uplink's families are known: each target must probe one of them.
+void check_health_families(const Located<LocatedStrings>& raw, IpFamilies families, Problems& problems);
 
 // `family` ("both", "ipv4", "ipv6"), at the top level or in an [[uplink]]; nullopt when not given or wrong.
 std::optional<IpFamilies> checked_families(const Located<std::string>& raw, Problems& problems);

@@ -19,7 +19,8 @@ void check_targets(const Located<LocatedStrings>& raw, HealthConfig& health, Pro
     else
       problems.add(target.where, "health target " + quoted(*target.value) + " is not an IP address",
                    "write an IPv4/IPv6 address (\"1.1.1.1\", probed with ICMP echo), \"tcp:1.1.1.1:443\" "
-                   "(a TCP connect; IPv6 in brackets), or \"arp\" (the gateway); names are not resolved");
+                   "(a TCP connect; IPv6 in brackets), \"arp\" (the IPv4 gateway) or \"ndp\" (the IPv6 "
+                   "router); names are not resolved");
   }
 }
 
@@ -64,6 +65,19 @@ void check_count(std::string_view key, const Located<int64_t>& raw, int64_t min,
 }
 
 }  // namespace
+
+void check_health_families(const Located<LocatedStrings>& raw, IpFamilies families, Problems& problems) {
+  if (!raw.given()) return;
+  for (const auto& text : *raw.value) {
+    auto target = parse_health_target(*text.value);
+    if (!target || carries(families, target_family(*target))) continue;
+    const std::string family = target_family(*target) == Family::v4 ? "IPv4" : "IPv6";
+    problems.add(text.where,
+                 "health target " + quoted(*text.value) + " probes " + family +
+                     ", but the uplink's family is " + quoted(families_name(families)),
+                 "probe a target of the family the uplink carries, or set family = \"both\"");
+  }
+}
 
 void check_health(const RawHealth& raw, HealthConfig& health, Problems& problems) {
   constexpr double kDay = 86400;

@@ -98,9 +98,9 @@ int Daemon::run() {
 void Daemon::register_commands() {
   commands_.add("status", "every uplink's state and why, address, gateway, weight, tier, table",
                 [this](const auto&) {
-                  std::map<std::string, nlohmann::json> health;
-                  for (const auto& [name, probes] : health_)
-                    health[name] = health_json(probes->monitor(), probes->last_error());
+                  HealthReports health;
+                  for (const auto& [key, probes] : health_)
+                    health[key] = health_json(probes->monitor(), probes->last_error());
                   auto report = status_report(config_, plan_, errors_, health);
                   // So that a script can wait until its `uplinkctl events` has subscribed.
                   report["event_subscribers"] = control_ ? control_->subscribers() : 0;
@@ -486,42 +486,60 @@ void Daemon::schedule_refusal_retry() {
 }
 
 // Probers follow each uplink's address, carrier changes reach the monitors at once (not after a probe
-// timeout), and every monitor's verdict reaches the state the planner reads.
+// timeout), and every monitor's verdict reaches the state the planner reads. Each family is probed by its
+// own targets, from its own address; a family without targets follows the other's verdict.
 void Daemon::sync_health() {
-  std::map<std::string, std::unique_ptr<UplinkHealth>> kept;
+  std::map<std::pair<std::string, Family>, std::unique_ptr<UplinkHealth>> kept;
   for (const UplinkConfig& uplink : config_.uplinks) {
-    if (uplink.health.targets.empty()) {
-      state_.on_health(uplink.interface, HealthVerdict{});
-      continue;
-    }
-    auto probes = std::move(health_[uplink.name]);
-    if (!probes || probes->config() != uplink.health)
-      probes = std::make_unique<UplinkHealth>(
-          io_, uplink.name, uplink.health, [this, name = uplink.name](const HealthTransition& transition) {
-            on_health_transition(name, transition);
-            converge("health of " + name + ": " + std::string(health_name(transition.to)));
-          });
     const UplinkFacts& facts = state_.facts(uplink.interface);
-    const UplinkStatus status = evaluate(uplink, facts);
-    std::optional<ProbeSource> source;
-    if (facts.ifindex && status.address)
-      source = ProbeSource{uplink.interface, status.address->address, ownership::uplink_mark(uplink.table)};
-    probes->set_source(source, facts.ifindex.value_or(0), status.gateway);
-    if (probes->carrier(facts.carrier && facts.admin_up))
-      on_health_transition(uplink.name, probes->monitor().transitions().back());
-    state_.on_health(uplink.interface, probes->monitor().verdict());
-    kept[uplink.name] = std::move(probes);
+    std::map<Family, HealthVerdict> probed;
+    for (const Family family : {Family::v4, Family::v6}) {
+      HealthConfig settings = health_of_family(uplink.health, family);
+      if (settings.targets.empty() || !carries(uplink.families, family)) continue;
+      const std::pair key{uplink.name, family};
+      auto probes = std::move(health_[key]);
+      if (!probes || probes->config() != settings) {
+        const std::string label = family == Family::v4 ? uplink.name : uplink.name + " ipv6";
+        probes = std::make_unique<UplinkHealth>(
+            io_, label, std::move(settings),
+            [this, name = uplink.name, family, label](const HealthTransition& transition) {
+              on_health_transition(name, family, transition);
+              converge("health of " + label + ": " + std::string(health_name(transition.to)));
+            });
+      }
+      const UplinkStatus status = evaluate(uplink, facts, family);
+      std::optional<ProbeSource> source;
+      if (facts.ifindex && status.address)
+        source = ProbeSource{uplink.interface, status.address->address, ownership::uplink_mark(uplink.table)};
+      probes->set_source(source, facts.ifindex.value_or(0), status.gateway);
+      if (probes->carrier(facts.carrier && facts.admin_up))
+        on_health_transition(uplink.name, family, probes->monitor().transitions().back());
+      probed[family] = probes->monitor().verdict();
+      kept[key] = std::move(probes);
+    }
+    for (const Family family : {Family::v4, Family::v6}) {
+      const Family other = family == Family::v4 ? Family::v6 : Family::v4;
+      HealthVerdict verdict;
+      if (probed.count(family))
+        verdict = probed[family];
+      else if (probed.count(other))
+        verdict = followed_verdict(probed[other], other);
+      state_.on_health(uplink.interface, family, verdict);
+    }
   }
   health_ = std::move(kept);
 }
 
-void Daemon::on_health_transition(const std::string& uplink, const HealthTransition& transition) {
+void Daemon::on_health_transition(const std::string& uplink, Family family,
+                                  const HealthTransition& transition) {
   const bool bad = transition.to == Health::down || transition.to == Health::degraded;
-  spdlog::log(bad ? spdlog::level::warn : spdlog::level::info, "uplink {} health: {} -> {} ({})", uplink,
-              health_name(transition.from), health_name(transition.to), transition.reason);
+  spdlog::log(bad ? spdlog::level::warn : spdlog::level::info, "uplink {}{} health: {} -> {} ({})", uplink,
+              family == Family::v4 ? "" : " ipv6", health_name(transition.from), health_name(transition.to),
+              transition.reason);
   nlohmann::json event = transition_json(transition);
   event["event"] = "health";
   event["uplink"] = uplink;
+  if (family == Family::v6) event["family"] = "ipv6";
   if (const UplinkConfig* config = config_.find_uplink(uplink)) event["interface"] = config->interface;
   if (control_) control_->publish(event);
 }

@@ -51,7 +51,7 @@ class Daemon {
   void add_ownership_status(nlohmann::json& report);
   bool claims_table(uint32_t table) const;
   void sync_health();
-  void on_health_transition(const std::string& uplink, const HealthTransition& transition);
+  void on_health_transition(const std::string& uplink, Family family, const HealthTransition& transition);
   void schedule_retry();
   void report_transitions(const Plan* previous, const Plan& plan);
   void release_dead_connections(const Plan& before, const Plan& after);
@@ -82,7 +82,8 @@ class Daemon {
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<HostWatch> host_watch_;
   ChangeNotifier notifier_;
-  std::map<std::string, std::unique_ptr<UplinkHealth>> health_;  // by uplink name, for uplinks with targets
+  // By uplink name and family, for the families with targets of their own.
+  std::map<std::pair<std::string, Family>, std::unique_ptr<UplinkHealth>> health_;
   Plan plan_;
   bool planned_ = false;
   std::vector<std::string> errors_;         // of the last converge

@@ -32,6 +32,25 @@ nlohmann::json family_json(const PlannedUplink& planned, Family family) {
   return side;
 }
 
+// A family probed by its own targets shows its monitor; one without targets, the other family's verdict it
+// follows (`follows` names that family); an uplink probed in neither is healthy as far as uplinkd knows.
+nlohmann::json family_health_json(const std::string& uplink, Family family, const HealthReports& health) {
+  if (auto own = health.find({uplink, family}); own != health.end()) return own->second;
+  const Family other = family == Family::v4 ? Family::v6 : Family::v4;
+  nlohmann::json report = {{"state", std::string(health_name(Health::unconfigured))},
+                           {"reason", "no health targets"},
+                           {"since", nullptr},
+                           {"targets", nlohmann::json::array()},
+                           {"transitions", nlohmann::json::array()}};
+  if (auto followed = health.find({uplink, other}); followed != health.end()) {
+    report["state"] = followed->second.value("state", "");
+    report["reason"] = followed->second.value("reason", "");
+    report["since"] = followed->second.value("since", nlohmann::json());
+    report["follows"] = other == Family::v4 ? "ipv4" : "ipv6";
+  }
+  return report;
+}
+
 // Only those the config asked for: uplinkd leaves every other sysctl alone.
 nlohmann::json sysctls_json(const Plan& plan) {
   nlohmann::json sysctls = nlohmann::json::array();
@@ -42,7 +61,7 @@ nlohmann::json sysctls_json(const Plan& plan) {
 }  // namespace
 
 nlohmann::json status_report(const Config& config, const Plan& plan, const std::vector<std::string>& errors,
-                             const std::map<std::string, nlohmann::json>& health) {
+                             const HealthReports& health) {
   nlohmann::json uplinks = nlohmann::json::array();
   int active = 0;
   int active6 = 0;
@@ -63,14 +82,8 @@ nlohmann::json status_report(const Config& config, const Plan& plan, const std::
         {"drained", status.drained},
         {"ipv6", family_json(planned, Family::v6)},
     });
-    auto probed = health.find(uplink.name);
-    entry["health"] = probed != health.end()
-                          ? probed->second
-                          : nlohmann::json{{"state", std::string(health_name(status.health))},
-                                           {"reason", "no health targets"},
-                                           {"since", nullptr},
-                                           {"targets", nlohmann::json::array()},
-                                           {"transitions", nlohmann::json::array()}};
+    entry["health"] = family_health_json(uplink.name, Family::v4, health);
+    entry["ipv6"]["health"] = family_health_json(uplink.name, Family::v6, health);
     uplinks.push_back(entry);
   }
   return {

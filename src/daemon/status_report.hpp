@@ -4,6 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -16,8 +17,10 @@ namespace uplinkd {
 // Each family apart: an uplink can be active for IPv4 and down for IPv6.
 std::string_view uplink_state_name(const PlannedUplink& uplink, Family family = Family::v4);
 
-// `health` holds, by uplink name, the health_json() of uplinks that are probed.
+// The health_json() of each probed family of an uplink, by uplink name and family.
+using HealthReports = std::map<std::pair<std::string, Family>, nlohmann::json>;
+
 nlohmann::json status_report(const Config& config, const Plan& plan, const std::vector<std::string>& errors,
-                             const std::map<std::string, nlohmann::json>& health = {});
+                             const HealthReports& health = {});
 
 }  // namespace uplinkd

@@ -18,4 +18,10 @@ std::string_view health_name(Health health) {
   return "?";
 }
 
+HealthVerdict followed_verdict(const HealthVerdict& other, Family other_family) {
+  if (other.state == Health::unconfigured) return other;
+  const std::string family = other_family == Family::v4 ? "IPv4" : "IPv6";
+  return {other.state, "as " + family + (other.reason.empty() ? "" : ": " + other.reason)};
+}
+
 }  // namespace uplinkd

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/ip.hpp"
+
 namespace uplinkd {
 
 // unconfigured: no targets, always healthy. probing: targets, no verdict yet; it keeps carrying traffic,
@@ -19,5 +21,9 @@ struct HealthVerdict {
   std::string reason;
   bool operator==(const HealthVerdict&) const = default;
 };
+
+// The verdict of a family without health targets of its own: the other family's, `other`, which says so in
+// its reason. An ISP whose IPv4 probes fail is taken to be dead for IPv6 too, unless IPv6 is probed itself.
+HealthVerdict followed_verdict(const HealthVerdict& other, Family other_family);
 
 }  // namespace uplinkd

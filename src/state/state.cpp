@@ -61,12 +61,14 @@ bool State::reset(const std::vector<netlink::Link>& links, const std::vector<net
   for (auto& [interface, facts] : facts_) {
     auto lease = facts.lease;
     auto health = facts.health;
+    auto health6 = facts.health6;
     auto drained = facts.drained;
     auto refused = facts.refused;
     auto refused6 = facts.refused6;
     facts = UplinkFacts{};
     facts.lease = lease;
     facts.health = health;
+    facts.health6 = health6;
     facts.drained = drained;
     facts.refused = refused;
     facts.refused6 = refused6;
@@ -96,9 +98,11 @@ bool State::on_link(const netlink::Link& link, bool removed) {
   if (previous && previous != facts) {
     auto lease = previous->lease;
     auto health = previous->health;
+    auto health6 = previous->health6;
     *previous = UplinkFacts{};
     previous->lease = lease;
     previous->health = health;
+    previous->health6 = health6;
     changed = true;
   }
   if (!facts) return changed;
@@ -107,6 +111,7 @@ bool State::on_link(const netlink::Link& link, bool removed) {
     updated = UplinkFacts{};
     updated.lease = facts->lease;
     updated.health = facts->health;
+    updated.health6 = facts->health6;
   } else {
     if (updated.ifindex &&
         *updated.ifindex != link.index) {  // recreated: its addresses and routes went with it
@@ -190,11 +195,16 @@ bool State::on_hook(const HookEvent& event) {
   return false;
 }
 
-bool State::on_health(const std::string& interface, const HealthVerdict& verdict) {
+bool State::on_health(const std::string& interface, Family family, const HealthVerdict& verdict) {
   UplinkFacts* facts = by_interface(interface);
-  if (!facts || facts->health == verdict) return false;
-  facts->health = verdict;
+  if (!facts || facts->health_of(family) == verdict) return false;
+  facts->health_of(family) = verdict;
   return true;
+}
+
+bool State::on_health(const std::string& interface, const HealthVerdict& verdict) {
+  const bool changed = on_health(interface, Family::v4, verdict);
+  return on_health(interface, Family::v6, verdict) || changed;
 }
 
 bool State::restore_lease(const std::string& interface, const DhcpLease& lease) {

@@ -33,7 +33,10 @@ class State {
   // Throws InputError when the event names an interface that is no uplink's.
   bool on_hook(const HookEvent& event);
   bool restore_lease(const std::string& interface, const DhcpLease& lease);
-  // The verdict of the uplink's HealthMonitor. Health is not a kernel fact: resets and link events keep it.
+  // The verdict of the HealthMonitor of the uplink's `family`. Health is not a kernel fact: resets and link
+  // events keep it.
+  bool on_health(const std::string& interface, Family family, const HealthVerdict& verdict);
+  // One verdict for both families (an uplink probed as a whole).
   bool on_health(const std::string& interface, const HealthVerdict& verdict);
   // The operator's drain. Not a kernel fact either: resets keep it, and so does a reload.
   bool set_drained(const std::string& interface, bool drained);

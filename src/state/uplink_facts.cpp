@@ -150,7 +150,8 @@ UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts, Fami
   }
   if (!(family == Family::v4 ? find_v4(config, facts, status) : find_v6(config, facts, status)))
     return status;
-  status.health = facts.health.state;
+  const HealthVerdict& health = facts.health_of(family);
+  status.health = health.state;
   const auto& refused = facts.refusal(family);
   if (refused && refused->address == status.address && refused->gateway == status.gateway) {
     // Its objects are planned again only for a retry, outside the group: the other uplinks' objects never
@@ -161,14 +162,14 @@ UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts, Fami
     return status;
   }
   status.routable = true;
-  switch (facts.health.state) {
+  switch (health.state) {
     case Health::down:
-      status.why = "down: health (" + facts.health.reason + ")";
+      status.why = "down: health (" + health.reason + ")";
       return status;
     case Health::degraded:
       status.usable = true;
       status.drained = facts.drained;
-      status.why = (facts.drained ? "drained by the operator; " : "") + ("degraded: " + facts.health.reason);
+      status.why = (facts.drained ? "drained by the operator; " : "") + ("degraded: " + health.reason);
       return status;
     case Health::unconfigured:
     case Health::probing:

@@ -57,8 +57,8 @@ struct UplinkFacts {
   std::vector<Prefix> addresses;          // the interface's IPv4 addresses, oldest first
   std::optional<DhcpLease> lease;         // from the last hook call
   std::vector<IpAddress> route_gateways;  // gateways of default routes others put in main via this interface
-  HealthVerdict health;                   // from probes; unconfigured (healthy) until a monitor says more
-  bool drained = false;                   // by the operator (`uplinkctl drain`): no new connections
+  HealthVerdict health;  // IPv4's, from probes; unconfigured (healthy) until a monitor says more
+  bool drained = false;  // by the operator (`uplinkctl drain`): no new connections
   std::optional<KernelRefusal> refused =
       std::nullopt;  // the kernel's last word on the uplink's IPv4 objects, if it said no
   std::optional<KernelRefusal> refused6 = std::nullopt;  // and on its IPv6 objects
@@ -66,7 +66,10 @@ struct UplinkFacts {
   // Routers of IPv6 default routes in main on this interface: the router advertisements' (proto ra,
   // link-local), a DHCPv6 client's or an admin's.
   std::vector<IpAddress> route_gateways6 = {};
+  HealthVerdict health6 = {};  // IPv6's: from its own targets, or IPv4's verdict when it has none
 
+  HealthVerdict& health_of(Family family) { return family == Family::v4 ? health : health6; }
+  const HealthVerdict& health_of(Family family) const { return family == Family::v4 ? health : health6; }
   std::optional<KernelRefusal>& refusal(Family family) { return family == Family::v4 ? refused : refused6; }
   const std::optional<KernelRefusal>& refusal(Family family) const {
     return family == Family::v4 ? refused : refused6;

@@ -132,6 +132,14 @@ TEST(StatusTable, AnUplinksIpv6SideHasALineOnceItHasAnAddress) {
               HasSubstr("ipv6 wan1: down, 2001:db8:1::10/64, prefixes 2001:db8:1::/64 2001:db8:5::/64: "
                         "no IPv6 router known for wan1\n"));
   EXPECT_THAT(table, ::testing::Not(HasSubstr("ipv6 wan2")));
+  wan1["ipv6"]["health"] = {{"state", "down"}, {"reason", "3 rounds failed"}, {"targets", Json::array()}};
+  wan2["ipv6"]["address"] = "2001:db8:2::10/64";
+  wan2["ipv6"]["health"] = {{"state", "up"}, {"reason", "as ipv4"}, {"follows", "ipv4"}};
+  const std::string with_health = render_status_table({{"mode", "flow"}, {"uplinks", {wan1, wan2}}});
+  EXPECT_THAT(with_health, HasSubstr("no IPv6 router known for wan1; health down\n"));
+  EXPECT_THAT(with_health, HasSubstr("; health up (as ipv4, no ipv6 targets)\n"));
+  EXPECT_THAT(with_health, HasSubstr("  wan1 ipv6 down: 3 rounds failed\n"));
+  EXPECT_THAT(with_health, ::testing::Not(HasSubstr("wan2 ipv6 up")));
   wan1["ipv6"]["odd"] = 1;
   wan1["ipv6"]["prefixes"] = "none";
   EXPECT_NO_THROW(render_status_table({{"uplinks", {wan1}}}));

@@ -32,11 +32,37 @@ INSTANTIATE_TEST_SUITE_P(
                       TargetCase{"tcp:[2001:db8::1]:80", true, HealthTarget::Kind::tcp, 80},
                       TargetCase{"tcp:192.0.2.1:65535", true, HealthTarget::Kind::tcp, 65535},
                       TargetCase{"arp", true, HealthTarget::Kind::arp},
+                      TargetCase{"ndp", true, HealthTarget::Kind::ndp}, TargetCase{"NDP", false},
                       TargetCase{"tcp:192.0.2.1:65536", false}, TargetCase{"tcp:192.0.2.1:", false},
                       TargetCase{"tcp:192.0.2.1:x1", false}, TargetCase{"tcp:[2001:db8::1]", false},
                       TargetCase{"tcp::443", false}, TargetCase{"icmp:1.1.1.1", false},
                       TargetCase{"ARP", false}, TargetCase{"::", false}, TargetCase{"", false},
                       TargetCase{"one.one.one.one", false}));
+
+TEST(HealthOfFamily, EachFamilyGetsItsOwnTargetsAndAQuorumItCanReach) {
+  HealthConfig health;
+  for (const char* text : {"192.0.2.1", "arp", "tcp:[2001:db8::1]:443", "198.51.100.1", "ndp"})
+    health.targets.push_back(*parse_health_target(text));
+  health.min_up = 3;
+  health.down_after = 4;
+
+  const HealthConfig v4 = health_of_family(health, Family::v4);
+  ASSERT_EQ(v4.targets.size(), 3u);
+  EXPECT_EQ(to_string(v4.targets[1]), "arp");
+  EXPECT_EQ(v4.min_up, 3);
+  EXPECT_EQ(v4.down_after, 4);
+
+  const HealthConfig v6 = health_of_family(health, Family::v6);
+  ASSERT_EQ(v6.targets.size(), 2u);
+  EXPECT_EQ(to_string(v6.targets[0]), "tcp:[2001:db8::1]:443");
+  EXPECT_EQ(to_string(v6.targets[1]), "ndp");
+  EXPECT_EQ(v6.min_up, 2);  // both of its own, not three it does not have
+
+  health.targets.resize(1);
+  EXPECT_TRUE(health_of_family(health, Family::v6).targets.empty());
+  EXPECT_EQ(target_family(*parse_health_target("ndp")), Family::v6);
+  EXPECT_EQ(target_family(*parse_health_target("arp")), Family::v4);
+}
 
 }  // namespace
 }  // namespace uplinkd

@@ -42,5 +42,35 @@ TEST(StatusReport, SaysWhatEachUplinkIsDoingAndWhy) {
   EXPECT_NE(table.find("error: route default table 1000: No such device"), std::string::npos);
 }
 
+TEST(StatusReport, EachFamilyShowsItsOwnProbesOrTheVerdictItFollows) {
+  auto config = config_with({uplink("wan1", 200, 1, 1), uplink("wan2", 201, 1, 1)});
+  State state(config);
+  bring_up(state, "wan1", 1);
+  bring_up(state, "wan2", 2);
+  HealthReports health = {
+      {{"wan1", Family::v4},
+       {{"state", "up"}, {"reason", "5 good rounds"}, {"targets", {{{"target", "arp"}}}}}},
+      {{"wan2", Family::v6}, {{"state", "down"}, {"reason", "3 rounds failed"}, {"since", "then"}}}};
+  auto report = status_report(config, make_plan(config, state), {}, health);
+  const auto& wan1 = report["uplinks"][0];
+  const auto& wan2 = report["uplinks"][1];
+  EXPECT_EQ(wan1["health"]["targets"][0]["target"], "arp");
+  EXPECT_EQ(wan1["ipv6"]["health"]["follows"], "ipv4");
+  EXPECT_EQ(wan1["ipv6"]["health"]["state"], "up");
+  EXPECT_EQ(wan2["health"]["follows"], "ipv6");
+  EXPECT_EQ(wan2["health"]["state"], "down");
+  EXPECT_EQ(wan2["health"]["since"], "then");
+  EXPECT_FALSE(wan2["ipv6"]["health"].contains("follows"));
+  EXPECT_EQ(report["uplinks"][0]["health"].contains("follows"), false);
+}
+
+TEST(StatusReport, AnUplinkProbedInNeitherFamilyIsUnconfiguredInBoth) {
+  auto config = config_with({uplink("wan1", 200, 1, 1)});
+  State state(config);
+  auto report = status_report(config, make_plan(config, state), {});
+  EXPECT_EQ(report["uplinks"][0]["health"]["state"], "unconfigured");
+  EXPECT_EQ(report["uplinks"][0]["ipv6"]["health"]["reason"], "no health targets");
+}
+
 }  // namespace
 }  // namespace uplinkd

@@ -142,6 +142,28 @@ TEST_F(DualStack, ARouterThatLeavesTakesOnlyTheIpv6SideOut) {
   EXPECT_EQ(route_in(plan, 200, "default6"), nullptr);
 }
 
+TEST_F(DualStack, ABrokenIpv6UpstreamTakesOnlyTheIpv6SideOut) {
+  EXPECT_TRUE(state.on_health("wan1", Family::v6, {Health::down, "3 rounds failed"}));
+  Plan plan = make_plan(config, state);
+  EXPECT_THAT(member_ids(plan, ownership::kGroupIdMultipathV6), ElementsAre(nh6(201)));
+  EXPECT_THAT(member_ids(plan, ownership::kGroupIdMultipathV4),
+              ElementsAre(ownership::uplink_nexthop_id(200), ownership::uplink_nexthop_id(201)));
+  EXPECT_EQ(plan.uplinks[0].status6.why, "down: health (3 rounds failed)");
+  EXPECT_TRUE(plan.uplinks[0].status6.routable);  // its table and source rules stay for replies
+  EXPECT_NE(route_in(plan, 200, "default6"), nullptr);
+  EXPECT_EQ(plan.uplinks[0].status.why, "usable");
+}
+
+TEST_F(DualStack, AFamilyWithoutTargetsFollowsTheOthersVerdict) {
+  const HealthVerdict v4_down{Health::down, "3 rounds failed"};
+  EXPECT_TRUE(state.on_health("wan1", Family::v4, v4_down));
+  EXPECT_TRUE(state.on_health("wan1", Family::v6, followed_verdict(v4_down, Family::v4)));
+  Plan plan = make_plan(config, state);
+  EXPECT_THAT(member_ids(plan, ownership::kGroupIdMultipathV6), ElementsAre(nh6(201)));
+  EXPECT_EQ(plan.uplinks[0].status6.why, "down: health (as IPv4: 3 rounds failed)");
+  EXPECT_EQ(followed_verdict(HealthVerdict{}, Family::v6), HealthVerdict{});
+}
+
 TEST_F(DualStack, CarrierLossTakesBothFamiliesOut) {
   state.on_link(netlink::Link{11, "wan1", true, false}, false);
   Plan plan = make_plan(config, state);
