@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <random>
 
 #include "sources/probe_icmp_codec.hpp"
@@ -83,7 +82,7 @@ Expected<std::pair<int, IcmpProber::SocketKind>> make_socket(Family family) {
 }
 
 uint16_t bound_identifier(int fd) {
-  // A ping socket's identifier is its local "port", chosen at bind(); sin_port and sin6_port share a place.
+  // A ping socket's identifier is its local "port", chosen at bind().
   sockaddr_storage local{};
   socklen_t length = sizeof local;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) return 0;
