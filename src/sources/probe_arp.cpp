@@ -2,11 +2,8 @@
 
 #include <arpa/inet.h>
 #include <linux/filter.h>
-#include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sources/probe_link.hpp"
 #include "sources/probe_reader.hpp"
 
 namespace uplinkd {
@@ -48,31 +46,6 @@ using State = ArpProber::State;
 
 std::string what(const ProbeSource& source, const std::string& step) {
   return "arp probe on " + source.to_string() + ": " + step;
-}
-
-struct Interface {
-  int index = 0;
-  arp::MacAddress mac{};
-};
-
-Expected<Interface> find_interface(int fd, const ProbeSource& source) {
-  ifreq request{};
-  if (source.interface.empty() || source.interface.size() >= sizeof request.ifr_name) {
-    return errno_error(what(source, "find interface"), ENODEV);
-  }
-  std::memcpy(request.ifr_name, source.interface.data(), source.interface.size());
-  if (::ioctl(fd, SIOCGIFINDEX, &request) != 0) return errno_error(what(source, "find interface"), errno);
-  Interface found;
-  found.index = request.ifr_ifindex;
-  if (::ioctl(fd, SIOCGIFHWADDR, &request) != 0) return errno_error(what(source, "read its MAC"), errno);
-  if (request.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
-    return KernelError{what(source, "not an Ethernet link (hardware type " +
-                                        std::to_string(request.ifr_hwaddr.sa_family) + "), it has no ARP"),
-                       EAFNOSUPPORT,
-                       {}};
-  }
-  std::memcpy(found.mac.data(), request.ifr_hwaddr.sa_data, found.mac.size());
-  return found;
 }
 
 // Lets through only ARP replies to our address. It saves waking up for every broadcast request on a busy
@@ -151,7 +124,7 @@ Expected<std::unique_ptr<ArpProber>> ArpProber::open(asio::io_context& io, Probe
   // ETH_P_ARP it would take every interface's ARP in between.
   const int fd = ::socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno_error(what(source, "socket"), errno);
-  const auto interface = find_interface(fd, source);
+  const auto interface = find_ethernet_link(fd, source, what(source, ""), "it has no ARP");
   if (!interface) {
     ::close(fd);
     return interface.error();

@@ -1,11 +1,13 @@
-// ICMP echo probes for one uplink, on the daemon's io_context; nothing here ever blocks.
+// ICMP echo probes for one uplink and one family, on the daemon's io_context; nothing here ever blocks.
 //
-// One socket per uplink, bound to its interface and address (probe_socket.hpp says why that keeps probes and
-// their answers on the uplink). It is an unprivileged "ping socket" (SOCK_DGRAM, IPPROTO_ICMP) where
-// net.ipv4.ping_group_range allows it — the kernel then owns the echo identifier and hands the socket only
-// replies to it — else a raw socket (root in a namespace often lacks the sysctl's group), which picks an
-// identifier and filters replies itself. Either way a reply counts only if it answers a request still
-// outstanding, with the same sequence, from the address that request went to.
+// One socket per uplink and family, bound to its interface and address (probe_socket.hpp says why that keeps
+// probes and their answers on the uplink); source.address's family decides which, ICMPv4 or ICMPv6 echo, and
+// a target of the other family is an error from send(). It is an unprivileged "ping socket" (SOCK_DGRAM,
+// IPPROTO_ICMP or IPPROTO_ICMPV6) where net.ipv4.ping_group_range allows it (that sysctl governs both
+// families) — the kernel then owns the echo identifier and hands the socket only replies to it — else a raw
+// socket (root in a namespace often lacks the sysctl's group), which picks an identifier and filters replies
+// itself. Either way a reply counts only if it answers a request still outstanding, with the same sequence,
+// from the address that request went to.
 #pragma once
 
 #include <asio.hpp>
@@ -44,12 +46,14 @@ class IcmpProber {
   IcmpProber(const IcmpProber&) = delete;
   IcmpProber& operator=(const IcmpProber&) = delete;
 
-  // One echo request to target. An error (ENETUNREACH: the uplink's table has no route; EPERM: a firewall)
-  // means the probe did not leave: count it as unanswered. A full send buffer (EAGAIN) is such an error too,
-  // rather than a wait: a probe that cannot go now is as good as lost.
+  // One echo request to target. An error (ENETUNREACH: the uplink's table has no route; EPERM: a firewall;
+  // EAFNOSUPPORT: a target of the other family) means the probe did not leave: count it as unanswered. A
+  // full send buffer (EAGAIN) is such an error too, rather than a wait: a probe that cannot go now is as good
+  // as lost.
   std::optional<KernelError> send(const IpAddress& target, uint16_t sequence);
 
   SocketKind kind() const;
+  Family family() const { return source().address.family(); }
   const ProbeSource& source() const;
 
   struct State;  // shared with pending reads, so that they can outlive the prober safely

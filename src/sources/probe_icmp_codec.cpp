@@ -36,7 +36,7 @@ uint16_t internet_checksum(std::span<const uint8_t> bytes) {
   return static_cast<uint16_t>(~sum);
 }
 
-std::vector<uint8_t> encode_echo(const Echo& echo) {
+std::vector<uint8_t> encode_echo(const Echo& echo, Family family) {
   std::vector<uint8_t> packet(kHeaderSize + kPayloadSize, 0);
   packet[0] = echo.type;
   put16(packet, 4, echo.identifier);
@@ -44,16 +44,18 @@ std::vector<uint8_t> encode_echo(const Echo& echo) {
   put32(packet, 8, kMagic);
   put16(packet, 12, echo.sequence);  // bytes 14-15 stay zero
   put64(packet, 16, echo.sent_ns);
-  put16(packet, 2, internet_checksum(packet));
+  if (family == Family::v4) put16(packet, 2, internet_checksum(packet));
   return packet;
 }
 
-std::optional<Echo> decode_echo_reply(std::span<const uint8_t> icmp) {
+std::optional<Echo> decode_echo_reply(std::span<const uint8_t> icmp, Family family) {
+  const uint8_t reply_type = family == Family::v4 ? kEchoReply : kEcho6Reply;
   if (icmp.size() < kHeaderSize + kPayloadSize) return std::nullopt;
-  if (icmp[0] != kEchoReply || icmp[1] != 0) return std::nullopt;
-  // Summed over a packet that includes its checksum, the complement is 0 when the packet is intact.
-  if (internet_checksum(icmp) != 0) return std::nullopt;
-  Echo echo{.type = kEchoReply, .identifier = get16(icmp, 4), .sequence = get16(icmp, 6), .sent_ns = 0};
+  if (icmp[0] != reply_type || icmp[1] != 0) return std::nullopt;
+  // Summed over a packet that includes its checksum, the complement is 0 when the packet is intact. An
+  // ICMPv6 checksum cannot be checked without the pseudo-header; the kernel has checked it.
+  if (family == Family::v4 && internet_checksum(icmp) != 0) return std::nullopt;
+  Echo echo{.type = reply_type, .identifier = get16(icmp, 4), .sequence = get16(icmp, 6), .sent_ns = 0};
   if (get32(icmp, 8) != kMagic || get16(icmp, 12) != echo.sequence) return std::nullopt;
   echo.sent_ns = get64(icmp, 16);
   return echo;

@@ -6,8 +6,14 @@
 // another uplink, even if main's default route points elsewhere) and deliver to the socket only what arrives
 // on that interface for that address. So a target that answers through the wrong uplink cannot make a dead
 // uplink look alive.
+//
+// Either family: the socket's family is source.address's. An IPv6 source must be the uplink's global address,
+// never its link-local one: a probe from fe80:: cannot leave the link, so it would prove nothing beyond the
+// router (mwan3 #9861 marked working links down that way). Neighbour discovery (probe_ndp.hpp) is the one
+// probe that must come from the link-local address; it binds to the interface only.
 #pragma once
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -34,9 +40,26 @@ struct ProbeSource {
 // packet that has a mark, and the mark routes the probe by its uplink's table where uplinkd has a rule for
 // it, so no balancing can send a probe anywhere but its uplink. SO_BINDTODEVICE to source.interface, then
 // bind() to source.address (port 0 for TCP; for a ping socket the kernel picks the echo identifier). The
-// address must be on the interface already (else EADDRNOTAVAIL): make probers when an uplink becomes routable
-// and again when its address changes. The error names the step.
+// address must be on the interface already (else EADDRNOTAVAIL; for IPv6 also while it is tentative, until
+// duplicate address detection ends): make probers when an uplink becomes routable and again when its address
+// changes. An IPv6 link-local, multicast or unspecified source is refused (EINVAL). The error names the step.
 std::optional<KernelError> bind_to_uplink(int fd, const ProbeSource& source);
+
+// bind_to_uplink's first half, SO_MARK and SO_BINDTODEVICE, for a socket whose source address the kernel
+// chooses (neighbour discovery's link-local).
+std::optional<KernelError> bind_to_interface(int fd, const ProbeSource& source);
+
+// A sockaddr_in or sockaddr_in6 for `address` (by its family), ready for bind(), sendto() or connect().
+// scope_id is for a link-local IPv6 address: its interface's index.
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+SocketAddress socket_address(const IpAddress& address, uint16_t port = 0, uint32_t scope_id = 0);
+
+// The address in a sockaddr_in or sockaddr_in6 (as recvfrom() fills it), nothing for another family.
+std::optional<IpAddress> address_of(const sockaddr_storage& storage);
 
 // Reads every datagram waiting on the non-blocking socket `fd` and hands each to handle(bytes, sender), with
 // the sender's address as an `Address` (sockaddr_in, sockaddr_ll...). Stops when none is left, as soon as

@@ -20,9 +20,15 @@ struct TcpProber::Attempt {
 namespace {
 
 asio::ip::address to_asio(const IpAddress& address) {
-  asio::ip::address_v4::bytes_type bytes;
+  if (address.family() == Family::v4) {
+    asio::ip::address_v4::bytes_type bytes;
+    std::copy_n(address.data(), bytes.size(), bytes.begin());
+    return asio::ip::address_v4(bytes);
+  }
+  // No scope id: the socket's device is the scope of a link-local target.
+  asio::ip::address_v6::bytes_type bytes;
   std::copy_n(address.data(), bytes.size(), bytes.begin());
-  return asio::ip::address_v4(bytes);
+  return asio::ip::address_v6(bytes);
 }
 
 }  // namespace
@@ -65,9 +71,13 @@ void TcpProber::probe(const IpAddress& target, uint16_t port, std::chrono::stead
       if (attempt->owner) attempt->owner->finish(attempt, Result{error});
     });
   };
-  if (target.family() != Family::v4) return fail_later(errno_error(name, EAFNOSUPPORT));
+  const Family family = source_.address.family();
+  if (target.family() != family) {
+    return fail_later(
+        errno_error(name + " (the source is " + std::string(family_name(family)) + ")", EAFNOSUPPORT));
+  }
   asio::error_code error;
-  attempt->socket.open(asio::ip::tcp::v4(), error);
+  attempt->socket.open(family == Family::v4 ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), error);
   if (error) return fail_later(KernelError{name + ": socket", error.value(), {}});
   if (auto bind_error = bind_to_uplink(attempt->socket.native_handle(), source_)) {
     bind_error->object = name + ": " + bind_error->object;

@@ -1,7 +1,8 @@
 // TCP connect probes for one uplink, on the daemon's io_context; nothing here ever blocks.
 //
 // Each probe is a fresh socket bound to the uplink's interface and address (probe_socket.hpp says why),
-// connecting to host:port with a deadline, closed as soon as the answer is known.
+// connecting to host:port ([host]:port for IPv6: the family is source.address's, and a target of the other
+// family is an error) with a deadline, closed as soon as the answer is known.
 //
 // A refused connection (the target's RST) counts as an answer: the RST came back over this uplink from the
 // target, so the path works, and that is what a health probe asks; whether the service listens is another

@@ -1,11 +1,14 @@
 // Driver for tests/integration/probe_test.sh: probes a target from one uplink (interface + address) with the
-// real IcmpProber, TcpProber or ArpProber on an io_context, and prints one line per probe, then a summary:
+// real IcmpProber, TcpProber, ArpProber or NdpProber on an io_context, and prints one line per probe, then a
+// summary (ADDRESS of either family: icmp and tcp probe IPv6 from an IPv6 address):
 //
 //   probe_check icmp IF ADDRESS TARGET COUNT [INTERVAL_MS] [TIMEOUT_MS]
 //   probe_check tcp IF ADDRESS TARGET PORT COUNT [TIMEOUT_MS]
 //   probe_check arp IF ADDRESS GATEWAY COUNT [INTERVAL_MS] [TIMEOUT_MS]
+//   probe_check ndp IF ADDRESS ROUTER COUNT [INTERVAL_MS] [TIMEOUT_MS]
 //
-// Lines: "socket ping|raw", "mac MAC" (arp: the interface's), "reply SEQ from ADDRESS rtt_us N [mac MAC]",
+// Lines: "socket ping|raw", "mac MAC" (arp, ndp: the interface's), "reply SEQ from ADDRESS rtt_us N [mac
+// MAC|none]",
 // "lost SEQ", "connected|refused ...", "timeout ...", "error MESSAGE", and last "answers N of COUNT". Exit 0
 // whenever the probes ran (the test judges the numbers), 2 on bad arguments or a prober that could not be
 // made.
@@ -21,6 +24,7 @@
 
 #include "sources/probe_arp.hpp"
 #include "sources/probe_icmp.hpp"
+#include "sources/probe_ndp.hpp"
 #include "sources/probe_tcp.hpp"
 
 namespace {
@@ -32,7 +36,8 @@ int usage() {
   std::fprintf(stderr,
                "usage: probe_check icmp IF ADDRESS TARGET COUNT [INTERVAL_MS] [TIMEOUT_MS]\n"
                "       probe_check tcp IF ADDRESS TARGET PORT COUNT [TIMEOUT_MS]\n"
-               "       probe_check arp IF ADDRESS GATEWAY COUNT [INTERVAL_MS] [TIMEOUT_MS]\n");
+               "       probe_check arp IF ADDRESS GATEWAY COUNT [INTERVAL_MS] [TIMEOUT_MS]\n"
+               "       probe_check ndp IF ADDRESS ROUTER COUNT [INTERVAL_MS] [TIMEOUT_MS]\n");
   return 2;
 }
 
@@ -128,6 +133,27 @@ int run_arp(ProbeSource source, IpAddress gateway, int count, milliseconds inter
       timeout);
 }
 
+int run_ndp(ProbeSource source, IpAddress router, int count, milliseconds interval, milliseconds timeout) {
+  asio::io_context io;
+  Tally tally;
+  auto prober = NdpProber::open(
+      io, source,
+      [&](const NdpReply& reply) {
+        tally.reply(reply.sequence);
+        std::printf("reply %u from %s rtt_us %lld mac %s\n", reply.sequence, reply.target.to_string().c_str(),
+                    micros(reply.round_trip), reply.mac ? arp::to_string(*reply.mac).c_str() : "none");
+      },
+      print_error);
+  if (!prober) {
+    std::fprintf(stderr, "%s\n", prober.error().message().c_str());
+    return 2;
+  }
+  std::printf("mac %s\n", arp::to_string((*prober)->mac()).c_str());
+  return run_rounds(
+      io, tally, [&](uint16_t sequence) { return (*prober)->send(router, sequence); }, count, interval,
+      timeout);
+}
+
 int run_tcp(ProbeSource source, IpAddress target, uint16_t port, int count, milliseconds timeout) {
   asio::io_context io;
   TcpProber prober(io, source);
@@ -166,13 +192,14 @@ int main(int argc, char** argv) {
   const auto target = IpAddress::parse(argv[4]);
   if (!address || !target) return usage();
   const ProbeSource source{argv[2], *address};
-  if (mode == "icmp" || mode == "arp") {
+  if (mode == "icmp" || mode == "arp" || mode == "ndp") {
     const int count = std::atoi(argv[5]);
     const milliseconds interval(argc > 6 ? std::atoi(argv[6]) : 200);
     const milliseconds timeout(argc > 7 ? std::atoi(argv[7]) : 1000);
     if (count <= 0) return usage();
-    return mode == "icmp" ? run_icmp(source, *target, count, interval, timeout)
-                          : run_arp(source, *target, count, interval, timeout);
+    if (mode == "icmp") return run_icmp(source, *target, count, interval, timeout);
+    if (mode == "arp") return run_arp(source, *target, count, interval, timeout);
+    return run_ndp(source, *target, count, interval, timeout);
   }
   if (mode == "tcp" && argc >= 7) {
     const int count = std::atoi(argv[6]);
