@@ -66,6 +66,9 @@ struct UplinkFacts {
   // Routers of IPv6 default routes in main on this interface: the router advertisements' (proto ra,
   // link-local), a DHCPv6 client's or an admin's.
   std::vector<IpAddress> route_gateways6 = {};
+  // Prefixes delegated to it by DHCPv6 (IA_PD), as its client's hook reported them, oldest first: netlink
+  // never shows them. Kept apart from `lease`, the IPv4 one: the two leases come and go independently.
+  std::vector<Prefix> delegated = {};
 
   std::optional<KernelRefusal>& refusal(Family family) { return family == Family::v4 ? refused : refused6; }
   const std::optional<KernelRefusal>& refusal(Family family) const {
@@ -93,6 +96,9 @@ struct UplinkStatus {
   // IPv6: the on-link prefixes of all its global addresses (deprecated ones too, whose connections go on):
   // each gets a connected route in the uplink's table and a source rule to it.
   std::vector<Prefix> prefixes;
+  // IPv6: the prefixes delegated to it (UplinkFacts::delegated), routed on the LAN side, not on the uplink's
+  // link: each gets a source rule only, so LAN hosts numbered from them leave by this uplink.
+  std::vector<Prefix> delegated = {};
 };
 
 // One family of the uplink: its IPv4 side, or its IPv6 side. A family the uplink's `family` leaves out is
