@@ -29,6 +29,8 @@ std::string describe(const HookEvent& event) {
     separator = "; ";
     for (const auto& prefix : prefixes) text += " " + prefix.to_string();
   };
+  // The IA_NA address of a DHCPv6 event; an IPv4 lease's address is logged where it is used.
+  if (event.family == Family::v6 && event.address) list("address", {*event.address});
   list("delegated", event.delegated);
   list("withdrawn", event.withdrawn);
   return text;

@@ -65,7 +65,8 @@ struct HookEvent {
 // add or withdraw the prefixes they name and leave the others alone.
 bool reports_whole_lease6(DhcpClient client);
 
-// "dhclient REBIND6 on wan1: delegated 2001:db8:1:200::/60; withdrawn 2001:db8:1:100::/60", for the log.
+// "dhclient REBIND6 on wan1: delegated 2001:db8:1:200::/60; withdrawn 2001:db8:1:100::/60", for the log
+// (a DHCPv6 event's IA_NA address too: "dhclient BOUND6 on wan1: address 2001:db8:1::101/128").
 std::string describe(const HookEvent& event);
 
 // Sorts a lease's routers, as the server gave them, into event.routers and event.refused_routers, judging

@@ -37,6 +37,14 @@ TEST(Dhcpcd6, RenumberedAsCaptured) {
   EXPECT_EQ(event.withdrawn, prefixes({"2001:db8:2:100::/60"}));
 }
 
+TEST(Dhcpcd6, TheLogLineSaysWhatChanged) {
+  EXPECT_EQ(describe(parse_dhcpcd(dhcpcd6_renumbered())),
+            "dhcpcd REBIND6 on wan2: address 2001:db8:2::100/128; delegated 2001:db8:2:200::/60; withdrawn "
+            "2001:db8:2:100::/60");
+  EXPECT_EQ(describe(parse_dhcpcd(with(dhcpcd6_bound(), "reason", "STOP6"))), "dhcpcd STOP6 on wan2");
+  EXPECT_EQ(describe(parse_dhcpcd(testing::dhcpcd_bound())), "dhcpcd BOUND on wwan0");
+}
+
 TEST(Dhcpcd6, SeveralIaPdAndPrefixes) {
   auto env = dhcpcd6_bound();
   env["new_dhcp6_ia_pd1_prefix2"] = "2001:db8:2:110::";
