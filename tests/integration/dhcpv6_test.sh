@@ -114,9 +114,9 @@ for n in 1 2; do
   client=dhclient
   [ "$n" -eq 2 ] && client=dhcpcd
   wait_for --deadline 30 --what "$client's hook with a prefix of isp$n's new pool" \
-    uplinkd_logged router "$client" "on wan$n: delegated 2001:db8:$n:2"
-  NEW[$n]=$(grep -o "on wan$n: delegated 2001:db8:$n:2[0-9a-f]0::/60" "$(uplinkd_log router)" | head -n1 |
-    awk '{print $NF}')
+    uplinkd_logged router "hook: $client " " on wan$n: " "delegated 2001:db8:$n:2"
+  NEW[$n]=$(grep -F " on wan$n: " "$(uplinkd_log router)" | grep -o "delegated 2001:db8:$n:2[0-9a-f]0::/60" |
+    head -n1 | awk '{print $NF}')
   wait_for --deadline 1 --what "wan$n's rule for its new prefix only, within a second of the hook" \
     eval '[[ ",$(delegated_rules router)," == *",${NEW[$n]} $((200 + n)),"* &&
              ",$(delegated_rules router)," != *",${PD[$n]} "* ]]'
