@@ -13,6 +13,7 @@ build_packages=(
 runtime_test_packages=(
   iproute2 nftables conntrack iputils-ping iperf3 procps psmisc jq
   dnsmasq-base isc-dhcp-client dhcpcd-base udhcpc busybox
+  kea-dhcp6-server  # DHCPv6 with prefix delegation (tests/integration/dhcpv6_test.sh)
   systemd  # systemd-analyze, for the unit's sandboxing check (tests/lint/unit_security_test.sh)
 )
 

@@ -117,20 +117,25 @@ std::string health_details(const Json& uplinks) {
 
 }  // namespace
 
-// Each uplink's IPv6 side, once it has an address: the table's columns are its IPv4 side.
+// Each uplink's IPv6 side, once it has an address or a delegated prefix: the table's columns are its IPv4
+// side.
 std::string ipv6_lines(const Json& uplinks) {
   std::string text;
   for (const auto& uplink : uplinks) {
     if (!uplink.contains("ipv6") || !uplink["ipv6"].is_object()) continue;
     const Json& side = uplink["ipv6"];
-    if (field(side, "address") == "-") continue;
+    if (field(side, "address") == "-" && array_at(side, "delegated").empty()) continue;
     std::string prefixes;
     for (const auto& prefix : array_at(side, "prefixes"))
       prefixes += (prefixes.empty() ? "" : " ") + as_text(prefix);
     text += "ipv6 " + field(uplink, "name") + ": " + field(side, "state") + ", " + field(side, "address");
     if (field(side, "gateway") != "-")
       text += " via " + field(side, "gateway") + " (" + field(side, "gateway_source") + ")";
-    text += ", prefixes " + prefixes + ": " + field(side, "why");
+    std::string delegated;
+    for (const auto& prefix : array_at(side, "delegated"))
+      delegated += (delegated.empty() ? "" : " ") + as_text(prefix);
+    text += ", prefixes " + prefixes + (delegated.empty() ? "" : ", delegated " + delegated) + ": " +
+            field(side, "why");
     const Json& health = object_at(side, "health");
     if (health.contains("follows"))
       text +=

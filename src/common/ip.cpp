@@ -139,6 +139,20 @@ std::optional<std::string> gateway_problem(const IpAddress& gateway, const std::
   return std::nullopt;
 }
 
+std::optional<std::string> delegated_prefix_problem(const Prefix& prefix) {
+  // RIRs allocate /12 to /32 and ISPs delegate /48 to /64; below /16 a prefix would reach into the ranges
+  // refused next, and no ISP delegates one.
+  if (prefix.family() != Family::v6) return "is not an IPv6 prefix";
+  if (prefix.length < 16) return "is shorter than /16: no ISP delegates that much";
+  if (prefix.network() != prefix)
+    return "has bits set past its length (the prefix is " + prefix.network().to_string() + ")";
+  const uint8_t* bytes = prefix.address.data();
+  if (bytes[0] == 0) return "is in ::/8 (unspecified, loopback and IPv4-mapped addresses)";
+  if (bytes[0] == 0xff) return "is multicast (ff00::/8)";
+  if (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) return "is link-local (fe80::/10)";
+  return std::nullopt;
+}
+
 std::optional<uint8_t> netmask_to_length(std::string_view netmask) {
   auto mask = IpAddress::parse(netmask);
   if (!mask || mask->family() != Family::v4) return std::nullopt;

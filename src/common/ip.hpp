@@ -67,6 +67,13 @@ struct Prefix {
 // The answer reads after the address: "255.255.255.255 " + "is the limited broadcast address".
 std::optional<std::string> gateway_problem(const IpAddress& gateway, const std::optional<Prefix>& own = {});
 
+// Why `prefix` cannot be a prefix delegated to an uplink (DHCPv6 IA_PD), or nullopt when it can. It becomes a
+// rule `from PREFIX lookup TABLE` that captures every packet from inside it, so only what an ISP can delegate
+// passes: an IPv6 prefix of /16 to /128 with no bits set past its length, outside ::/8 (unspecified,
+// loopback, IPv4-mapped), link-local fe80::/10 and multicast ff00::/8. The one check for hook parsers, hook
+// requests and the saved leases; the answer reads after the prefix, like gateway_problem()'s.
+std::optional<std::string> delegated_prefix_problem(const Prefix& prefix);
+
 // Dotted netmask ("255.255.255.0") to a prefix length; nullopt when the mask is not contiguous.
 std::optional<uint8_t> netmask_to_length(std::string_view netmask);
 

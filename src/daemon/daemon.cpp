@@ -70,7 +70,8 @@ Daemon::Daemon(Config config)
       notifier_(io_, config_.on_change, milliseconds(config_.on_change_timeout_s)) {
   kernel_->claim_tables(claimed_tables(config_));
   leases_ = load_leases(config_.state_file);
-  for (const auto& [interface, lease] : leases_) state_.restore_lease(interface, lease);
+  for (const auto& [interface, lease] : leases_.leases) state_.restore_lease(interface, lease);
+  for (const auto& [interface, prefixes] : leases_.delegated) state_.restore_delegated(interface, prefixes);
   register_commands();
   control_ = std::make_unique<ControlServer>(
       io_, config_.socket, [this](const nlohmann::json& request) { return commands_.dispatch(request); });
@@ -125,7 +126,7 @@ void Daemon::register_commands() {
                 [this](const nlohmann::json& request) {
                   if (!request.contains("event")) throw InputError({"request"}, "event is missing");
                   HookEvent event = hook_event_from_json(request["event"]);
-                  spdlog::info("hook: {} {} on {}", to_string(event.client), event.reason, event.interface);
+                  spdlog::info("hook: {}", describe(event));
                   log_refused_routers(event);
                   if (state_.on_hook(event)) {
                     remember_lease(event);
@@ -623,9 +624,13 @@ void Daemon::release_dead_connections(const Plan& before, const Plan& after) {
 void Daemon::remember_lease(const HookEvent& event) {
   const auto& facts = state_.facts(event.interface);
   if (facts.lease)
-    leases_[event.interface] = *facts.lease;
+    leases_.leases[event.interface] = *facts.lease;
   else
-    leases_.erase(event.interface);
+    leases_.leases.erase(event.interface);
+  if (!facts.delegated.empty())
+    leases_.delegated[event.interface] = facts.delegated;
+  else
+    leases_.delegated.erase(event.interface);
   try {
     save_leases(config_.state_file, leases_);
   } catch (const std::exception& error) {

@@ -77,7 +77,7 @@ class Daemon {
   Applier applier_;
   ConntrackSweeper sweeper_;  // after io_: destroyed (its thread joined) before the loop it posts to
   HostSettings host_;
-  Leases leases_;
+  StoredLeases leases_;
   CommandRegistry commands_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<HostWatch> host_watch_;

@@ -9,12 +9,22 @@
 
 namespace uplinkd {
 
-using Leases = std::map<std::string, DhcpLease>;  // by interface
+using Leases = std::map<std::string, DhcpLease>;                 // IPv4 leases, by interface
+using Delegations = std::map<std::string, std::vector<Prefix>>;  // DHCPv6 delegated prefixes, by interface
+
+// The file: {"version": 1, "leases": {IF: {address, client, gateway}}, "delegated": {IF: [PREFIX, ...]}}.
+// "delegated" came with DHCPv6 prefix delegation: a file without it loads as before, and an older uplinkd
+// reading a newer file ignores it.
+struct StoredLeases {
+  Leases leases;
+  Delegations delegated;
+  bool operator==(const StoredLeases&) const = default;
+};
 
 // A missing file is no leases; an unreadable or corrupt one is logged and ignored (the next hook call or
 // netlink event tells the truth again), never a reason not to start.
-Leases load_leases(const std::string& path);
+StoredLeases load_leases(const std::string& path);
 // Throws std::system_error naming the path.
-void save_leases(const std::string& path, const Leases& leases);
+void save_leases(const std::string& path, const StoredLeases& stored);
 
 }  // namespace uplinkd

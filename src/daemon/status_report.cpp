@@ -13,7 +13,7 @@ std::string_view uplink_state_name(const PlannedUplink& uplink, Family family) {
 namespace {
 
 // One family of the uplink: the entry's own fields for IPv4 (as before IPv6 was balanced), its "ipv6" object
-// for IPv6, which also lists the prefixes its rules and routes are made of.
+// for IPv6, which also lists the prefixes its rules and routes are made of, and those delegated to it.
 nlohmann::json family_json(const PlannedUplink& planned, Family family) {
   const UplinkStatus& status = planned.of(family);
   nlohmann::json side = {
@@ -28,6 +28,8 @@ nlohmann::json family_json(const PlannedUplink& planned, Family family) {
   if (family == Family::v6) {
     side["prefixes"] = nlohmann::json::array();
     for (const auto& prefix : status.prefixes) side["prefixes"].push_back(prefix.to_string());
+    side["delegated"] = nlohmann::json::array();  // by DHCPv6 (IA_PD): a rule each while it is routable
+    for (const auto& prefix : status.delegated) side["delegated"].push_back(prefix.to_string());
   }
   return side;
 }

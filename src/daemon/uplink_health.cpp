@@ -50,17 +50,22 @@ void UplinkHealth::set_source(const std::optional<ProbeSource>& source, uint32_t
   icmp_.reset();
   tcp_.reset();
   arp_.reset();
+  ndp_.reset();
   if (source_) open_probers();
 }
 
 bool UplinkHealth::missing_probers() const {
   return (!icmp_ && has_kind(config_, HealthTarget::Kind::icmp)) ||
-         (!arp_ && has_kind(config_, HealthTarget::Kind::arp));
+         (!arp_ && has_kind(config_, HealthTarget::Kind::arp)) ||
+         (!ndp_ && has_kind(config_, HealthTarget::Kind::ndp));
 }
 
 void UplinkHealth::open_probers() {
   if (has_kind(config_, HealthTarget::Kind::tcp) && !tcp_) tcp_ = std::make_unique<TcpProber>(io_, *source_);
-  if (has_kind(config_, HealthTarget::Kind::arp) && !arp_) open_arp();
+  if (has_kind(config_, HealthTarget::Kind::arp) && !arp_)
+    arp_ = open_neighbour_prober<ArpProber>(HealthTarget::Kind::arp);
+  if (has_kind(config_, HealthTarget::Kind::ndp) && !ndp_)
+    ndp_ = open_neighbour_prober<NdpProber>(HealthTarget::Kind::ndp);
   if (!has_kind(config_, HealthTarget::Kind::icmp) || icmp_) return;
   auto alive = alive_;
   auto prober = IcmpProber::open(
@@ -81,22 +86,24 @@ void UplinkHealth::open_probers() {
     failed_to_send(prober.error());  // retried when the address changes or at the next round
 }
 
-void UplinkHealth::open_arp() {
+// `arp` and `ndp` targets: one prober of the gateway's neighbour protocol, answers counted for every target
+// of that kind (they all name the gateway).
+template <typename Prober>
+std::unique_ptr<Prober> UplinkHealth::open_neighbour_prober(HealthTarget::Kind kind) {
   auto alive = alive_;
-  auto prober = ArpProber::open(
+  auto prober = Prober::open(
       io_, *source_,
-      [this, alive](const ArpReply& reply) {
+      [this, alive, kind](const auto& reply) {
         if (!*alive || reply.target != gateway_) return;
         for (size_t i = 0; i < config_.targets.size(); ++i)
-          if (config_.targets[i].kind == HealthTarget::Kind::arp) answered(i, reply.sequence, reply.received);
+          if (config_.targets[i].kind == kind) answered(i, reply.sequence, reply.received);
       },
       [this, alive](const KernelError& error) {
         if (*alive) failed_to_send(error);
       });
-  if (prober)
-    arp_ = std::move(*prober);
-  else
-    failed_to_send(prober.error());
+  if (prober) return std::move(*prober);
+  failed_to_send(prober.error());
+  return nullptr;
 }
 
 bool UplinkHealth::carrier(bool up) {
@@ -146,6 +153,8 @@ void UplinkHealth::start_round() {
                   });
     } else if (target.kind == HealthTarget::Kind::arp && arp_ && gateway_) {
       if (auto error = arp_->send(*gateway_, static_cast<uint16_t>(round))) failed_to_send(*error);
+    } else if (target.kind == HealthTarget::Kind::ndp && ndp_ && gateway_) {
+      if (auto error = ndp_->send(*gateway_, static_cast<uint16_t>(round))) failed_to_send(*error);
     }
   }
   after(changed);

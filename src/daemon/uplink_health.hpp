@@ -18,6 +18,7 @@
 #include "config/config.hpp"
 #include "sources/probe_arp.hpp"
 #include "sources/probe_icmp.hpp"
+#include "sources/probe_ndp.hpp"
 #include "sources/probe_socket.hpp"
 #include "sources/probe_tcp.hpp"
 #include "state/health.hpp"
@@ -36,8 +37,9 @@ class UplinkHealth {
   UplinkHealth& operator=(const UplinkHealth&) = delete;
 
   // Where probes leave from (the uplink's interface, its index, and address) and its gateway (for `arp`
-  // targets). nullopt pauses probing until the uplink has an address again. A new ifindex (an interface
-  // deleted and made again under its name, like a replugged modem) remakes the sockets bound to the old one.
+  // and `ndp` targets). nullopt pauses probing until the uplink has an address again. A new ifindex (an
+  // interface deleted and made again under its name, like a replugged modem) remakes the sockets bound to the
+  // old one.
   void set_source(const std::optional<ProbeSource>& source, uint32_t ifindex,
                   const std::optional<IpAddress>& gateway);
   // The netlink view of the link's carrier; returns whether the verdict changed.
@@ -50,7 +52,8 @@ class UplinkHealth {
 
  private:
   void open_probers();
-  void open_arp();
+  template <typename Prober>
+  std::unique_ptr<Prober> open_neighbour_prober(HealthTarget::Kind kind);
   bool missing_probers() const;
   void start_round();
   void schedule_round();
@@ -76,6 +79,7 @@ class UplinkHealth {
   std::unique_ptr<IcmpProber> icmp_;
   std::unique_ptr<TcpProber> tcp_;
   std::unique_ptr<ArpProber> arp_;
+  std::unique_ptr<NdpProber> ndp_;
   bool carrier_ = true;
   std::string last_error_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards callbacks queued on the loop

@@ -48,8 +48,9 @@ netlink::Nexthop uplink_nexthop(const UplinkConfig& uplink, uint32_t ifindex, co
 
 // The uplink's own table (connected routes + default) and the rules that send its addresses' traffic there:
 // the LARTC split-access recipe, so replies and locally bound sockets leave by the uplink they belong to.
-// IPv4 has one address; IPv6 a rule per prefix of its global addresses, so that every address of the
-// uplink, and a LAN host numbered from its prefix, leaves by it (BCP 38: no ISP sees another's source).
+// IPv4 has one address; IPv6 a rule per prefix of its global addresses and per prefix delegated to it, so
+// that every address of the uplink, and a LAN host numbered from its prefixes, leaves by it (BCP 38: no ISP
+// sees another's source).
 void plan_uplink_table(const UplinkConfig& uplink, uint32_t ifindex, const UplinkStatus& status,
                        Family family, Plan& plan) {
   plan.nexthops.push_back(uplink_nexthop(uplink, ifindex, status, family));
@@ -71,6 +72,10 @@ void plan_uplink_table(const UplinkConfig& uplink, uint32_t ifindex, const Uplin
       plan.routes.push_back(connected);
       sources.push_back(prefix);
     }
+    // Delegated prefixes are routed to the LAN (a host there is numbered from one), never on the uplink's
+    // link: a rule, no connected route. One equal to an address prefix already has its rule.
+    for (const auto& prefix : status.delegated)
+      if (std::find(sources.begin(), sources.end(), prefix) == sources.end()) sources.push_back(prefix);
   }
   Route fallback = owned_route(Prefix::default_route(family), uplink.table);
   fallback.nexthop_id = ownership::uplink_nexthop_id(uplink.table, family);

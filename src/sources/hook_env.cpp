@@ -9,8 +9,9 @@ namespace {
 
 DhcpClient guess_client(const std::vector<std::string>& args, const Environment& env) {
   if (!args.empty()) return DhcpClient::udhcpc;
-  // dhcpcd describes the interface in these on every call; dhclient never sets any of them.
-  for (const char* variable : {"pid", "ifcarrier", "protocol", "if_up"})
+  // dhcpcd describes the interface in these on every call; dhclient never sets any of them. (Not `pid`:
+  // dhclient 4.4 sets it too, in script_init().)
+  for (const char* variable : {"ifcarrier", "protocol", "if_up"})
     if (env.contains(variable)) return DhcpClient::dhcpcd;
   return DhcpClient::dhclient;
 }

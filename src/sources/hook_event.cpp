@@ -16,6 +16,26 @@ void take_routers(HookEvent& event, const std::vector<IpAddress>& given) {
   }
 }
 
+bool reports_whole_lease6(DhcpClient client) {
+  return client == DhcpClient::dhcpcd;
+}
+
+std::string describe(const HookEvent& event) {
+  std::string text = std::string(to_string(event.client)) + " " + event.reason + " on " + event.interface;
+  const char* separator = ": ";
+  auto list = [&](const char* what, const std::vector<Prefix>& prefixes) {
+    if (prefixes.empty()) return;
+    text += separator + std::string(what);
+    separator = "; ";
+    for (const auto& prefix : prefixes) text += " " + prefix.to_string();
+  };
+  // The IA_NA address of a DHCPv6 event; an IPv4 lease's address is logged where it is used.
+  if (event.family == Family::v6 && event.address) list("address", {*event.address});
+  list("delegated", event.delegated);
+  list("withdrawn", event.withdrawn);
+  return text;
+}
+
 std::string_view to_string(DhcpClient client) {
   switch (client) {
     case DhcpClient::dhclient:

@@ -81,12 +81,12 @@ uint8_t netmask_length(std::string_view variable, std::string_view text) {
   return *length;
 }
 
-uint8_t cidr_length(std::string_view variable, std::string_view text) {
+uint8_t cidr_length(std::string_view variable, std::string_view text, uint8_t max) {
   // from_chars rather than stoi: no sign, no whitespace, no locale, and overflow is reported.
   unsigned length = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), length);
-  if (error != std::errc{} || end != text.data() + text.size() || length > 32)
-    fail(variable, quoted(text) + " is not a prefix length (0-32)");
+  if (error != std::errc{} || end != text.data() + text.size() || length > max)
+    fail(variable, quoted(text) + " is not a prefix length (0-" + std::to_string(max) + ")");
   return static_cast<uint8_t>(length);
 }
 

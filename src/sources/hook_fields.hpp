@@ -37,7 +37,8 @@ std::string_view required_value(const Environment& env, std::string_view variabl
 std::string interface_name(const Environment& env, std::string_view variable);
 IpAddress ipv4_address(std::string_view variable, std::string_view text);
 uint8_t netmask_length(std::string_view variable, std::string_view text);  // "255.255.255.0" → 24
-uint8_t cidr_length(std::string_view variable, std::string_view text);     // "24" → 24, 0–32
+uint8_t cidr_length(std::string_view variable, std::string_view text,
+                    uint8_t max = 32);  // "24" → 24, 0–max
 
 // A space-separated list of IPv4 addresses ("100.64.1.1 100.64.1.2"); an unset variable is an empty list.
 // Only the syntax is checked here: whether each can be a router is take_routers()'s call (hook_event.hpp).
@@ -56,5 +57,20 @@ Prefix lease_prefix(const Environment& env, std::string_view address_variable,
 // state layer matches an old lease by its address.
 std::optional<Prefix> optional_lease_prefix(const Environment& env, std::string_view address_variable,
                                             std::initializer_list<LengthVariable> length_variables);
+
+// DHCPv6 (hook_fields6.cpp). Delegated prefixes are judged by delegated_prefix_problem() (common/ip.hpp).
+
+// A delegated prefix in one word, "2001:db8:1:100::/56" (dhclient's new_ip6_prefix); nullopt when unset.
+std::optional<Prefix> optional_delegated_prefix(const Environment& env, std::string_view variable);
+// One given as an address and a length in two variables (dhcpcd's new_dhcp6_ia_pd1_prefix1 and
+// new_dhcp6_ia_pd1_prefix1_length); both must be set.
+Prefix delegated_prefix(const Environment& env, std::string_view address_variable,
+                        std::string_view length_variable);
+// An IA_NA address with its length (dhclient: new_ip6_address and new_ip6_prefixlen, 128 when unset);
+// nullopt when the address variable is unset.
+std::optional<Prefix> optional_ipv6_lease(const Environment& env, std::string_view address_variable,
+                                          std::string_view length_variable);
+// A lifetime in seconds, "0" to "4294967295" (infinity); nullopt when unset.
+std::optional<uint32_t> optional_lifetime(const Environment& env, std::string_view variable);
 
 }  // namespace uplinkd::hook

@@ -49,15 +49,41 @@ class Fields {
     return text;
   }
 
-  std::optional<Prefix> lease(std::string_view field) const {
+  std::optional<Prefix> lease(std::string_view field, Family family) const {
     auto text = string(field, false);
     if (text.empty()) return std::nullopt;
     auto prefix = Prefix::parse(text);
-    if (!prefix || text.find('/') == std::string::npos || prefix->family() != Family::v4 ||
+    if (!prefix || text.find('/') == std::string::npos || prefix->family() != family ||
         prefix->address.is_unspecified())
-      fail(name(field),
-           hook::quoted(text) + " is not an IPv4 address with its prefix length, like 100.64.1.10/24");
+      fail(name(field), hook::quoted(text) +
+                            (family == Family::v4
+                                 ? " is not an IPv4 address with its prefix length, like 100.64.1.10/24"
+                                 : " is not an IPv6 address with its prefix length, like 2001:db8::10/128"));
     return prefix;
+  }
+
+  // An array of delegated prefixes, at most kMaxDelegatedPrefixes.
+  std::vector<Prefix> delegations(std::string_view field) const {
+    std::vector<Prefix> prefixes;
+    const auto* value = find(field);
+    if (!value) return prefixes;
+    if (!value->is_array()) fail(name(field), "must be an array of prefixes");
+    if (value->size() > kMaxDelegatedPrefixes)
+      fail(name(field), "holds " + std::to_string(value->size()) + " prefixes, at most " +
+                            std::to_string(kMaxDelegatedPrefixes) + " are taken");
+    for (size_t i = 0; i < value->size(); ++i) {
+      const auto& item = (*value)[i];
+      auto item_name = name(field) + "[" + std::to_string(i) + "]";
+      auto text = item.is_string() ? item.get<std::string>() : std::string();
+      auto prefix = text.find('\0') == std::string::npos && text.find('/') != std::string::npos
+                        ? Prefix::parse(text)
+                        : std::nullopt;
+      if (!prefix) fail(item_name, "must be an IPv6 prefix with its length, like 2001:db8:1:100::/56");
+      if (auto problem = delegated_prefix_problem(*prefix))
+        fail(item_name, hook::quoted(text) + " " + *problem);
+      prefixes.push_back(*prefix);
+    }
+    return prefixes;
   }
 
   // The addresses of an array of routers; past `room` entries only counted in `ignored`, never read.
@@ -112,6 +138,13 @@ nlohmann::json hook_event_to_json(const HookEvent& event) {
   }
   if (event.ignored_routers) json["ignored_routers"] = event.ignored_routers;
   if (event.old_address) json["old_address"] = lease_text(*event.old_address);
+  // The family follows from the reason; these are written only when there are any, so an IPv4 event reads
+  // as it did before.
+  for (auto [field, prefixes] : {std::pair{"delegated", &event.delegated}, {"withdrawn", &event.withdrawn}}) {
+    if (prefixes->empty()) continue;
+    json[field] = nlohmann::json::array();
+    for (const auto& prefix : *prefixes) json[field].push_back(prefix.to_string());
+  }
   return json;
 }
 
@@ -140,8 +173,10 @@ HookEvent hook_event_from_json(const nlohmann::json& json, std::string_view path
   else
     fields.fail(fields.name("change"), hook::quoted(change) + " is not up, down or ignore");
 
-  event.address = fields.lease("address");
-  if (event.change == LeaseChange::up && !event.address)
+  event.family = *hook_reason_family(event.client, event.reason);
+  event.address = fields.lease("address", event.family);
+  // A DHCPv6 lease may hold only delegated prefixes (and the address from router advertisements).
+  if (event.change == LeaseChange::up && !event.address && event.family == Family::v4)
     fields.fail(fields.name("address"), "is missing, and a lease that is up needs one");
   // Judged here again (the socket takes requests from anyone): "routers" and "refused_routers" are the
   // lease's routers in the server's order, sorted by the client; an invalid one among "routers" is refused.
@@ -154,7 +189,14 @@ HookEvent hook_event_from_json(const nlohmann::json& json, std::string_view path
   // that what the daemon accepts it would also accept back.
   event.ignored_routers =
       std::min(ignored + fields.count("ignored_routers", kMaxIgnoredRouters), kMaxIgnoredRouters);
-  event.old_address = fields.lease("old_address");
+  event.old_address = fields.lease("old_address", event.family);
+  event.delegated = fields.delegations("delegated");
+  event.withdrawn = fields.delegations("withdrawn");
+  if (event.family == Family::v4 && (!event.delegated.empty() || !event.withdrawn.empty()))
+    fields.fail(fields.name("delegated"),
+                "is for DHCPv6 events only, and " + event.reason + " is an IPv4 one");
+  if (event.family == Family::v6 && !event.routers.empty())
+    fields.fail(fields.name("routers"), "must be empty for a DHCPv6 event: DHCPv6 has no routers");
   return event;
 }
 

@@ -1,7 +1,11 @@
 // HookEvent on the control socket, as JSON (uplinkctl → daemon):
 //   {"client": "dhclient", "interface": "eth0", "reason": "BOUND", "change": "up",
 //    "address": "100.64.1.10/24", "routers": ["100.64.1.1"], "old_address": "100.64.1.9/24"}
-// address and old_address are left out when absent; routers is always written (maybe empty).
+// address and old_address are left out when absent; routers is always written (maybe empty). A DHCPv6
+// event (its reason says so: BOUND6, EXPIRE6, ...) has the IA_NA address, if any, as address and its
+// delegated prefixes in "delegated" and "withdrawn" (arrays, left out when empty):
+//   {"client": "dhclient", "interface": "eth0", "reason": "REBIND6", "change": "up", "routers": [],
+//    "delegated": ["2001:db8:1:200::/60"], "withdrawn": ["2001:db8:1:100::/60"]}
 #pragma once
 
 #include <nlohmann/json.hpp>

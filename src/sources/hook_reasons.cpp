@@ -28,15 +28,19 @@ constexpr std::array kDhclient{
     HookReason{"ARPCHECK", ignore},
     HookReason{"ARPSEND", ignore},
     HookReason{"NBI", ignore},
-    // DHCPv6: uplinkd balances IPv4 only for now; v6 leases are left to netlink events.
-    HookReason{"PREINIT6", ignore},
-    HookReason{"BOUND6", ignore},
-    HookReason{"RENEW6", ignore},
-    HookReason{"REBIND6", ignore},
-    HookReason{"DEPREF6", ignore},
-    HookReason{"EXPIRE6", ignore},
-    HookReason{"RELEASE6", ignore},
-    HookReason{"STOP6", ignore},
+    // DHCPv6, one call per binding (hook_event.hpp, reports_whole_lease6). DEPREF6: the binding's preferred
+    // lifetime is over; like a deprecated address, a deprecated delegated prefix keeps its rule, for the
+    // connections that go on from it, until EXPIRE6. REBOOT6 is in dhclient-script(8), though 4.4 never
+    // gives it.
+    HookReason{"PREINIT6", ignore, Family::v6},
+    HookReason{"BOUND6", up, Family::v6},
+    HookReason{"RENEW6", up, Family::v6},
+    HookReason{"REBIND6", up, Family::v6},
+    HookReason{"REBOOT6", up, Family::v6},
+    HookReason{"DEPREF6", ignore, Family::v6},
+    HookReason{"EXPIRE6", down, Family::v6},
+    HookReason{"RELEASE6", down, Family::v6},
+    HookReason{"STOP6", down, Family::v6},
 };
 
 // dhcpcd-run-hooks(8), dhcpcd 9.4. TIMEOUT: "failed to contact any DHCP servers but was able to use an old
@@ -65,16 +69,24 @@ constexpr std::array kDhcpcd{
     HookReason{"3RDPARTY", ignore},
     HookReason{"RECONFIGURE", ignore},
     HookReason{"TEST", ignore},
-    // IPv6: not balanced yet.
-    HookReason{"INFORM6", ignore},
-    HookReason{"BOUND6", ignore},
-    HookReason{"RENEW6", ignore},
-    HookReason{"REBIND6", ignore},
-    HookReason{"REBOOT6", ignore},
-    HookReason{"DELEGATED6", ignore},
-    HookReason{"EXPIRE6", ignore},
-    HookReason{"STOP6", ignore},
-    HookReason{"ROUTERADVERT", ignore},
+    // DHCPv6 (dhcpcd 9.4's dhcp6.c): every call carries the whole lease. TIMEOUT6: no server answered and
+    // dhcpcd goes on with its old lease. EXPIRE6 also comes when the carrier goes, RELEASE6 after `dhcpcd
+    // -k`. DELEGATED6 is called for the downstream interface that got an address from a delegated prefix, not
+    // for the uplink (whose own call lists the prefix). ROUTERADVERT and STATIC6: addresses and routers that
+    // the kernel reports itself.
+    HookReason{"BOUND6", up, Family::v6},
+    HookReason{"RENEW6", up, Family::v6},
+    HookReason{"REBIND6", up, Family::v6},
+    HookReason{"REBOOT6", up, Family::v6},
+    HookReason{"TIMEOUT6", up, Family::v6},
+    HookReason{"EXPIRE6", down, Family::v6},
+    HookReason{"RELEASE6", down, Family::v6},
+    HookReason{"STOP6", down, Family::v6},
+    HookReason{"INFORM6", ignore, Family::v6},
+    HookReason{"DELEGATED6", ignore, Family::v6},
+    HookReason{"UNKNOWN6", ignore, Family::v6},
+    HookReason{"STATIC6", ignore, Family::v6},
+    HookReason{"ROUTERADVERT", ignore, Family::v6},
 };
 
 // busybox udhcpc (networking/udhcp/dhcpc.c): the script's $1. After a NAK udhcpc itself runs `deconfig`
@@ -102,6 +114,12 @@ std::span<const HookReason> hook_reasons(DhcpClient client) {
 std::optional<LeaseChange> hook_reason_change(DhcpClient client, std::string_view reason) {
   for (const auto& known : hook_reasons(client))
     if (known.reason == reason) return known.change;
+  return std::nullopt;
+}
+
+std::optional<Family> hook_reason_family(DhcpClient client, std::string_view reason) {
+  for (const auto& known : hook_reasons(client))
+    if (known.reason == reason) return known.family;
   return std::nullopt;
 }
 

@@ -13,6 +13,7 @@ namespace uplinkd {
 struct HookReason {
   std::string_view reason;  // exactly as the client spells it
   LeaseChange change;
+  Family family = Family::v4;  // the lease it speaks of: DHCP (IPv4) or DHCPv6
 };
 
 // Every reason (udhcpc: every action word) the client is documented to give, IPv6 ones included.
@@ -20,6 +21,7 @@ std::span<const HookReason> hook_reasons(DhcpClient client);
 
 // nullopt when the client never gives this reason.
 std::optional<LeaseChange> hook_reason_change(DhcpClient client, std::string_view reason);
+std::optional<Family> hook_reason_family(DhcpClient client, std::string_view reason);
 
 }  // namespace uplinkd
 

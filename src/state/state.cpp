@@ -60,6 +60,7 @@ bool State::reset(const std::vector<netlink::Link>& links, const std::vector<net
   auto before = facts_;
   for (auto& [interface, facts] : facts_) {
     auto lease = facts.lease;
+    auto delegated = facts.delegated;
     auto health = facts.health;
     auto health6 = facts.health6;
     auto drained = facts.drained;
@@ -67,6 +68,7 @@ bool State::reset(const std::vector<netlink::Link>& links, const std::vector<net
     auto refused6 = facts.refused6;
     facts = UplinkFacts{};
     facts.lease = lease;
+    facts.delegated = delegated;
     facts.health = health;
     facts.health6 = health6;
     facts.drained = drained;
@@ -97,10 +99,12 @@ bool State::on_link(const netlink::Link& link, bool removed) {
   bool changed = false;
   if (previous && previous != facts) {
     auto lease = previous->lease;
+    auto delegated = previous->delegated;
     auto health = previous->health;
     auto health6 = previous->health6;
     *previous = UplinkFacts{};
     previous->lease = lease;
+    previous->delegated = delegated;
     previous->health = health;
     previous->health6 = health6;
     changed = true;
@@ -110,6 +114,7 @@ bool State::on_link(const netlink::Link& link, bool removed) {
   if (removed) {
     updated = UplinkFacts{};
     updated.lease = facts->lease;
+    updated.delegated = facts->delegated;
     updated.health = facts->health;
     updated.health6 = facts->health6;
   } else {
@@ -175,6 +180,8 @@ bool State::on_hook(const HookEvent& event) {
     throw InputError(
         {"request"}, "event.interface \"" + event.interface + "\" is not an uplink's interface",
         "list it as `interface` of an [[uplink]] in the config, or stop calling the hook for it");
+  // The DHCPv6 lease is another lease of the interface: its events leave the IPv4 one as it is.
+  if (event.family == Family::v6) return on_dhcpv6(*facts, event);
   switch (event.change) {
     case LeaseChange::ignore:
       return false;
@@ -193,6 +200,35 @@ bool State::on_hook(const HookEvent& event) {
     }
   }
   return false;
+}
+
+// Renumbering (a new delegation replacing the old one) arrives as the new prefix and the old one withdrawn,
+// in one dhcpcd event or in several dhclient calls; either way the old prefix's rule goes as the new one's
+// comes. See reports_whole_lease6() for why the two clients differ.
+bool State::on_dhcpv6(UplinkFacts& facts, const HookEvent& event) {
+  if (event.change == LeaseChange::ignore) return false;
+  // dhcpcd: the event is the whole lease (down: none left). dhclient: it names the bindings it adds or ends.
+  std::vector<Prefix> delegated =
+      reports_whole_lease6(event.client) ? std::vector<Prefix>{} : facts.delegated;
+  for (const auto& prefix : event.withdrawn) erase_value(delegated, prefix);
+  if (event.change == LeaseChange::up)
+    for (const auto& prefix : event.delegated)
+      if (delegated.size() < kMaxDelegatedPrefixes) insert_unique(delegated, prefix);
+  if (delegated == facts.delegated) return false;
+  facts.delegated = std::move(delegated);
+  return true;
+}
+
+bool State::restore_delegated(const std::string& interface, const std::vector<Prefix>& prefixes) {
+  UplinkFacts* facts = by_interface(interface);
+  if (!facts) return false;
+  std::vector<Prefix> delegated;
+  for (const auto& prefix : prefixes)
+    if (delegated.size() < kMaxDelegatedPrefixes && !delegated_prefix_problem(prefix))
+      insert_unique(delegated, prefix);
+  if (delegated == facts->delegated) return false;
+  facts->delegated = std::move(delegated);
+  return true;
 }
 
 bool State::on_health(const std::string& interface, Family family, const HealthVerdict& verdict) {

@@ -33,6 +33,8 @@ class State {
   // Throws InputError when the event names an interface that is no uplink's.
   bool on_hook(const HookEvent& event);
   bool restore_lease(const std::string& interface, const DhcpLease& lease);
+  // Delegated prefixes saved before a restart (lease_store.hpp); at most kMaxDelegatedPrefixes are kept.
+  bool restore_delegated(const std::string& interface, const std::vector<Prefix>& prefixes);
   // The verdict of the HealthMonitor of the uplink's `family`. Health is not a kernel fact: resets and link
   // events keep it.
   bool on_health(const std::string& interface, Family family, const HealthVerdict& verdict);
@@ -61,6 +63,7 @@ class State {
  private:
   UplinkFacts* by_ifindex(uint32_t ifindex);
   UplinkFacts* by_interface(const std::string& interface);
+  static bool on_dhcpv6(UplinkFacts& facts, const HookEvent& event);
 
   std::map<std::string, UplinkFacts> facts_;  // by interface name
 };

@@ -144,6 +144,8 @@ UplinkStatus evaluate(const UplinkConfig& config, const UplinkFacts& facts, Fami
                  std::string(families_name(config.families)) + "\")";
     return status;
   }
+  // Shown whatever the uplink's state, so that `status` tells what the DHCPv6 server delegated.
+  if (family == Family::v6) status.delegated = facts.delegated;
   if (auto problem = link_problem(config.interface, facts)) {
     status.why = *problem;
     return status;

@@ -67,6 +67,9 @@ struct UplinkFacts {
   // link-local), a DHCPv6 client's or an admin's.
   std::vector<IpAddress> route_gateways6 = {};
   HealthVerdict health6 = {};  // IPv6's: from its own targets, or IPv4's verdict when it has none
+  // Prefixes delegated to it by DHCPv6 (IA_PD), as its client's hook reported them, oldest first: netlink
+  // never shows them. Kept apart from `lease`, the IPv4 one: the two leases come and go independently.
+  std::vector<Prefix> delegated = {};
 
   HealthVerdict& health_of(Family family) { return family == Family::v4 ? health : health6; }
   const HealthVerdict& health_of(Family family) const { return family == Family::v4 ? health : health6; }
@@ -96,6 +99,9 @@ struct UplinkStatus {
   // IPv6: the on-link prefixes of all its global addresses (deprecated ones too, whose connections go on):
   // each gets a connected route in the uplink's table and a source rule to it.
   std::vector<Prefix> prefixes;
+  // IPv6: the prefixes delegated to it (UplinkFacts::delegated), routed on the LAN side, not on the uplink's
+  // link: each gets a source rule only, so LAN hosts numbered from them leave by this uplink.
+  std::vector<Prefix> delegated = {};
 };
 
 // One family of the uplink: its IPv4 side, or its IPv6 side. A family the uplink's `family` leaves out is

@@ -75,4 +75,20 @@ inline void bring_up6(State& state, int n) {
   state.on_route(route, false);
 }
 
+// A DHCPv6 hook event of `client` on `interface` (reason and change as given) that delegates the prefixes in
+// `delegated` and withdraws those in `withdrawn`.
+inline HookEvent dhcpv6_event(DhcpClient client, const std::string& interface, const std::string& reason,
+                              LeaseChange change, const std::vector<std::string>& delegated,
+                              const std::vector<std::string>& withdrawn = {}) {
+  HookEvent event;
+  event.client = client;
+  event.interface = interface;
+  event.reason = reason;
+  event.change = change;
+  event.family = Family::v6;
+  for (const auto& text : delegated) event.delegated.push_back(prefix(text));
+  for (const auto& text : withdrawn) event.withdrawn.push_back(prefix(text));
+  return event;
+}
+
 }  // namespace uplinkd::testing

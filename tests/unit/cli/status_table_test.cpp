@@ -145,6 +145,31 @@ TEST(StatusTable, AnUplinksIpv6SideHasALineOnceItHasAnAddress) {
   EXPECT_NO_THROW(render_status_table({{"uplinks", {wan1}}}));
 }
 
+TEST(StatusTable, DelegatedPrefixesFollowTheAddressPrefixes) {
+  Json wan1 = uplink("wan1", "active");
+  wan1["ipv6"] = {{"state", "active"},
+                  {"why", "usable"},
+                  {"address", "2001:db8:1::100/128"},
+                  {"prefixes", {"2001:db8:1::100/128"}},
+                  {"delegated", {"2001:db8:1:100::/60", "fd00:1::/48"}},
+                  {"gateway", "fe80::1"},
+                  {"gateway_source", "route"}};
+  // A delegation known before the uplink has an address of its own is shown too.
+  Json wan2 = uplink("wan2", "active");
+  wan2["ipv6"] = {{"state", "down"},
+                  {"why", "no global IPv6 address on wan2"},
+                  {"address", nullptr},
+                  {"prefixes", Json::array()},
+                  {"delegated", {"2001:db8:2:100::/60"}}};
+  const std::string table = render_status_table({{"mode", "flow"}, {"uplinks", {wan1, wan2}}});
+  EXPECT_THAT(table, HasSubstr("ipv6 wan1: active, 2001:db8:1::100/128 via fe80::1 (route), prefixes "
+                               "2001:db8:1::100/128, delegated 2001:db8:1:100::/60 fd00:1::/48: usable\n"));
+  EXPECT_THAT(table, HasSubstr("ipv6 wan2: down, -, prefixes , delegated 2001:db8:2:100::/60: no global IPv6 "
+                               "address on wan2\n"));
+  wan1["ipv6"]["delegated"] = 5;
+  EXPECT_NO_THROW(render_status_table({{"uplinks", {wan1}}}));
+}
+
 TEST(StatusTable, FieldsOfTheWrongTypeGiveATableNotAnException) {
   Json odd = uplink("wan1", "active");
   odd["drained"] = "yes";

@@ -72,5 +72,21 @@ TEST(StatusReport, AnUplinkProbedInNeitherFamilyIsUnconfiguredInBoth) {
   EXPECT_EQ(report["uplinks"][0]["ipv6"]["health"]["reason"], "no health targets");
 }
 
+TEST(StatusReport, TheIpv6SideListsDelegatedPrefixes) {
+  auto config = config_with({uplink("wan1", 201), uplink("wan2", 202)});
+  State state(config);
+  bring_up(state, "wan1", 1);
+  bring_up(state, "wan2", 2);
+  testing::bring_up6(state, 1);
+  state.on_hook(
+      testing::dhcpv6_event(DhcpClient::dhcpcd, "wan1", "BOUND6", LeaseChange::up, {"2001:db8:1:100::/60"}));
+  auto report = status_report(config, make_plan(config, state), {});
+  const auto& wan1 = report["uplinks"][0]["ipv6"];
+  EXPECT_EQ(wan1["prefixes"], nlohmann::json::array({"2001:db8:1::/64"}));
+  EXPECT_EQ(wan1["delegated"], nlohmann::json::array({"2001:db8:1:100::/60"}));
+  EXPECT_EQ(report["uplinks"][1]["ipv6"]["delegated"], nlohmann::json::array());
+  EXPECT_FALSE(report["uplinks"][0].contains("delegated")) << "an IPv6 fact, in the ipv6 object only";
+}
+
 }  // namespace
 }  // namespace uplinkd

@@ -15,19 +15,35 @@ using testing::without;
 struct ReasonCase {
   const char* reason;
   LeaseChange change;
+  Family family = Family::v4;
 };
 
 // dhclient-script(8), written out here rather than read from the parser's table, so that a change to the
 // table must be made twice.
 constexpr ReasonCase kCases[] = {
-    {"BOUND", LeaseChange::up},       {"RENEW", LeaseChange::up},       {"REBIND", LeaseChange::up},
-    {"REBOOT", LeaseChange::up},      {"EXPIRE", LeaseChange::down},    {"FAIL", LeaseChange::down},
-    {"RELEASE", LeaseChange::down},   {"STOP", LeaseChange::down},      {"TIMEOUT", LeaseChange::ignore},
-    {"PREINIT", LeaseChange::ignore}, {"MEDIUM", LeaseChange::ignore},  {"ARPCHECK", LeaseChange::ignore},
-    {"ARPSEND", LeaseChange::ignore}, {"NBI", LeaseChange::ignore},     {"PREINIT6", LeaseChange::ignore},
-    {"BOUND6", LeaseChange::ignore},  {"RENEW6", LeaseChange::ignore},  {"REBIND6", LeaseChange::ignore},
-    {"DEPREF6", LeaseChange::ignore}, {"EXPIRE6", LeaseChange::ignore}, {"RELEASE6", LeaseChange::ignore},
-    {"STOP6", LeaseChange::ignore},
+    {"BOUND", LeaseChange::up},
+    {"RENEW", LeaseChange::up},
+    {"REBIND", LeaseChange::up},
+    {"REBOOT", LeaseChange::up},
+    {"EXPIRE", LeaseChange::down},
+    {"FAIL", LeaseChange::down},
+    {"RELEASE", LeaseChange::down},
+    {"STOP", LeaseChange::down},
+    {"TIMEOUT", LeaseChange::ignore},
+    {"PREINIT", LeaseChange::ignore},
+    {"MEDIUM", LeaseChange::ignore},
+    {"ARPCHECK", LeaseChange::ignore},
+    {"ARPSEND", LeaseChange::ignore},
+    {"NBI", LeaseChange::ignore},
+    {"PREINIT6", LeaseChange::ignore, Family::v6},
+    {"BOUND6", LeaseChange::up, Family::v6},
+    {"RENEW6", LeaseChange::up, Family::v6},
+    {"REBIND6", LeaseChange::up, Family::v6},
+    {"REBOOT6", LeaseChange::up, Family::v6},
+    {"DEPREF6", LeaseChange::ignore, Family::v6},
+    {"EXPIRE6", LeaseChange::down, Family::v6},
+    {"RELEASE6", LeaseChange::down, Family::v6},
+    {"STOP6", LeaseChange::down, Family::v6},
 };
 
 class DhclientReason : public ::testing::TestWithParam<ReasonCase> {};
@@ -41,6 +57,14 @@ TEST_P(DhclientReason, MapsToItsLeaseChange) {
   EXPECT_EQ(event.reason, GetParam().reason);
   EXPECT_EQ(event.interface, "eth1");
   EXPECT_EQ(event.change, GetParam().change);
+  EXPECT_EQ(event.family, GetParam().family);
+  if (GetParam().family == Family::v6) {
+    // The IPv4 lease's variables are not this lease's: nothing of them is read.
+    EXPECT_EQ(event.address, std::nullopt);
+    EXPECT_TRUE(event.routers.empty());
+    EXPECT_EQ(event.old_address, std::nullopt);
+    return;
+  }
   if (GetParam().change == LeaseChange::up) {
     EXPECT_EQ(event.address, Prefix::parse("100.64.1.10/24"));
     EXPECT_EQ(event.routers, std::vector{*IpAddress::parse("100.64.1.1")});

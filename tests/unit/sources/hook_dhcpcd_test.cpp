@@ -15,6 +15,7 @@ using testing::without;
 struct ReasonCase {
   const char* reason;
   LeaseChange change;
+  Family family = Family::v4;
 };
 
 // dhcpcd-run-hooks(8), dhcpcd 9.4.
@@ -41,15 +42,19 @@ constexpr ReasonCase kCases[] = {
     {"3RDPARTY", LeaseChange::ignore},
     {"RECONFIGURE", LeaseChange::ignore},
     {"TEST", LeaseChange::ignore},
-    {"INFORM6", LeaseChange::ignore},
-    {"BOUND6", LeaseChange::ignore},
-    {"RENEW6", LeaseChange::ignore},
-    {"REBIND6", LeaseChange::ignore},
-    {"REBOOT6", LeaseChange::ignore},
-    {"DELEGATED6", LeaseChange::ignore},
-    {"EXPIRE6", LeaseChange::ignore},
-    {"STOP6", LeaseChange::ignore},
-    {"ROUTERADVERT", LeaseChange::ignore},
+    {"BOUND6", LeaseChange::up, Family::v6},
+    {"RENEW6", LeaseChange::up, Family::v6},
+    {"REBIND6", LeaseChange::up, Family::v6},
+    {"REBOOT6", LeaseChange::up, Family::v6},
+    {"TIMEOUT6", LeaseChange::up, Family::v6},
+    {"EXPIRE6", LeaseChange::down, Family::v6},
+    {"RELEASE6", LeaseChange::down, Family::v6},
+    {"STOP6", LeaseChange::down, Family::v6},
+    {"INFORM6", LeaseChange::ignore, Family::v6},
+    {"DELEGATED6", LeaseChange::ignore, Family::v6},
+    {"UNKNOWN6", LeaseChange::ignore, Family::v6},
+    {"STATIC6", LeaseChange::ignore, Family::v6},
+    {"ROUTERADVERT", LeaseChange::ignore, Family::v6},
 };
 
 class DhcpcdReason : public ::testing::TestWithParam<ReasonCase> {};
@@ -58,10 +63,22 @@ TEST_P(DhcpcdReason, MapsToItsLeaseChange) {
   auto env = with(dhcpcd_bound(), "reason", GetParam().reason);
   env["old_ip_address"] = "10.20.30.41";
   env["old_subnet_cidr"] = "22";
+  // dhcpcd's protocol for the reason (script.c: a reason ending in 6 is dhcp6).
+  if (GetParam().family == Family::v6)
+    env["protocol"] = std::string(GetParam().reason) == "ROUTERADVERT" ? "ra"
+                      : std::string(GetParam().reason) == "STATIC6"    ? "static6"
+                                                                       : "dhcp6";
   auto event = parse_dhcpcd(env);
   EXPECT_EQ(event.client, DhcpClient::dhcpcd);
   EXPECT_EQ(event.interface, "wwan0");
   EXPECT_EQ(event.change, GetParam().change);
+  EXPECT_EQ(event.family, GetParam().family);
+  if (GetParam().family == Family::v6) {
+    EXPECT_EQ(event.address, std::nullopt);  // not the IPv4 lease's variables
+    EXPECT_EQ(event.old_address, std::nullopt);
+    EXPECT_TRUE(event.routers.empty());
+    return;
+  }
   if (GetParam().change == LeaseChange::up) {
     EXPECT_EQ(event.address, Prefix::parse("10.20.30.40/22"));
     EXPECT_EQ(event.routers, std::vector{*IpAddress::parse("10.20.28.1")});
@@ -111,9 +128,14 @@ TEST(Dhcpcd, CidrOutOfRange) {
   }
 }
 
+// An IPv4 reason with an IPv6 protocol (or the other way round) says nothing certain about either lease.
 TEST(Dhcpcd, IpV6AndLinkLocalProtocolsAreIgnored) {
-  for (const char* protocol : {"dhcp6", "ipv6ra", "ipv4ll"}) {
+  for (const char* protocol : {"dhcp6", "ipv6ra", "ra", "static6", "ipv4ll"}) {
     auto event = parse_dhcpcd(with(with(dhcpcd_bound(), "protocol", protocol), "reason", "EXPIRE"));
+    EXPECT_EQ(event.change, LeaseChange::ignore) << protocol;
+  }
+  for (const char* protocol : {"dhcp", "link", "ipv4ll"}) {
+    auto event = parse_dhcpcd(with(testing::dhcpcd6_bound(), "protocol", protocol));
     EXPECT_EQ(event.change, LeaseChange::ignore) << protocol;
   }
 }

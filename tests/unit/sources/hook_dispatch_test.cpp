@@ -20,10 +20,16 @@ TEST(ParseHook, GuessesEachClient) {
 }
 
 TEST(ParseHook, AnyOfDhcpcdsOwnVariablesGivesItAway) {
-  for (const char* variable : {"pid", "ifcarrier", "protocol", "if_up"}) {
+  for (const char* variable : {"ifcarrier", "protocol", "if_up"}) {
     EXPECT_EQ(parse_hook(std::nullopt, {}, with(dhclient_bound(), variable, "up")).client, DhcpClient::dhcpcd)
         << variable;
   }
+}
+
+// dhclient 4.4 sets pid (and dad_wait_time) in every call, as the captured DHCPv6 environments show.
+TEST(ParseHook, DhclientsPidDoesNotMakeItDhcpcd) {
+  EXPECT_EQ(parse_hook(std::nullopt, {}, testing::dhclient6_bound_prefix()).client, DhcpClient::dhclient);
+  EXPECT_EQ(parse_hook(std::nullopt, {}, testing::dhcpcd6_bound()).client, DhcpClient::dhcpcd);
 }
 
 TEST(ParseHook, GivenClientWinsOverTheGuess) {
