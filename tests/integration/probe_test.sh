@@ -211,14 +211,7 @@ for n in 1 2; do
 done
 
 log "IPv6: isp1 goes silent upstream (its IPv4 side is untouched)"
-in_ns isp1 nft -f - <<'NFT'
-table ip6 blackhole6 {
-  chain forward {
-    type filter hook forward priority 10; policy accept;
-    iifname "rtr" drop
-  }
-}
-NFT
+blackhole_upstream6 1
 reset_echo6_counters
 out=$(probe icmp wan1 "$S1" "$INET6_ADDR" 5)
 assert_eq 0 "$(answers "$out")" "ICMPv6 echo replies via a silent wan1"
@@ -232,7 +225,7 @@ out=$(probe icmp wan2 "$S2" "$INET6_ADDR" 3)
 assert_eq 3 "$(answers "$out")" "isp2 still answers over IPv6"
 out=$(probe icmp wan1 "$A1" "$INET_ADDR" 3)
 assert_eq 3 "$(answers "$out")" "isp1 still answers over IPv4"
-in_ns isp1 nft delete table ip6 blackhole6
+restore_upstream6 1
 
 log "IPv6: inet answers wan1's address through isp2 (the wrong uplink), on a raw and on a ping socket"
 out=$(probe icmp wan1 "$S1" "$INET6_ADDR" 2)

@@ -105,3 +105,19 @@ isp6_counter() {
   in_ns "isp$1" nft list counter ip6 harness6 tcpflows | sed -n 's/.*packets \([0-9]*\).*/\1/p'
 }
 reset_isp6_counters() { in_ns "isp$1" nft reset counters table ip6 harness6 >/dev/null || fail "reset_isp6_counters $1"; }
+
+# blackhole_upstream6 N — ispN silently drops the IPv6 the router sends through it (carrier up, fe80::1 still
+# answers neighbour solicitations and pings): IPv6's silent upstream, with the ISP's IPv4 untouched.
+blackhole_upstream6() {
+  in_ns "isp$1" nft -f - <<'NFT' || fail "blackhole_upstream6 $1"
+table ip6 blackhole6 {
+  chain forward {
+    type filter hook forward priority 10; policy accept;
+    iifname "rtr" drop
+  }
+}
+NFT
+}
+
+# restore_upstream6 N — undo blackhole_upstream6 N.
+restore_upstream6() { in_ns "isp$1" nft delete table ip6 blackhole6 || fail "restore_upstream6 $1"; }
