@@ -25,6 +25,10 @@ Route comparable(Route route) {
     route.onlink = false;
   }
   route.destination = route.destination.network();
+  // The kernel lists an IPv6 multipath route's legs in its own order.
+  std::sort(route.multipath.begin(), route.multipath.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.ifindex, a.gateway, a.weight) < std::tie(b.ifindex, b.gateway, b.weight);
+  });
   return route;
 }
 

@@ -11,7 +11,9 @@ std::string device(uint32_t ifindex, const InterfaceNames& names) {
 }
 
 std::string nexthop_command(const netlink::Nexthop& nexthop, const InterfaceNames& names) {
-  std::string command = "ip nexthop replace id " + std::to_string(nexthop.id);
+  // A group has no family of its own (its members have).
+  std::string command = std::string(!nexthop.is_group() && nexthop.family == Family::v6 ? "ip -6" : "ip") +
+                        " nexthop replace id " + std::to_string(nexthop.id);
   if (nexthop.is_group()) {
     command += " group ";
     for (size_t i = 0; i < nexthop.group.size(); ++i) {
@@ -31,18 +33,27 @@ std::string nexthop_command(const netlink::Nexthop& nexthop, const InterfaceName
 }
 
 std::string route_command(const netlink::Route& route, const InterfaceNames& names) {
-  std::string command =
-      "ip route replace " + route.destination.to_string() + " table " + std::to_string(route.table);
+  std::string command = std::string(route.family() == Family::v6 ? "ip -6" : "ip") + " route replace " +
+                        route.destination.to_string() + " table " + std::to_string(route.table);
   if (route.nexthop_id) command += " nhid " + std::to_string(route.nexthop_id);
   if (route.gateway) command += " via " + route.gateway->to_string();
   if (route.oif) command += " dev " + device(route.oif, names);
   if (route.scope == 253) command += " scope link";
   if (route.prefsrc) command += " src " + route.prefsrc->to_string();
-  return command + " proto " + std::to_string(route.protocol);
+  command += " proto " + std::to_string(route.protocol);
+  // ip reads every word after the first `nexthop` as part of a leg: they come last.
+  for (const auto& leg : route.multipath) {
+    command += " nexthop";
+    if (leg.gateway) command += " via " + leg.gateway->to_string();
+    command += " dev " + device(leg.ifindex, names) + " weight " + std::to_string(leg.weight);
+    if (leg.onlink) command += " onlink";
+  }
+  return command;
 }
 
 std::string rule_command(const netlink::Rule& rule) {
-  std::string command = "ip rule add priority " + std::to_string(rule.priority);
+  std::string command = std::string(rule.family == Family::v6 ? "ip -6" : "ip") + " rule add priority " +
+                        std::to_string(rule.priority);
   if (rule.source) command += " from " + rule.source->to_string();
   if (rule.destination) command += " to " + rule.destination->to_string();
   if (!rule.iifname.empty()) command += " iif " + rule.iifname;

@@ -125,6 +125,35 @@ void plan_balance(const Config& config, Family family, const std::vector<const U
   }
 }
 
+// IPv6 per flow without a group. For a socket that binds no source the kernel takes the source address from
+// the route's nexthop device (ip6_route_get_saddr), and a nexthop group answers with its first member's
+// whatever path the flow hashes to: the router's own connections would leave by one ISP with another's
+// source, which that ISP drops (BCP 38). A legacy multipath route is one kernel route per leg, and the leg
+// the flow hashes to gives both the path and the source. Resilient balancing exists only as a group, so that
+// mode keeps it (docs/design-choices.md, IPv6).
+void plan_balance_legs6(const Config& config, const std::vector<const UplinkConfig*>& members, Plan& plan) {
+  Route route;
+  if (members.size() == 1) {
+    route.nexthop_id = ownership::uplink_nexthop_id(members.front()->table, Family::v6);
+  } else {
+    for (const auto* uplink : members) {
+      const uint32_t id = ownership::uplink_nexthop_id(uplink->table, Family::v6);
+      auto nexthop = std::find_if(plan.nexthops.begin(), plan.nexthops.end(),
+                                  [id](const Nexthop& planned) { return planned.id == id; });
+      if (nexthop == plan.nexthops.end()) continue;  // a member is usable, so routable: never
+      route.multipath.push_back(
+          netlink::RouteNexthop{nexthop->gateway, nexthop->ifindex, uplink->weight, false});
+    }
+  }
+  for (const auto& destination : config.destinations) {
+    if (destination.family() != Family::v6) continue;
+    Route balanced = owned_route(destination, config.balance_table);
+    balanced.nexthop_id = route.nexthop_id;
+    balanced.multipath = route.multipath;
+    plan.routes.push_back(balanced);
+  }
+}
+
 // One family's group and balanced destinations, and which uplinks are in it.
 Members plan_family(const Config& config, Family family, Plan& plan) {
   Members members = choose_members(
@@ -139,7 +168,9 @@ Members plan_family(const Config& config, Family family, Plan& plan) {
     plan.uplinks[i].in_group_of(family) = true;
   }
   plan_policy_rules(config, family, plan);
-  if (!group.empty())
+  if (!group.empty() && family == Family::v6 && config.mode != Mode::resilient)
+    plan_balance_legs6(config, group, plan);
+  else if (!group.empty())
     plan_balance(config, family, group, plan);
   else
     plan.notes.push_back("no uplink is usable" + for_family +

@@ -94,10 +94,31 @@ uplink6_ok() {
   ip -N -n "$netns" -6 route show table "$table" | grep -q "^$(isp6_prefix "$2")/64 dev wan$2 proto $UPLINKD_PROTO"
 }
 
-# group6_members ROLE — the IPv6 group's member ids, "ID,ID" (empty: no group).
+# group6_members ROLE — the uplinks that balance IPv6, as their IPv6 nexthop ids "ID,ID" in ascending order
+# (empty: none). In flow mode default6 is a multipath route whose legs name each uplink's router and device
+# (the id is the nexthop of that router and device); in resilient mode, or with one uplink, it names a
+# nexthop (a group's members, or the one).
 group6_members() {
-  ip -n "$(_h_ns "$1")" nexthop show id $((0x75f00001)) 2>/dev/null |
-    sed -n 's/.* group \([^ ]*\).*/\1/p' | sed 's/,[0-9]*//g; s/\// /g' | tr ' ' '\n' | grep -v '^$' | paste -sd,
+  local netns route id
+  netns=$(_h_ns "$1")
+  route=$(ip -N -n "$netns" -6 route show table 1000 default 2>/dev/null)
+  id=$(sed -n 's/.* nhid \([0-9]*\).*/\1/p' <<<"$route")
+  if [ -n "$id" ]; then
+    local shown
+    shown=$(ip -n "$netns" nexthop show id "$id" 2>/dev/null)
+    if [[ $shown == *" group "* ]]; then
+      sed -n 's/.* group \([^ ]*\).*/\1/p' <<<"$shown" | sed 's/,[0-9]*//g; s/\// /g' | tr ' ' '\n' |
+        grep -v '^$' | sort -n | paste -sd,
+    else
+      echo "$id"
+    fi
+    return
+  fi
+  local nexthops
+  nexthops=$(ip -N -n "$netns" -6 nexthop show)
+  awk '$1 == "nexthop" && $2 == "via" { print $3, $5 }' <<<"$route" | while read -r via dev; do
+    awk -v via="$via" -v dev="$dev" '$3 == "via" && $4 == via && $6 == dev { print $2 }' <<<"$nexthops"
+  done | sort -n | paste -sd,
 }
 
 # isp6_counter N — new IPv6 TCP connections ispN forwarded upstream since its counters were reset.

@@ -175,6 +175,19 @@ TEST(Diff, IgnoresWhatTheKernelAddsToRoutesViaNexthopObjects) {
   EXPECT_FALSE(same_route(wanted, reported));
 }
 
+TEST(Diff, AMultipathRouteIsTheSameWhateverOrderTheKernelListsItsLegs) {
+  netlink::Route wanted;
+  wanted.destination = Prefix::default_route(Family::v6);
+  wanted.table = 1000;
+  wanted.multipath = {{IpAddress::parse("fe80::1"), 12, 1, false},
+                      {IpAddress::parse("fe80::1"), 11, 2, false}};
+  netlink::Route reported = wanted;
+  std::swap(reported.multipath[0], reported.multipath[1]);
+  EXPECT_TRUE(same_route(wanted, reported));
+  reported.multipath[0].weight = 3;
+  EXPECT_FALSE(same_route(wanted, reported)) << "a leg's weight counts";
+}
+
 TEST(Diff, WantsKnowsTheEchoOfItsOwnRemovals) {
   netlink::Route route;
   route.destination = Prefix::default_route(Family::v4);

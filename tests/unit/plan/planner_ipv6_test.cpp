@@ -55,6 +55,25 @@ uint32_t nh6(uint32_t table) {
   return ownership::uplink_nexthop_id(table, Family::v6);
 }
 
+// The uplinks that balance default6, as their IPv6 nexthop ids: a multipath route's legs (flow mode) or the
+// group, or the one nexthop, its route names.
+std::vector<uint32_t> balanced6(const Plan& plan, uint32_t balance_table = 1000) {
+  const auto* route = route_in(plan, balance_table, "default6");
+  if (!route) return {};
+  if (route->nexthop_id) {
+    const auto* named = nexthop(plan, route->nexthop_id);
+    return named && named->is_group() ? member_ids(plan, route->nexthop_id)
+                                      : std::vector<uint32_t>{route->nexthop_id};
+  }
+  std::vector<uint32_t> ids;
+  for (const auto& leg : route->multipath)
+    for (const auto& planned : plan.nexthops)
+      if (!planned.is_group() && planned.family == Family::v6 && planned.ifindex == leg.ifindex &&
+          planned.gateway == leg.gateway)
+        ids.push_back(planned.id);
+  return ids;
+}
+
 struct DualStack : ::testing::Test {
   Config config = config_with({uplink("wan1", 200, 1), uplink("wan2", 201, 3)});
   State state{config};
@@ -99,20 +118,34 @@ TEST_F(DualStack, EachUplinkHasAnIpv6TableRuleAndNexthopBesideItsIpv4Ones) {
   EXPECT_EQ(balance, 1);
 }
 
-TEST_F(DualStack, AWeightedIpv6GroupCarriesDefault6) {
+// A nexthop group would give the router's own unbound sockets its first member's source whatever leg they
+// hash to (planner.cpp, plan_balance_legs6): a multipath route's legs give their own.
+TEST_F(DualStack, AWeightedMultipathRouteCarriesDefault6) {
   Plan plan = make_plan(config, state);
-  const auto* group = nexthop(plan, ownership::kGroupIdMultipathV6);
-  ASSERT_NE(group, nullptr);
-  ASSERT_EQ(group->group.size(), 2u);
-  EXPECT_EQ(group->group[0].id, nh6(200));
-  EXPECT_EQ(group->group[1].id, nh6(201));
-  EXPECT_EQ(group->group[1].weight, 3);
+  EXPECT_EQ(nexthop(plan, ownership::kGroupIdMultipathV6), nullptr) << "no IPv6 group in flow mode";
   const auto* balanced = route_in(plan, config.balance_table, "default6");
   ASSERT_NE(balanced, nullptr);
-  EXPECT_EQ(balanced->nexthop_id, ownership::kGroupIdMultipathV6);
+  EXPECT_EQ(balanced->nexthop_id, 0u);
+  ASSERT_EQ(balanced->multipath.size(), 2u);
+  EXPECT_EQ(balanced->multipath[0].gateway, ip("fe80::1"));
+  EXPECT_EQ(balanced->multipath[0].ifindex, nexthop(plan, nh6(200))->ifindex);
+  EXPECT_EQ(balanced->multipath[0].weight, 1);
+  EXPECT_EQ(balanced->multipath[1].ifindex, nexthop(plan, nh6(201))->ifindex);
+  EXPECT_EQ(balanced->multipath[1].weight, 3);
+  EXPECT_THAT(balanced6(plan), ElementsAre(nh6(200), nh6(201)));
+  EXPECT_NE(nexthop(plan, ownership::kGroupIdMultipathV4), nullptr) << "IPv4 keeps its group";
   EXPECT_TRUE(plan.uplinks[0].in_group6);
   EXPECT_EQ(plan.uplinks[0].status6.why, "usable");
   EXPECT_THAT(plan.notes, IsEmpty());
+}
+
+TEST_F(DualStack, OneUsableUplinkCarriesDefault6ByItsNexthop) {
+  state.on_link(netlink::Link{11, "wan1", true, false}, false);
+  Plan plan = make_plan(config, state);
+  const auto* balanced = route_in(plan, config.balance_table, "default6");
+  ASSERT_NE(balanced, nullptr);
+  EXPECT_EQ(balanced->nexthop_id, nh6(201));
+  EXPECT_THAT(balanced->multipath, IsEmpty());
 }
 
 TEST_F(DualStack, ResilientModeGivesIpv6ItsOwnResilientGroup) {
@@ -133,7 +166,7 @@ TEST_F(DualStack, ARouterThatLeavesTakesOnlyTheIpv6SideOut) {
   gone.priority = 1024;
   EXPECT_TRUE(state.on_route(gone, true));  // an RA with router lifetime 0
   Plan plan = make_plan(config, state);
-  EXPECT_THAT(member_ids(plan, ownership::kGroupIdMultipathV6), ElementsAre(nh6(201)));
+  EXPECT_THAT(balanced6(plan), ElementsAre(nh6(201)));
   EXPECT_THAT(member_ids(plan, ownership::kGroupIdMultipathV4),
               ElementsAre(ownership::uplink_nexthop_id(200), ownership::uplink_nexthop_id(201)));
   EXPECT_FALSE(plan.uplinks[0].status6.routable);
@@ -145,7 +178,7 @@ TEST_F(DualStack, ARouterThatLeavesTakesOnlyTheIpv6SideOut) {
 TEST_F(DualStack, ABrokenIpv6UpstreamTakesOnlyTheIpv6SideOut) {
   EXPECT_TRUE(state.on_health("wan1", Family::v6, {Health::down, "3 rounds failed"}));
   Plan plan = make_plan(config, state);
-  EXPECT_THAT(member_ids(plan, ownership::kGroupIdMultipathV6), ElementsAre(nh6(201)));
+  EXPECT_THAT(balanced6(plan), ElementsAre(nh6(201)));
   EXPECT_THAT(member_ids(plan, ownership::kGroupIdMultipathV4),
               ElementsAre(ownership::uplink_nexthop_id(200), ownership::uplink_nexthop_id(201)));
   EXPECT_EQ(plan.uplinks[0].status6.why, "down: health (3 rounds failed)");
@@ -159,7 +192,7 @@ TEST_F(DualStack, AFamilyWithoutTargetsFollowsTheOthersVerdict) {
   EXPECT_TRUE(state.on_health("wan1", Family::v4, v4_down));
   EXPECT_TRUE(state.on_health("wan1", Family::v6, followed_verdict(v4_down, Family::v4)));
   Plan plan = make_plan(config, state);
-  EXPECT_THAT(member_ids(plan, ownership::kGroupIdMultipathV6), ElementsAre(nh6(201)));
+  EXPECT_THAT(balanced6(plan), ElementsAre(nh6(201)));
   EXPECT_EQ(plan.uplinks[0].status6.why, "down: health (as IPv4: 3 rounds failed)");
   EXPECT_EQ(followed_verdict(HealthVerdict{}, Family::v6), HealthVerdict{});
 }
@@ -167,7 +200,7 @@ TEST_F(DualStack, AFamilyWithoutTargetsFollowsTheOthersVerdict) {
 TEST_F(DualStack, CarrierLossTakesBothFamiliesOut) {
   state.on_link(netlink::Link{11, "wan1", true, false}, false);
   Plan plan = make_plan(config, state);
-  EXPECT_THAT(member_ids(plan, ownership::kGroupIdMultipathV6), ElementsAre(nh6(201)));
+  EXPECT_THAT(balanced6(plan), ElementsAre(nh6(201)));
   EXPECT_THAT(member_ids(plan, ownership::kGroupIdMultipathV4),
               ElementsAre(ownership::uplink_nexthop_id(201)));
   EXPECT_EQ(plan.uplinks[0].status6.why, "no carrier on wan1");
@@ -236,7 +269,7 @@ TEST_F(DualStack, AnIpv4OnlyUplinkHasNoIpv6Objects) {
   EXPECT_EQ(nexthop(plan, nh6(200)), nullptr);
   EXPECT_EQ(route_in(plan, 200, "default6"), nullptr);
   EXPECT_EQ(plan.uplinks[0].status6.why, "IPv6 is not balanced (family = \"ipv4\")");
-  EXPECT_THAT(member_ids(plan, ownership::kGroupIdMultipathV6), ElementsAre(nh6(201)));
+  EXPECT_THAT(balanced6(plan), ElementsAre(nh6(201)));
 }
 
 TEST_F(DualStack, AnIpv6OnlyUplinkNeedsNoIpv4) {
@@ -268,7 +301,7 @@ TEST_F(DualStack, ConnectionModeSaysIpv6IsBalancedPerFlow) {
   config.mode = Mode::connection;
   Plan plan = make_plan(config, state);
   EXPECT_THAT(plan.notes, ElementsAre(HasSubstr("IPv6 is balanced per flow")));
-  EXPECT_NE(nexthop(plan, ownership::kGroupIdMultipathV6), nullptr);
+  EXPECT_THAT(balanced6(plan), ElementsAre(nh6(200), nh6(201)));
 }
 
 TEST(Ipv4OnlyNetwork, PlansNothingForIpv6) {

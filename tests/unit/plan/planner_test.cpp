@@ -3,10 +3,10 @@
 
 #include <algorithm>
 
+#include "apply/plan_commands.hpp"
 #include "fakes/world.hpp"
 #include "plan/ownership.hpp"
 #include "plan/plan.hpp"
-#include "apply/plan_commands.hpp"
 
 namespace uplinkd {
 namespace {
@@ -249,6 +249,31 @@ TEST(PlanCommands, ReadLikeWhatAnAdminWouldType) {
   EXPECT_THAT(all, HasSubstr("ip rule add priority 20020 lookup 254 suppress_prefixlength 0 protocol 117"));
   EXPECT_THAT(all, HasSubstr("ip rule add priority 20100 from 100.64.1.10/32 lookup 200 protocol 117"));
   EXPECT_LT(all.find("via 100.64.2.1"), all.find(" group ")) << "members before the group";
+}
+
+// IPv6 objects are printed with `ip -6`: a rule without addresses (the suppress rule) would be IPv4's without
+// it. default6 is a multipath route, one `nexthop` per uplink.
+TEST(PlanCommands, Ipv6ObjectsAreIpDash6Commands) {
+  auto config = config_with({uplink("wan1", 200, 1), uplink("wan2", 201, 2)});
+  State state(config);
+  bring_up(state, "wan1", 1);
+  bring_up(state, "wan2", 2);
+  testing::bring_up6(state, 1);
+  testing::bring_up6(state, 2);
+  auto commands = plan_commands(make_plan(config, state), {{11, "wan1"}, {12, "wan2"}});
+  std::string all;
+  for (const auto& command : commands) all += command + "\n";
+  EXPECT_THAT(all, HasSubstr("ip -6 nexthop replace id " +
+                             std::to_string(ownership::uplink_nexthop_id(200, Family::v6)) +
+                             " via fe80::1 dev wan1 proto 117\n"));
+  EXPECT_THAT(all, HasSubstr("ip -6 route replace default table 1000 proto 117 nexthop via fe80::1 dev wan1 "
+                             "weight 1 nexthop via fe80::1 dev wan2 weight 2\n"));
+  EXPECT_THAT(all, HasSubstr("ip -6 route replace 2001:db8:1::/64 table 200 dev wan1 proto 117\n"));
+  EXPECT_THAT(all,
+              HasSubstr("ip -6 rule add priority 20020 lookup 254 suppress_prefixlength 0 protocol 117"));
+  EXPECT_THAT(all, HasSubstr("ip -6 rule add priority 20100 from 2001:db8:1::/64 lookup 200 protocol 117"));
+  EXPECT_THAT(all, HasSubstr("\nip rule add priority 20020 lookup 254 suppress_prefixlength 0 protocol 117"))
+      << "IPv4's rules stay `ip rule`";
 }
 
 // `uplinkctl plan` for the modes that mark: the routing rules and the whole nftables table, as one
