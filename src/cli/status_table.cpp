@@ -124,6 +124,10 @@ std::string ipv6_lines(const Json& uplinks) {
   for (const auto& uplink : uplinks) {
     if (!uplink.contains("ipv6") || !uplink["ipv6"].is_object()) continue;
     const Json& side = uplink["ipv6"];
+    // Likely why it has no address: say so even then.
+    if (side.contains("router_advertisements"))
+      text += "ipv6 " + field(uplink, "name") + ": router advertisements " +
+              field(side, "router_advertisements") + "\n";
     if (field(side, "address") == "-" && array_at(side, "delegated").empty()) continue;
     std::string prefixes;
     for (const auto& prefix : array_at(side, "prefixes"))

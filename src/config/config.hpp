@@ -81,6 +81,8 @@ struct UplinkConfig {
   // route); a fixed one is often link-local (fe80::1), always used with the uplink's interface.
   GatewayKind gateway6_kind = GatewayKind::automatic;
   std::optional<IpAddress> gateway6;
+  // net.ipv6.conf.IF.accept_ra, only when configured: a router (forwarding on) needs 2 to take RAs at all.
+  std::optional<int> accept_ra;
   bool masquerade = false;
   HealthConfig health;
   SourceLocation where;  // where the uplink is defined, for messages about it at run time

@@ -46,6 +46,7 @@ struct RawUplink {
   Located<std::string> family;
   Located<std::string> gateway;
   Located<std::string> gateway6;
+  Located<int64_t> accept_ra;
   Located<bool> masquerade;
   RawHealth health;
 };

@@ -32,9 +32,9 @@ constexpr std::array<std::string_view, 18> kTopKeys = {"mode",
                                                        "uplink",
                                                        "rule"};
 constexpr std::array<std::string_view, 2> kResilientKeys = {"buckets", "idle_timer"};
-constexpr std::array<std::string_view, 11> kUplinkKeys = {"name",     "interface",  "table",  "table_name",
-                                                          "weight",   "tier",       "family", "gateway",
-                                                          "gateway6", "masquerade", "health"};
+constexpr std::array<std::string_view, 12> kUplinkKeys = {"name",     "interface", "table",      "table_name",
+                                                          "weight",   "tier",      "family",     "gateway",
+                                                          "gateway6", "accept_ra", "masquerade", "health"};
 constexpr std::array<std::string_view, 8> kRuleKeys = {"src", "dst",     "proto",   "dport",
                                                        "iif", "exclude", "uplinks", "mode"};
 constexpr std::array<std::string_view, 10> kHealthKeys = {"targets",  "interval", "timeout",  "down_after",
@@ -270,6 +270,7 @@ class TomlReader {
     raw.family = get<std::string>(table, "family");
     raw.gateway = get<std::string>(table, "gateway");
     raw.gateway6 = get<std::string>(table, "gateway6");
+    raw.accept_ra = get<int64_t>(table, "accept_ra");
     raw.masquerade = get<bool>(table, "masquerade");
     if (const auto* health = this->table(table, "health", "a table ([uplink.health])")) {
       check_keys(*health, "[uplink.health]", kHealthKeys);

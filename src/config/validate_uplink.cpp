@@ -127,6 +127,10 @@ CheckedUplink check_uplink(const RawUplink& raw, Problems& problems) {
   if (auto families = checked_families(raw.family, problems)) uplink.families = *families;
   check_gateway("gateway", Family::v4, raw.gateway, uplink.gateway_kind, uplink.gateway, problems);
   check_gateway("gateway6", Family::v6, raw.gateway6, uplink.gateway6_kind, uplink.gateway6, problems);
+  check_count("accept_ra", raw.accept_ra, 0, 2,
+              "accept_ra is the kernel's setting: 0 ignores router advertisements, 1 takes them unless "
+              "forwarding is on, 2 takes them also on a router",
+              uplink.accept_ra, problems);
   if (raw.masquerade.given()) uplink.masquerade = *raw.masquerade.value;
   check_health(raw.health, uplink.health, problems);
   return checked;

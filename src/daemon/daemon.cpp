@@ -12,6 +12,7 @@
 #include "daemon/conflicting_hooks.hpp"
 #include "daemon/health_report.hpp"
 #include "daemon/request.hpp"
+#include "daemon/router_advertisements.hpp"
 #include "daemon/status_report.hpp"
 #include "plan/ownership.hpp"
 #include "sources/hook_json.hpp"
@@ -88,6 +89,8 @@ int Daemon::run() {
                mode_name(config_.mode), config_.socket);
   for (const auto& warning : conflicting_hook_warnings(config_)) spdlog::warn("{}", warning);
   resync("start");
+  for (const auto& [uplink, why] : ignored_advertisements())
+    spdlog::warn("uplink {}: the kernel ignores its IPv6 router advertisements: {}", uplink, why);
   host_watch_ = std::make_unique<HostWatch>(
       io_, [this](const std::string& reason) { converge(reason); }, [this] { check_host(); });
   wait_for_signals();
@@ -102,7 +105,7 @@ void Daemon::register_commands() {
                   HealthReports health;
                   for (const auto& [key, probes] : health_)
                     health[key] = health_json(probes->monitor(), probes->last_error());
-                  auto report = status_report(config_, plan_, errors_, health);
+                  auto report = status_report(config_, plan_, errors_, health, ignored_advertisements());
                   // So that a script can wait until its `uplinkctl events` has subscribed.
                   report["event_subscribers"] = control_ ? control_->subscribers() : 0;
                   add_ownership_status(report);
@@ -134,6 +137,17 @@ void Daemon::register_commands() {
                   }
                   return nlohmann::json::object();
                 });
+}
+
+// Read when asked: the kernel sends no event when a sysctl changes, and a status request is rare.
+IgnoredAdvertisements Daemon::ignored_advertisements() const {
+  IgnoredAdvertisements ignored;
+  for (const auto& uplink : config_.uplinks) {
+    if (!carries(uplink.families, Family::v6)) continue;
+    if (auto settings = read_ra_settings(uplink.interface))
+      if (auto why = advertisements_ignored(*settings)) ignored[uplink.name] = *why;
+  }
+  return ignored;
 }
 
 // Objects someone keeps undoing ("contested") and others' objects left alone in uplinkd's tables.

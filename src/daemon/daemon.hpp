@@ -19,6 +19,7 @@
 #include "daemon/control_server.hpp"
 #include "daemon/host_watch.hpp"
 #include "daemon/lease_store.hpp"
+#include "daemon/status_report.hpp"
 #include "daemon/uplink_health.hpp"
 #include "netlink/monitor.hpp"
 #include "netlink/socket.hpp"
@@ -49,6 +50,7 @@ class Daemon {
   void schedule_refusal_retry();
   void report_ownership(const ApplyOutcome& outcome);
   void add_ownership_status(nlohmann::json& report);
+  IgnoredAdvertisements ignored_advertisements() const;
   bool claims_table(uint32_t table) const;
   void sync_health();
   void on_health_transition(const std::string& uplink, Family family, const HealthTransition& transition);

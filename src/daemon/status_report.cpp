@@ -63,7 +63,7 @@ nlohmann::json sysctls_json(const Plan& plan) {
 }  // namespace
 
 nlohmann::json status_report(const Config& config, const Plan& plan, const std::vector<std::string>& errors,
-                             const HealthReports& health) {
+                             const HealthReports& health, const IgnoredAdvertisements& ignored_ra) {
   nlohmann::json uplinks = nlohmann::json::array();
   int active = 0;
   int active6 = 0;
@@ -86,6 +86,8 @@ nlohmann::json status_report(const Config& config, const Plan& plan, const std::
     });
     entry["health"] = family_health_json(uplink.name, Family::v4, health);
     entry["ipv6"]["health"] = family_health_json(uplink.name, Family::v6, health);
+    if (auto ignored = ignored_ra.find(uplink.name); ignored != ignored_ra.end())
+      entry["ipv6"]["router_advertisements"] = "ignored: " + ignored->second;
     uplinks.push_back(entry);
   }
   return {

@@ -20,7 +20,10 @@ std::string_view uplink_state_name(const PlannedUplink& uplink, Family family = 
 // The health_json() of each probed family of an uplink, by uplink name and family.
 using HealthReports = std::map<std::pair<std::string, Family>, nlohmann::json>;
 
+// By uplink name: why the kernel ignores its router advertisements (router_advertisements.hpp).
+using IgnoredAdvertisements = std::map<std::string, std::string>;
+
 nlohmann::json status_report(const Config& config, const Plan& plan, const std::vector<std::string>& errors,
-                             const HealthReports& health = {});
+                             const HealthReports& health = {}, const IgnoredAdvertisements& ignored_ra = {});
 
 }  // namespace uplinkd

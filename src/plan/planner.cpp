@@ -6,6 +6,7 @@
 #include "plan/owned_rule.hpp"
 #include "plan/ownership.hpp"
 #include "plan/plan.hpp"
+#include "plan/sysctl.hpp"
 #include "plan/uplinkd_table.hpp"
 
 namespace uplinkd {
@@ -240,6 +241,10 @@ Plan make_plan(const Config& config, const State& state) {
       plan.sysctls.push_back(
           {"net.ipv6.fib_multipath_hash_policy", std::to_string(*config.multipath_hash_policy)});
   }
+  for (const auto& uplink : config.uplinks)
+    if (uplink.accept_ra && state.facts(uplink.interface).ifindex)
+      plan.sysctls.push_back(
+          {ipv6_interface_sysctl(uplink.interface, "accept_ra"), std::to_string(*uplink.accept_ra)});
   if (config.tcp_max_reordering)
     plan.sysctls.push_back({"net.ipv4.tcp_max_reordering", std::to_string(*config.tcp_max_reordering)});
   plan.nftables = nft::uplinkd_table(plan.nat, plan.marks);

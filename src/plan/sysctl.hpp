@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace uplinkd {
 
@@ -11,5 +12,13 @@ struct Sysctl {
   std::string value;
   bool operator==(const Sysctl&) const = default;
 };
+
+// An interface's IPv6 setting `name` ("accept_ra"), as a Sysctl key: dotted, or with slashes when the
+// interface's name holds a dot (a VLAN "eth0.7"), which the dotted form could not tell from a separator.
+inline std::string ipv6_interface_sysctl(std::string_view interface, std::string_view name) {
+  const char separator = interface.find('.') == std::string_view::npos ? '.' : '/';
+  std::string key = "net" + std::string(1, separator) + "ipv6" + separator + "conf" + separator;
+  return key + std::string(interface) + separator + std::string(name);
+}
 
 }  // namespace uplinkd

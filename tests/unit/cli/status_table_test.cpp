@@ -145,6 +145,18 @@ TEST(StatusTable, AnUplinksIpv6SideHasALineOnceItHasAnAddress) {
   EXPECT_NO_THROW(render_status_table({{"uplinks", {wan1}}}));
 }
 
+// The likely reason an uplink has no IPv6 at all is shown although it has no address to show.
+TEST(StatusTable, IgnoredRouterAdvertisementsHaveALineOfTheirOwn) {
+  Json wan1 = uplink("wan1", "active");
+  wan1["ipv6"] = {{"state", "down"},
+                  {"why", "no global IPv6 address on wan1"},
+                  {"address", nullptr},
+                  {"router_advertisements", "ignored: forwarding is on and accept_ra is 1"}};
+  const std::string table = render_status_table({{"mode", "flow"}, {"uplinks", {wan1}}});
+  EXPECT_THAT(table,
+              HasSubstr("ipv6 wan1: router advertisements ignored: forwarding is on and accept_ra is 1\n"));
+}
+
 TEST(StatusTable, DelegatedPrefixesFollowTheAddressPrefixes) {
   Json wan1 = uplink("wan1", "active");
   wan1["ipv6"] = {{"state", "active"},

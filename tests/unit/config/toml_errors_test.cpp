@@ -150,6 +150,8 @@ std::vector<ErrorCase> values() {
       {"DestinationsEmpty", "destinations = []\n" + kUplink, "1:16: destinations is empty", ""},
       {"HealthTargetNotAddress", kUplink + "[uplink.health]\ntargets = [\"one.one.one.one\"]\n",
        "4:12: health target \"one.one.one.one\" is not an IP address", ""},
+      {"AcceptRaOutOfRange", kUplink + "accept_ra = 3\n", "3:13: accept_ra 3 is out of range",
+       "2 takes them also on a router"},
       {"HealthTargetOfAnotherFamily",
        kUplink + "family = \"ipv4\"\n[uplink.health]\ntargets = [\"192.0.2.1\", \"ndp\"]\n",
        "5:25: health target \"ndp\" probes IPv6, but the uplink's family is \"ipv4\"", "family = \"both\""},

@@ -1,8 +1,10 @@
 #include "daemon/status_report.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "cli/status_table.hpp"
+#include "daemon/router_advertisements.hpp"
 #include "fakes/world.hpp"
 
 namespace uplinkd {
@@ -86,6 +88,25 @@ TEST(StatusReport, TheIpv6SideListsDelegatedPrefixes) {
   EXPECT_EQ(wan1["delegated"], nlohmann::json::array({"2001:db8:1:100::/60"}));
   EXPECT_EQ(report["uplinks"][1]["ipv6"]["delegated"], nlohmann::json::array());
   EXPECT_FALSE(report["uplinks"][0].contains("delegated")) << "an IPv6 fact, in the ipv6 object only";
+}
+
+TEST(StatusReport, IgnoredRouterAdvertisementsAreNamedOnTheIpv6Side) {
+  auto config = config_with({uplink("wan1", 201), uplink("wan2", 202)});
+  State state(config);
+  auto report = status_report(config, make_plan(config, state), {}, {}, {{"wan2", "accept_ra is 0"}});
+  EXPECT_FALSE(report["uplinks"][0]["ipv6"].contains("router_advertisements"));
+  EXPECT_EQ(report["uplinks"][1]["ipv6"]["router_advertisements"], "ignored: accept_ra is 0");
+}
+
+// The kernel's rule (ipv6_accept_ra): forwarding turns 1 into "ignore", 2 takes them whatever forwarding is.
+TEST(RouterAdvertisements, IgnoredOnARouterUnlessAcceptRaIsTwo) {
+  EXPECT_EQ(advertisements_ignored({0, 1}), std::nullopt);
+  EXPECT_EQ(advertisements_ignored({1, 2}), std::nullopt);
+  EXPECT_EQ(advertisements_ignored({0, 2}), std::nullopt);
+  EXPECT_THAT(advertisements_ignored({1, 1}).value_or(""),
+              ::testing::HasSubstr("forwarding is on and accept_ra is 1"));
+  EXPECT_THAT(advertisements_ignored({0, 0}).value_or(""), ::testing::HasSubstr("accept_ra is 0"));
+  EXPECT_THAT(advertisements_ignored({1, 0}).value_or(""), ::testing::HasSubstr("accept_ra is 0"));
 }
 
 }  // namespace

@@ -297,6 +297,19 @@ TEST_F(DualStack, TheHashPolicyIsSetForBothFamilies) {
   EXPECT_EQ(plan.sysctls[1].value, "1");
 }
 
+// Only when the config asks, and only for an interface that exists (the kernel has no setting for the rest).
+TEST_F(DualStack, AcceptRaIsSetWhereConfigured) {
+  config.uplinks[0].accept_ra = 2;
+  config.uplinks.push_back(uplink("vlan.7", 202, 1));
+  config.uplinks.back().accept_ra = 2;
+  State with_vlan{config};
+  bring_up(with_vlan, "wan1", 1);
+  Plan plan = make_plan(config, with_vlan);
+  ASSERT_EQ(plan.sysctls.size(), 1u);
+  EXPECT_EQ(plan.sysctls[0], (Sysctl{"net.ipv6.conf.wan1.accept_ra", "2"}));
+  EXPECT_EQ(ipv6_interface_sysctl("vlan.7", "accept_ra"), "net/ipv6/conf/vlan.7/accept_ra");
+}
+
 TEST_F(DualStack, ConnectionModeSaysIpv6IsBalancedPerFlow) {
   config.mode = Mode::connection;
   Plan plan = make_plan(config, state);

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# IPv6-only uplinks on a router (IPv6 forwarding on), where the kernel ignores router advertisements unless
+# accept_ra is 2:
+#  1. Neither ISP serves IPv4 at all. wan2's config sets accept_ra = 2: uplinkd sets it, wan2 takes isp2's
+#     RA (SLAAC address, router) and balances IPv6 alone; wan1 (no key) stays dark, and `status` says why:
+#     forwarding is on and accept_ra is 1. Nothing was set for wan1.
+#  2. A reload with accept_ra = 2 on wan1 too: both uplinks balance IPv6, the router's own IPv6 connections
+#     connect by both ISPs (no IPv4 anywhere), and the IPv4 side plans nothing.
+#  3. kill -9 and a restart converge on the same IPv6 rules and routes, once each.
+set -euo pipefail
+source "$(dirname "$0")/lib/uplinkd_test.sh"
+source "$(dirname "$0")/lib/ipv6.sh"
+
+TCP_PORT=8080
+CONNECTIONS=40
+
+make_isp 1 --no-dhcp
+make_isp 2 --no-dhcp
+# A router: forwarding on for every interface before the RAs start (the kernel then ignores them at
+# accept_ra = 1, which make_isp6 sets).
+sysctl_ns router net.ipv6.conf.all.forwarding=1
+make_isp6 1
+make_isp6 2
+CONFIG=$H_TMP/uplinkd.toml
+write_config "$CONFIG"
+add_uplink "$CONFIG" 1 1
+add_uplink "$CONFIG" 2 1 "accept_ra = 2"
+start_uplinkd router "$CONFIG"
+
+log "part 1: accept_ra = 2 on wan2 only"
+wait_for --deadline 15 --what "wan2's SLAAC address (its RAs taken)" has_slaac router wan2 2
+wait_for --deadline 10 --what "wan2's IPv6 table and prefix rule" uplink6_ok router 2
+only2="$((0x76000000 + 202))"
+both6="$((0x76000000 + 201)),$((0x76000000 + 202))"
+group6_is() { [ "$(group6_members router)" == "$1" ]; }
+wait_for --deadline 10 --what "wan2 alone balancing IPv6" group6_is "$only2"
+assert_eq 2 "$(in_ns router sysctl -n net.ipv6.conf.wan2.accept_ra)" "uplinkd set wan2's accept_ra"
+assert_eq 1 "$(in_ns router sysctl -n net.ipv6.conf.wan1.accept_ra)" "wan1's accept_ra is left alone"
+has_slaac router wan1 1 && fail "wan1 took an RA although the kernel should ignore them"
+json=$(uplinkctl_in router status --json)
+assert_contains "$(jq -r '.uplinks[0].ipv6.router_advertisements' <<<"$json")" \
+  "ignored: forwarding is on and accept_ra is 1" "status says why wan1 has no IPv6"
+assert_eq null "$(jq -r '.uplinks[1].ipv6.router_advertisements' <<<"$json")" "wan2's RAs are taken"
+assert_contains "$(uplinkctl_in router status)" "ipv6 wan1: router advertisements ignored" "and the table"
+assert_eq 0 "$(jq -r .active <<<"$json")" "no uplink has IPv4"
+assert_eq 1 "$(jq -r .active6 <<<"$json")" "one uplink balances IPv6"
+assert_contains "$(cat "$(uplinkd_log router)")" "uplink wan1: the kernel ignores its IPv6 router advertisements" \
+  "the daemon warns at start"
+
+log "part 2: accept_ra = 2 on wan1 too, by a reload"
+write_config "$CONFIG"
+add_uplink "$CONFIG" 1 1 "accept_ra = 2"
+add_uplink "$CONFIG" 2 1 "accept_ra = 2"
+uplinkctl_in router reload >/dev/null || fail "reload failed"
+wait_for --deadline 5 --what "uplinkd setting wan1's accept_ra" eval \
+  '[ "$(in_ns router sysctl -n net.ipv6.conf.wan1.accept_ra)" == 2 ]'
+# The kernel takes the next RA isp1 sends; it solicits none (it does at link up only), and an ISP's periodic
+# RAs can be minutes apart: make isp1 announce now, as a restarted RA daemon does.
+start_ra 1
+wait_for --deadline 15 --what "wan1's SLAAC address" has_slaac router wan1 1
+wait_for --deadline 10 --what "both uplinks balancing IPv6" group6_is "$both6"
+assert_eq null "$(uplinkctl_in router status --json | jq -r '.uplinks[0].ipv6.router_advertisements')" \
+  "wan1's RAs are taken now"
+assert_eq "" "$(ip -N -n "$(ns router)" -4 route show table 1000)" "nothing balanced for IPv4 without IPv4"
+
+start_tcp_sink inet "$TCP_PORT"
+ip -n "$(ns inet)" -6 route add local 2001:db8:ffff::/64 dev lo
+reset_isp6_counters 1
+reset_isp6_counters 2
+ok=$(in_ns router bash -c '
+  ok=0
+  for ((i = 1; i <= $1; i++)); do
+    timeout 5 bash -c "exec 3<>/dev/tcp/2001:db8:ffff::$(printf %x "$i")/$2" 2>/dev/null && ok=$((ok + 1))
+  done
+  echo $ok' _ "$CONNECTIONS" "$TCP_PORT")
+c1=$(isp6_counter 1) c2=$(isp6_counter 2)
+log "IPv6-only: $ok of $CONNECTIONS connected; isp1 forwarded $c1, isp2 $c2"
+assert_eq "$CONNECTIONS" "$ok" "the router's IPv6 connections connect over IPv6-only uplinks"
+assert_ge "$c1" 8 "connections by isp1"  # 1:1 over 40: fewer than 8 has a chance of 2e-5
+assert_ge "$c2" 8 "connections by isp2"
+
+log "part 3: kill -9 and restart"
+before=$(ip -N -n "$(ns router)" -6 rule show; ip -N -n "$(ns router)" -6 route show table all proto "$UPLINKD_PROTO")
+kill9_uplinkd router
+start_uplinkd router "$CONFIG"
+wait_for --deadline 10 --what "the IPv6 balance after the restart" group6_is "$both6"
+wait_for --deadline 10 --what "wan1's IPv6 table after the restart" uplink6_ok router 1
+after=$(ip -N -n "$(ns router)" -6 rule show; ip -N -n "$(ns router)" -6 route show table all proto "$UPLINKD_PROTO")
+assert_eq "$before" "$after" "the restarted daemon converged on the same IPv6 rules and routes, once each"
+pass
