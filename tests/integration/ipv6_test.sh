@@ -57,22 +57,7 @@ start_tcp_sink inet "$TCP_PORT"
 # routes again once the port is known), so to one destination all of them hash alike.
 ip -n "$(ns inet)" -6 route add local 2001:db8:ffff::/64 dev lo
 
-# connect6 — CONNECTIONS new IPv6 connections from the router, to as many addresses of the internet host;
-# sets C1 and C2 to what each ISP forwarded upstream, and OK to how many connected.
-connect6() {
-  reset_isp6_counters 1
-  reset_isp6_counters 2
-  OK=$(in_ns router bash -c '
-    ok=0
-    for ((i = 1; i <= $1; i++)); do
-      timeout 5 bash -c "exec 3<>/dev/tcp/2001:db8:ffff::$(printf %x "$i")/$2" 2>/dev/null && ok=$((ok + 1))
-    done
-    echo $ok' _ "$CONNECTIONS" "$TCP_PORT")
-  C1=$(isp6_counter 1) C2=$(isp6_counter 2)
-  log "IPv6: $OK of $CONNECTIONS connected; isp1 forwarded $C1, isp2 $C2"
-}
-
-connect6
+connect6 "$CONNECTIONS" "$TCP_PORT"
 assert_eq "$CONNECTIONS" "$OK" "every IPv6 connection left with its ISP's own prefix (others are dropped)"
 # Each SYN that reaches inet is counted once per try: a SYN with the wrong ISP's source is dropped before the
 # count and retried, so C1 + C2 above CONNECTIONS would mean sources that did not match the path.
@@ -108,7 +93,7 @@ has_members router 1:1 2:1 || fail "the IPv4 group lost a member when only IPv6 
 json=$(uplinkctl_in router status --json)
 assert_contains "$(jq -r '.uplinks[0].ipv6.why' <<<"$json")" "no IPv6 router known for wan1" "status says why"
 assert_eq active "$(jq -r '.uplinks[0].state' <<<"$json")" "wan1's IPv4 side stays active"
-connect6
+connect6 "$CONNECTIONS" "$TCP_PORT"
 assert_eq "$CONNECTIONS" "$OK" "IPv6 connections still connect"
 assert_eq 0 "$C1" "no IPv6 connection goes to the withdrawn router"
 [ "$C2" -ge "$CONNECTIONS" ] || fail "IPv6 connections went missing: isp2 $C2"

@@ -143,3 +143,19 @@ NFT
 
 # restore_upstream6 N — undo blackhole_upstream6 N.
 restore_upstream6() { in_ns "isp$1" nft delete table ip6 blackhole6 || fail "restore_upstream6 $1"; }
+
+# connect6 COUNT PORT [FIRST] — COUNT new IPv6 TCP connections from the router to as many addresses of the
+# internet host (2001:db8:ffff::FIRST on, in hex; FIRST defaults to 1: route 2001:db8:ffff::/64 to inet's lo
+# first), at PORT; sets OK to how many connected and C1, C2 to the new connections isp1 and isp2 forwarded.
+connect6() {
+  reset_isp6_counters 1
+  reset_isp6_counters 2
+  OK=$(in_ns router bash -c '
+    ok=0
+    for ((i = 0; i < $1; i++)); do
+      timeout 5 bash -c "exec 3<>/dev/tcp/2001:db8:ffff::$(printf %x "$(($3 + i))")/$2" 2>/dev/null && ok=$((ok + 1))
+    done
+    echo $ok' _ "$1" "$2" "${3:-1}")
+  C1=$(isp6_counter 1) C2=$(isp6_counter 2)
+  log "IPv6: $OK of $1 connected; isp1 forwarded $C1, isp2 $C2"
+}
