@@ -19,6 +19,7 @@ source "$(dirname "$0")/lib/failover.sh"
 source "$(dirname "$0")/lib/ipv6.sh"
 source "$(dirname "$0")/lib/dhcp.sh"
 source "$(dirname "$0")/lib/dhcpv6.sh"
+source "$(dirname "$0")/lib/connection.sh"
 
 command -v radvd >/dev/null || fail "radvd not found (package radvd); run scripts/install-deps.sh"
 PORT=8086
@@ -37,6 +38,17 @@ sysctl_ns router net.ipv6.conf.wan1.accept_ra=2
 sysctl_ns router net.ipv6.conf.wan2.accept_ra=2
 sysctl_ns lan net.ipv6.conf.eth0.dad_transmits=0
 for n in 1 2; do allow_delegated6 "$n"; done
+
+# carrier_back N — ispN's side of wanN comes up again as a real ISP router would: with fe80::1 and the route to
+# the delegated prefix, both of which the kernel removed with the link; then until the router resolves fe80::1
+# on wanN again (IPv6 multipath skips a nexthop whose neighbour entry failed while the link was down).
+carrier_back() {
+  link_up "isp$1" rtr
+  ip -n "$(ns "isp$1")" addr replace fe80::1/64 dev rtr nodad
+  ip -n "$(ns "isp$1")" addr replace "$(isp6_prefix "$1")1/64" dev rtr nodad
+  route_delegated6 "$1" "2001:db8:$1:100::/60"
+  wait_for --deadline 10 --what "fe80::1 answering on wan$1" in_ns router ping -c 1 -W 1 -I "wan$1" fe80::1
+}
 
 # The LAN port: the first /64 of each delegation, announced by radvd; the ULA is static on both ends.
 ip -n "$(ns router)" addr add fd00:1::1/64 dev lan0 nodad
@@ -114,7 +126,9 @@ write_top() {
 }
 write_top
 start_uplinkd router "$CONFIG"
-two_uplinks_up
+start_dhcpcd router wan1
+start_dhcpcd router wan2
+wait_for --deadline 10 --what "the IPv4 group of wan1 (weight 2) and wan2" has_members router 1:2 2:1
 wait_for --deadline 10 --what "wan1's IPv6 table" uplink6_ok router 1
 wait_for --deadline 10 --what "wan2's IPv6 table" uplink6_ok router 2
 both6="$((0x76000000 + 201)),$((0x76000000 + 202))"
@@ -160,7 +174,7 @@ seen=$(sources_seen 20 "$ULA")
 assert_eq 20 "$(count_of "$seen" "$WAN2")" "every new ULA connection arrives from wan2's address"
 
 log "NAT66: the carrier returns"
-link_up isp1 rtr
+carrier_back 1
 wait_for --deadline 15 --what "wan1 back in the IPv6 group" group6_is "$both6"
 wait_for --deadline 15 --what "the LAN host's isp1 address preferred again" lan_preferred 1
 WAN1=$(slaac_address router wan1 1)
@@ -193,7 +207,7 @@ seen=$(sources_seen 20)
 assert_eq 20 "$(count_of "$seen" "$lan2")" "every new connection of the host comes from isp2's delegation: $(sort <<<"$seen" | uniq -c | tr -s ' \n' ' ')"
 _h_alive "$RADVD" || fail "radvd died: $(tail -n 5 "$H_TMP/radvd.log")"
 
-link_up isp1 rtr
+carrier_back 1
 wait_for --deadline 15 --what "wan1 back in the IPv6 group" group6_is "$both6"
 wait_for --deadline 10 --what "radvd-deprecate restored wan1's prefix" _h_not grep -q "uplinkd: was" "$RADVD_CONF"
 wait_for --deadline 10 --what "the LAN host's isp1 address preferred again" lan_preferred 1

@@ -35,7 +35,8 @@ make_isp6() {
   ip -n "$inet" addr add "2001:db8:ff:$n::1/64" dev "isp$n" nodad
   ip -n "$inet" -6 route add "$(isp6_prefix "$n")/64" via "2001:db8:ff:$n::2"
   ip -n "$isp" -6 route add default via "2001:db8:ff:$n::1"
-  ip -n "$inet" addr show dev lo | grep -q "$INET6_ADDR" || ip -n "$inet" addr add "$INET6_ADDR/128" dev lo
+  # Not grep -q: under pipefail, its early exit can kill `ip` with SIGPIPE and the address is added twice.
+  ip -n "$inet" addr show dev lo | grep "$INET6_ADDR" >/dev/null || ip -n "$inet" addr add "$INET6_ADDR/128" dev lo
   in_ns "isp$n" nft -f - <<EOF6 || fail "make_isp6: nft setup in isp$n failed"
 table ip6 harness6 {
   counter tcpflows { }
