@@ -4,6 +4,9 @@
 # the file that was there, that nothing changes (and radvd is not signalled) when nothing has to, and the
 # usage errors. Nothing outside the temp dir is read or written.
 # Usage: test-radvd-deprecate.sh HOOKS_SOURCE_DIR
+#
+# `A && B || fail`: fail is meant to run when either fails.
+# shellcheck disable=SC2015
 set -u
 script=$(cd "$1" && pwd)/radvd-deprecate
 work=$(mktemp -d /tmp/uplinkd-radvd-test.XXXXXX)
@@ -72,7 +75,7 @@ block 2001:db8:10:100::/64 | grep -q 'AdvPreferredLifetime 1800;$' || fail "wan1
 block fd00:1::/64 | grep -q 'AdvPreferredLifetime 600;$' || fail "an unmarked prefix changed"
 [ "$(stat -c %a "$conf")" = 640 ] || fail "the file's mode changed to $(stat -c %a "$conf")"
 hups_are 1 || fail "radvd got $(wc -l <"$work/hups") SIGHUPs, not 1"
-ls -a "$work" | grep -q '^\.radvd-deprecate' && fail "a temp file was left behind"
+for left in "$work"/.radvd-deprecate.*; do [ -e "$left" ] && fail "a temp file was left behind: $left"; done
 
 run wan1 ipv6 down --config "$conf" --pidfile "$work/radvd.pid"
 [ $rc -eq 0 ] || fail "deprecating twice: exit $rc"
@@ -88,6 +91,8 @@ block 2001:db8:2:100::/64 | grep -q 'AdvPreferredLifetime 0; # uplinkd: was unse
 hups_are 2 || fail "radvd not signalled for wan2"
 
 run wan1 ipv6 active --config "$conf" --pidfile "$work/radvd.pid"
+# One at a time: two signals that arrive while the stand-in sleeps are delivered as one.
+hups_are 3 || fail "radvd not signalled for restoring wan1"
 run wan2 ipv6 standby --config "$conf" --pidfile "$work/radvd.pid"
 [ "$(cat "$conf")" = "$original" ] || fail "restoring did not give back the original file: $(diff "$conf" - <<EOF
 $original

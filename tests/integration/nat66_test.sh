@@ -103,6 +103,7 @@ wait_for --deadline 5 --what "the server on inet" _h_listening inet "$PORT"
 # sources_seen COUNT [SOURCE] — COUNT connections from the LAN host to as many addresses of the internet
 # host (bound to SOURCE if given); prints the source the server saw for each ("-" when one failed).
 sources_seen() {
+  # shellcheck disable=SC2016  # perl's own variables
   in_ns lan perl -MIO::Socket::IP -e '
     my ($count, $port, $source) = @ARGV;
     for my $i (1 .. $count) {
