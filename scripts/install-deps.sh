@@ -14,6 +14,7 @@ runtime_test_packages=(
   iproute2 nftables conntrack iputils-ping iperf3 procps psmisc jq
   dnsmasq-base isc-dhcp-client dhcpcd-base udhcpc busybox
   kea-dhcp6-server  # DHCPv6 with prefix delegation (tests/integration/dhcpv6_test.sh)
+  radvd  # router advertisements to the LAN, deprecated by hooks/radvd-deprecate (tests/integration/nat66_test.sh)
   systemd  # systemd-analyze, for the unit's sandboxing check (tests/lint/unit_security_test.sh)
 )
 

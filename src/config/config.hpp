@@ -123,6 +123,9 @@ struct Config {
   std::vector<TrafficRule> rules;   // in file order
   std::optional<int> tcp_max_reordering;  // net.ipv4.tcp_max_reordering, only when configured
   double sticky_timeout_s = 0;            // connection mode: a source keeps its uplink this long; 0 = off
+  // A LAN prefix (a ULA) that the masquerading uplinks translate to their delegated prefix, keeping the host
+  // part, instead of masquerading it (docs/configuration.md, "nptv6").
+  std::optional<Prefix> nptv6;
   std::vector<UplinkConfig> uplinks;
 
   const UplinkConfig* find_uplink(std::string_view name) const;

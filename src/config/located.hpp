@@ -82,6 +82,7 @@ struct RawConfig {
   Located<LocatedStrings> exclude;
   Located<int64_t> tcp_max_reordering;
   Located<double> sticky_timeout;
+  Located<std::string> nptv6;
   std::vector<RawUplink> uplinks;
   std::vector<RawRule> rules;
 };

@@ -13,7 +13,7 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 18> kTopKeys = {"mode",
+constexpr std::array<std::string_view, 19> kTopKeys = {"mode",
                                                        "family",
                                                        "destinations",
                                                        "socket",
@@ -29,6 +29,7 @@ constexpr std::array<std::string_view, 18> kTopKeys = {"mode",
                                                        "exclude",
                                                        "tcp_max_reordering",
                                                        "sticky_timeout",
+                                                       "nptv6",
                                                        "uplink",
                                                        "rule"};
 constexpr std::array<std::string_view, 2> kResilientKeys = {"buckets", "idle_timer"};
@@ -90,6 +91,7 @@ class TomlReader {
     raw.exclude = strings(root, "exclude");
     raw.tcp_max_reordering = get<int64_t>(root, "tcp_max_reordering");
     raw.sticky_timeout = get<double>(root, "sticky_timeout");
+    raw.nptv6 = get<std::string>(root, "nptv6");
     if (const auto* resilient = table(root, "resilient", "a table ([resilient])")) {
       check_keys(*resilient, "[resilient]", kResilientKeys);
       raw.resilient_buckets = get<int64_t>(*resilient, "buckets");

@@ -109,6 +109,7 @@ Config validate(const RawConfig& raw) {
   check_unique(raw, config, uplinks, problems);
   for (const auto& checked : uplinks) config.uplinks.push_back(checked.uplink);
   check_rules(raw, config, problems);
+  check_nptv6(raw.nptv6, config, problems);
   problems.throw_first();
   return config;
 }

@@ -34,6 +34,9 @@ void check_health_families(const Located<LocatedStrings>& raw, IpFamilies famili
 // `family` ("both", "ipv4", "ipv6"), at the top level or in an [[uplink]]; nullopt when not given or wrong.
 std::optional<IpFamilies> checked_families(const Located<std::string>& raw, Problems& problems);
 
+// After the uplinks: `nptv6` translates for the masquerading ones.
+void check_nptv6(const Located<std::string>& raw, Config& config, Problems& problems);
+
 // After the uplinks: a rule names them.
 void check_rules(const RawConfig& raw, Config& config, Problems& problems);
 

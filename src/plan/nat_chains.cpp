@@ -1,8 +1,17 @@
 #include "plan/nat_chains.hpp"
 
+#include <algorithm>
+
 #include "plan/ownership.hpp"
 
 namespace uplinkd::nft {
+namespace {
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+}  // namespace
 
 void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::string>& unpinned) {
   if (!plan.pinned.empty()) {
@@ -22,10 +31,25 @@ void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::st
   if (plan.masquerade_interfaces.empty()) return;
   // srcnat (100) is where masquerade belongs; a firewall's own nat chains at the same hook coexist with ours.
   Chain chain{"postrouting", ChainHook{"nat", "postrouting", "srcnat"}, {}};
-  // IPv4 only: an inet table's bare masquerade would rewrite IPv6 too, the uplinks' own global addresses
-  // included (the kernel picks a source of its own choosing), which routed IPv6 must never see.
-  for (const auto& interface : plan.masquerade_interfaces)
-    chain.rules.push_back("meta nfproto ipv4 oifname " + quoted_interface(interface) + " masquerade");
+  for (const auto& interface : plan.masquerade_interfaces) {
+    const std::string oifname = "oifname " + quoted_interface(interface);
+    // IPv4 by its own rule: an inet table's bare masquerade would rewrite IPv6 too, the uplinks' own global
+    // addresses included (the kernel picks a source of its own choosing), which routed IPv6 must never see.
+    chain.rules.push_back("meta nfproto ipv4 " + oifname + " masquerade");
+    if (!contains(plan.masquerade6_interfaces, interface)) continue;
+    // The first nat verdict wins: the LAN prefix's hosts keep their host part, the rest is masqueraded.
+    for (const auto& translation : plan.translations6)
+      if (translation.interface == interface)
+        chain.rules.push_back(oifname + " ip6 saddr " + translation.lan.to_string() + " snat ip6 prefix to " +
+                              translation.uplink.to_string());
+    std::string untranslated;
+    for (const auto& prefix : plan.untranslated6)
+      untranslated += (untranslated.empty() ? "" : ", ") + prefix.to_string();
+    // nft has no empty anonymous set: before any uplink has an IPv6 prefix, every source is masqueraded.
+    chain.rules.push_back(untranslated.empty() ? "meta nfproto ipv6 " + oifname + " masquerade"
+                                               : "meta nfproto ipv6 " + oifname + " ip6 saddr != { " +
+                                                     untranslated + " } masquerade");
+  }
   table.chains.push_back(std::move(chain));
 }
 

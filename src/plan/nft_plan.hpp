@@ -22,11 +22,30 @@ struct PinnedUplink {
   bool operator==(const PinnedUplink&) const = default;
 };
 
+// NPTv6-like prefix translation on one uplink (`nptv6`): LAN sources in `lan` leave by `interface` as the
+// same host part in `uplink`, a prefix of the same length out of the uplink's delegated prefix; connections
+// from outside to `uplink` reach the LAN host. Conntrack-based (nft `snat ip6 prefix to` / `dnat`).
+struct PrefixTranslation {
+  std::string interface;
+  Prefix lan;
+  Prefix uplink;
+  bool operator==(const PrefixTranslation&) const = default;
+};
+
 struct NatPlan {
   // Traffic leaving by one of these interfaces is masqueraded to that interface's address. Names are
   // validated by the config; the order is kept, so the rendered table is stable from run to run.
   std::vector<std::string> masquerade_interfaces;
   std::vector<PinnedUplink> pinned;  // usable (or drained) masquerading uplinks, in config order
+  // IPv6 is masqueraded by these interfaces only (the uplinks whose `family` carries it); a subset of
+  // masquerade_interfaces.
+  std::vector<std::string> masquerade6_interfaces = {};
+  // IPv6 sources never translated: every uplink's global prefixes and delegated prefixes, whatever the
+  // uplink's state. They are routed, BCP 38 clean, by their own uplink's source rule; masquerading one out of
+  // another uplink would hide a host's wrong source instead of deprecating it (docs/design-choices.md).
+  // Sorted, none inside another (an nft interval set refuses overlaps).
+  std::vector<Prefix> untranslated6 = {};
+  std::vector<PrefixTranslation> translations6 = {};  // at most one per interface, in config order
 
   bool operator==(const NatPlan&) const = default;
 };

@@ -3,6 +3,7 @@
 #include "plan/destinations.hpp"
 #include "plan/mark_planner.hpp"
 #include "plan/members.hpp"
+#include "plan/nat_planner.hpp"
 #include "plan/owned_rule.hpp"
 #include "plan/ownership.hpp"
 #include "plan/plan.hpp"
@@ -186,13 +187,6 @@ bool any_uplink_has_v6(const Plan& plan) {
                      [](const PlannedUplink& uplink) { return uplink.status6.address.has_value(); });
 }
 
-// Established connections masqueraded to a usable uplink stay on it, whatever the group does (NatPlan's
-// PinnedUplink says why). A dead uplink is not pinned: its connections must move (and the daemon deletes
-// their conntrack entries so that they can).
-void plan_pinning(const UplinkConfig& uplink, const UplinkStatus& status, Plan& plan) {
-  plan.nat.pinned.push_back({status.address->address, ownership::uplink_mark(uplink.table)});
-}
-
 // Unmarked traffic to a contested destination (plan/destinations.hpp) is balanced before main is asked.
 void plan_destination_rules(const Config& config, Plan& plan) {
   for (const auto& destination : contested_destinations(config, plan.uplinks)) {
@@ -224,13 +218,9 @@ Plan make_plan(const Config& config, const State& state) {
                            " marks IPv4 only so far: IPv6 is balanced per flow by its nexthop group");
   }
 
-  for (size_t i = 0; i < config.uplinks.size(); ++i) {
-    const UplinkConfig& uplink = config.uplinks[i];
-    if (uplink.masquerade) plan.nat.masquerade_interfaces.push_back(uplink.interface);
-    if (uplink.masquerade && plan.uplinks[i].status.usable)
-      plan_pinning(uplink, plan.uplinks[i].status, plan);
+  plan_nat(config, state, plan);
+  for (const auto& uplink : config.uplinks)
     if (!uplink.table_name.empty()) plan.table_names.push_back({uplink.table, uplink.table_name});
-  }
   plan_marks(config, members, plan);
   if (!config.balance_table_name.empty())
     plan.table_names.push_back({config.balance_table, config.balance_table_name});

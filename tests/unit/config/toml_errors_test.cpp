@@ -9,6 +9,7 @@ namespace {
 using ::testing::HasSubstr;
 
 const std::string kUplink = "[[uplink]]\ninterface = \"eth0\"\n";
+const std::string kMasqueradingUplink = kUplink + "masquerade = true\n";
 
 std::vector<ErrorCase> syntax_and_shape() {
   return {
@@ -251,6 +252,22 @@ std::vector<ErrorCase> values() {
       {"SocketEmpty", "socket = \"\"\n" + kUplink, "1:10: socket is empty", ""},
       {"RtTablesEmpty", "rt_tables = \"\"\n" + kUplink, "1:13: rt_tables is empty", ""},
       {"StateFileEmpty", "state_file = \"\"\n" + kUplink, "1:14: state_file is empty", ""},
+      {"Nptv6NotAPrefix", "nptv6 = \"fd00:1::/200\"\n" + kMasqueradingUplink,
+       "1:9: nptv6 \"fd00:1::/200\" is not a prefix", ""},
+      {"Nptv6HostBits", "nptv6 = \"fd00:1::5/64\"\n" + kMasqueradingUplink,
+       "1:9: nptv6 \"fd00:1::5/64\" has host bits set", "fd00:1::/64"},
+      {"Nptv6IsIpv4", "nptv6 = \"192.168.77.0/24\"\n" + kMasqueradingUplink,
+       "1:9: nptv6 \"192.168.77.0/24\" is IPv4", "masqueraded"},
+      {"Nptv6LinkLocal", "nptv6 = \"fe80::/64\"\n" + kMasqueradingUplink,
+       "1:9: nptv6 \"fe80::/64\" is link-local (fe80::/10)", "ULA"},
+      {"Nptv6TooWide", "nptv6 = \"fd00::/8\"\n" + kMasqueradingUplink,
+       "1:9: nptv6 \"fd00::/8\" is wider than /16, wider than any LAN", "ULA"},
+      {"Nptv6NotAString", "nptv6 = 64\n" + kMasqueradingUplink, "1:9: nptv6 must be a string, not an integer",
+       ""},
+      {"Nptv6WithoutMasquerade", "nptv6 = \"fd00:1::/64\"\n" + kUplink,
+       "1:9: nptv6 \"fd00:1::/64\" needs an uplink that masquerades IPv6", "masquerade = true"},
+      {"Nptv6OnlyIpv4Masquerades", "nptv6 = \"fd00:1::/64\"\n" + kMasqueradingUplink + "family = \"ipv4\"\n",
+       "1:9: nptv6 \"fd00:1::/64\" needs an uplink that masquerades IPv6", ""},
   };
 }
 

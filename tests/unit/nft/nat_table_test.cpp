@@ -65,6 +65,46 @@ TEST(NatTable, OtherChainsOfTheTableStay) {
   EXPECT_EQ(table.chains[1].name, "postrouting");
 }
 
+// NAT66: the IPv6 rule of each uplink that carries IPv6 masquerades every source but the routed prefixes.
+TEST(NatTable, MasqueradesIpv6ExceptTheUntranslatedPrefixes) {
+  NatPlan plan{{"wan1", "wan2"}, {}};
+  plan.masquerade6_interfaces = {"wan2"};
+  plan.untranslated6 = {*Prefix::parse("2001:db8:1::/64"), *Prefix::parse("2001:db8:1:100::/60"),
+                        *Prefix::parse("fe80::/10")};
+  auto table = nft::nat_table(plan);
+  ASSERT_EQ(table.chains.size(), 1u);
+  EXPECT_EQ(table.chains[0].rules, (std::vector<std::string>{
+                                       "meta nfproto ipv4 oifname \"wan1\" masquerade",
+                                       "meta nfproto ipv4 oifname \"wan2\" masquerade",
+                                       "meta nfproto ipv6 oifname \"wan2\" ip6 saddr != { 2001:db8:1::/64, "
+                                       "2001:db8:1:100::/60, fe80::/10 } "
+                                       "masquerade",
+                                   }));
+}
+
+TEST(NatTable, MasqueradesAllIpv6WhenNoPrefixIsKnown) {
+  NatPlan plan{{"wan1"}, {}};
+  plan.masquerade6_interfaces = {"wan1"};
+  EXPECT_EQ(nft::nat_table(plan).chains[0].rules.back(), "meta nfproto ipv6 oifname \"wan1\" masquerade");
+}
+
+TEST(NatTable, TranslatesTheLanPrefixBeforeMasquerading) {
+  NatPlan plan{{"wan1", "wan2"}, {}};
+  plan.masquerade6_interfaces = {"wan1", "wan2"};
+  plan.untranslated6 = {*Prefix::parse("fe80::/10")};
+  plan.translations6 = {{"wan2", *Prefix::parse("fd00:1::/64"), *Prefix::parse("2001:db8:2:10f::/64")}};
+  auto table = nft::nat_table(plan);
+  ASSERT_EQ(table.chains.size(), 1u) << "no inbound chain: the translation is for the LAN's own connections";
+  EXPECT_EQ(table.chains[0].rules,
+            (std::vector<std::string>{
+                "meta nfproto ipv4 oifname \"wan1\" masquerade",
+                "meta nfproto ipv6 oifname \"wan1\" ip6 saddr != { fe80::/10 } masquerade",
+                "meta nfproto ipv4 oifname \"wan2\" masquerade",
+                "oifname \"wan2\" ip6 saddr fd00:1::/64 snat ip6 prefix to 2001:db8:2:10f::/64",
+                "meta nfproto ipv6 oifname \"wan2\" ip6 saddr != { fe80::/10 } masquerade",
+            }));
+}
+
 TEST(NatTableDeathTest, RefusesAnInterfaceNameThatIsNotPlain) {
   EXPECT_DEATH(render_nat_table(NatPlan{{"eth0\" accept; oifname \"x"}, {}}), "not plain");
   EXPECT_DEATH(render_nat_table(NatPlan{{""}, {}}), "not plain");
