@@ -1,7 +1,7 @@
 // converge_latency: how long uplinkd takes from an event to the kernel state it calls for (issues 2 and 13).
 //
 // Runs inside the router namespace that bench/run.sh builds (latency/topology.hpp: wanK, K = 1..N, dual
-// stack, uplinkd configured with table 200+K for wanK). Subcommands:
+// stack, uplinkd configured with table 300+K for wanK). Subcommands:
 //   cold-start  fork/exec uplinkd and time until every object of its full plan has been announced by the
 //               kernel; the last start is left running for the other subcommands (its pid in --pidfile);
 //   hook        200 DHCP renews sent as hook events whose router alternates between 100.64.K.1 and .2;

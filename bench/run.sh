@@ -190,7 +190,7 @@ write_config() { # write_config N DIR
     echo "state_file = \"$dir/state.json\""
     echo 'on_exit = "flush"'
     for ((k = 1; k <= n; k++)); do
-      printf '\n[[uplink]]\ninterface = "wan%d"\ntable = %d\nweight = 1\n' "$k" $((200 + k))
+      printf '\n[[uplink]]\ninterface = "wan%d"\ntable = %d\nweight = 1\n' "$k" $((300 + k))
     done
   } >"$dir/uplinkd.toml"
 }

@@ -1,5 +1,5 @@
 // The addressing of the namespaces bench/run.sh builds, in one place for every latency path: uplink K
-// (1-based) is wanK in table 200 + K, dual stack:
+// (1-based) is wanK in table 300 + K (200 + K would reach the kernel's 253 with 64 uplinks), dual stack:
 //   IPv4  100.64.K.10/24 (or .11 after an address change), gateways 100.64.K.1 and .2 in the ISP namespace;
 //   IPv6  2001:db8:K::10/64 (or 2001:db8:K:1::10/64 after a prefix change, as SLAAC after a renumbering),
 //         router fe80::1 announced as `default via fe80::1 dev wanK proto ra metric 1024 + K`.
@@ -13,7 +13,7 @@
 
 namespace uplinkd::bench {
 
-inline constexpr uint32_t kFirstTable = 201;
+inline constexpr uint32_t kFirstTable = 301;
 inline constexpr uint32_t kBalanceTable = 1000;
 
 inline uint32_t table_of(int uplink) {
