@@ -107,6 +107,9 @@ int send_stream(const std::string& destination, uint16_t port, int flows, int in
   for (int flow = 0; flow < flows; ++flow) {
     int fd = socket(to.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) die("socket");
+    // IPv6 only, so that an IPv4 stream may run beside it from the same ports.
+    int v6only = 1;
+    if (to.family() == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
     Endpoint from =
         endpoint(to.family() == AF_INET ? "0.0.0.0" : "::", static_cast<uint16_t>(first_port + flow));
     if (bind(fd, from.get(), from.length) != 0) die("bind");
