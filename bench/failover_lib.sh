@@ -108,6 +108,10 @@ setup_ipv6() {
   local n k
   make_isp6 1
   make_isp6 2
+  # A carrier loss is the ISP's end going down; IPv6 flushes an interface's addresses when it goes down
+  # (keep_addr_on_down = 0), so the ISP would come back without fe80::1 and 2001:db8:N::1 and never route
+  # the prefix again. A real ISP keeps its addresses over a link blip.
+  for n in 1 2; do sysctl_ns "isp$n" net.ipv6.conf.rtr.keep_addr_on_down=1; done
   for k in 1 2; do ip -n "$(ns inet)" addr add "${TARGETS6[$k]}/128" dev lo nodad; done
   # A forwarding router ignores RAs unless accept_ra = 2; set before forwarding, which purges RA routes of
   # interfaces without it.
