@@ -109,8 +109,8 @@ setup_ipv6() {
   make_isp6 1
   make_isp6 2
   # A carrier loss is the ISP's end going down; IPv6 flushes an interface's addresses when it goes down
-  # (keep_addr_on_down = 0), so the ISP would come back without fe80::1 and 2001:db8:N::1 and never route
-  # the prefix again. A real ISP keeps its addresses over a link blip.
+  # (keep_addr_on_down = 0), so the ISP would come back without 2001:db8:N::1 and never route the prefix
+  # again. A real ISP keeps its addresses over a link blip (fe80::1: see repair).
   for n in 1 2; do sysctl_ns "isp$n" net.ipv6.conf.rtr.keep_addr_on_down=1; done
   for k in 1 2; do ip -n "$(ns inet)" addr add "${TARGETS6[$k]}/128" dev lo nodad; done
   # A forwarding router ignores RAs unless accept_ra = 2; set before forwarding, which purges RA routes of
@@ -243,7 +243,12 @@ failed_families() {
 repair() { # repair KIND N
   case $1 in
     silent | silent6) nsenter --net="/run/netns/$(ns "isp$2")" nft delete table "$(blackhole_family "$1")" blackhole ;;
-    carrier) link_up "isp$2" rtr ;;
+    carrier)
+      link_up "isp$2" rtr
+      # The kernel drops link-local addresses on down even with keep_addr_on_down, and the router's
+      # default route names fe80::1: give it back, as a real router's link-local returns with its link.
+      ip -n "$(ns "isp$2")" addr replace fe80::1/64 dev rtr nodad
+      ;;
   esac
 }
 
