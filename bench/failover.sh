@@ -7,14 +7,17 @@
 #   - what the flows on the surviving uplink lost (goal 0), and what every flow lost, or whether one moved,
 #     while the failed uplink came back (goal 0: connections stay pinned to the uplink they use);
 #   - how long uplinkd's converge after the verdict took (its log), and when the uplink was back up.
-# Failures: a silent upstream (an nft drop in the ISP, carrier up) with the default health settings and with
-# a "fast" profile (interval 0.1 s, timeout 0.15 s), and a carrier loss (the ISP's end of the link goes down).
+# Failures: a silent upstream (an nft drop in the ISP, carrier up) of IPv4 alone and of IPv6 alone, each with
+# the default health settings and with a "fast" profile (interval 0.1 s, timeout 0.15 s), and a carrier loss
+# (the ISP's end of the link goes down). Both families stream side by side in every run (dual-stack uplinks,
+# IPv6 by SLAAC/RA and a NAT66 of the bench's own, see failover_lib.sh), so a one-family failure also shows
+# that the other family's flows lose nothing.
 # Each is repeated --runs times at a random phase against the probe schedule, alternating the failed uplink.
 # Then, with the stream off, it counts the probes in the ISP's forward path for a fixed time (nft counters per
 # target and direction) to give what probing costs per target in bit/s.
 #
 # Run as root: `bench/failover.sh [--runs N]`. Prints markdown tables at the end; docs/benchmarks.md
-# ("Failover") explains every figure. Not part of ctest: a full run takes about 5 minutes.
+# ("Failover") explains every figure. Not part of ctest: a full run takes about 8 minutes.
 #
 # Everything runs in namespaces made by the integration-test harness (tests/integration/lib), named after a
 # unique run id; the machine's own namespace and /etc are never touched; processes are stopped by pid only;
@@ -25,7 +28,7 @@
 #
 # Options: --runs N (per failure kind and profile, default 10), --flows N (default 16), --probe-seconds S
 #          (probe counting window per profile, default 20), --only KIND[,KIND] (silent-default, silent-fast,
-#          carrier; default all), --rt-priority P (SCHED_FIFO priority of the stream's sender and receiver,
+#          silent6-default, silent6-fast, carrier; default all), --rt-priority P (SCHED_FIFO priority of the stream's sender and receiver,
 #          default 20, 0 for none), --no-build, --build-dir DIR, --keep DIR (copy raw results and logs there).
 set -euo pipefail
 
@@ -36,7 +39,7 @@ RUNS=10
 FLOWS=16
 PROBE_SECONDS=20
 RT_PRIORITY=20
-ONLY=silent-default,silent-fast,carrier
+ONLY=silent-default,silent6-default,silent-fast,silent6-fast,carrier
 KEEP=
 usage() {
   echo "usage: $0 [--runs N] [--flows N] [--probe-seconds S] [--only KIND,...] [--rt-priority P] [--no-build] [--build-dir DIR]" \
@@ -60,7 +63,7 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $FLOWS =~ ^[1-9][0-9]*$ && $FLOWS -le 64 && $PROBE_SECONDS =~ ^[1-9][0-9]*$ &&
   $RT_PRIORITY =~ ^[0-9]+$ && $RT_PRIORITY -le 99 ]] || usage
 for kind in ${ONLY//,/ }; do
-  [[ $kind =~ ^(silent-default|silent-fast|carrier)$ ]] || usage
+  [[ $kind =~ ^(silent-default|silent-fast|silent6-default|silent6-fast|carrier)$ ]] || usage
 done
 
 if ((EUID != 0)); then
@@ -88,6 +91,8 @@ export UPLINKD_BIN UPLINKCTL_BIN
 export H_TEST_NAME=bench-failover # the harness names its log lines and verdict after it
 # shellcheck source=tests/integration/lib/uplinkd_test.sh
 source "$ROOT/tests/integration/lib/uplinkd_test.sh"
+# shellcheck source=tests/integration/lib/ipv6.sh
+source "$ROOT/tests/integration/lib/ipv6.sh"
 # shellcheck source=bench/failover_lib.sh
 source "$ROOT/bench/failover_lib.sh"
 # shellcheck source=bench/failover_report.sh
@@ -96,9 +101,9 @@ source "$ROOT/bench/failover_report.sh"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 setup_topology
 SEQ=0
-for kind in silent-default carrier silent-fast; do
+for kind in silent-default silent6-default carrier silent-fast silent6-fast; do
   [[ ,$ONLY, == *",$kind,"* ]] || continue
-  profile=${kind#silent-}
+  profile=${kind#*-}
   [[ $kind == carrier ]] && profile=default
   use_profile "$profile"
   for ((run = 1; run <= RUNS; run++)); do
@@ -108,7 +113,7 @@ done
 print_report
 if [[ -n $KEEP ]]; then
   mkdir -p "$KEEP"
-  cp "$RESULTS" "$PROBES" "$KEEP/"
+  cp "$RESULTS" "$RESULTS6" "$PROBES" "$KEEP/"
   cp "$H_TMP"/*.log "$KEEP/" 2>/dev/null || true
   log "raw results and logs copied to $KEEP"
 fi

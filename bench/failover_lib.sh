@@ -4,9 +4,15 @@
 # (make_isp, spawn, wait_for, status_json, …) and cleanup trap it relies on.
 
 TARGETS=("$INET_ADDR" 198.51.100.2 198.51.100.3)
+TARGETS6=("$INET6_ADDR" 2001:db8:ffff::2 2001:db8:ffff::3)
+LAN6_ADDR=fd00:77::10 # a ULA LAN behind the router's NAT66 (see setup_topology)
+LAN6_GW=fd00:77::1
+# One line per run and family, same columns (failover_report.sh); IPv4's stream and IPv6's run side by side.
 RESULTS=$H_TMP/failover-results.tsv
+RESULTS6=$H_TMP/failover-results6.tsv
 PROBES=$H_TMP/failover-probes.tsv
 : >"$RESULTS"
+: >"$RESULTS6"
 : >"$PROBES"
 CURRENT_PROFILE=
 declare -A PROBES_MEASURED=()
@@ -31,7 +37,7 @@ profile_lines() {
 
 write_bench_config() { # write_bench_config PROFILE
   local targets n lines=()
-  targets=$(printf '"%s", ' "${TARGETS[@]}")
+  targets=$(printf '"%s", ' "${TARGETS[@]}" "${TARGETS6[@]}")
   mapfile -t lines < <(profile_lines "$1")
   write_config "$CONFIG" 'multipath_hash_policy = "l4"'
   for n in 1 2; do
@@ -39,16 +45,23 @@ write_bench_config() { # write_bench_config PROFILE
   done
 }
 
-# uplink_ready N — wanN is in the group, with its health up (a recovery counts as done only then).
+# uplink_ready N — wanN is in both families' groups, with their health up (a recovery counts as done only
+# then).
 uplink_ready() {
-  status_json router | jq -e --arg u "wan$1" \
-    '.uplinks[] | select(.name == $u) | .state == "active" and .in_group and .health.state == "up"' >/dev/null
+  status_json router | jq -e --arg u "wan$1" '.uplinks[] | select(.name == $u)
+    | [., .ipv6] | all(.state == "active" and .in_group and .health.state == "up")' >/dev/null
 }
 
-# uplink_down N — wanN has been taken out: its state is down and it left the group.
+# side FAMILY — the jq path of one family's side of an uplink in `status --json`.
+side() { if (($1 == 4)); then echo .; else echo .ipv6; fi; }
+
+# uplink_down N FAMILY... — wanN has been taken out of each FAMILY (4, 6): its state is down and it left that
+# family's group.
 uplink_down() {
-  status_json router | jq -e --arg u "wan$1" \
-    '.uplinks[] | select(.name == $u) | .state == "down" and (.in_group | not)' >/dev/null
+  local n=$1 f filter=
+  shift
+  for f in "$@"; do filter+="${filter:+ and }($(side "$f") | .state == \"down\" and (.in_group | not))"; done
+  status_json router | jq -e --arg u "wan$n" ".uplinks[] | select(.name == \$u) | $filter" >/dev/null
 }
 
 both_ready() { uplink_ready 1 && uplink_ready 2; }
@@ -59,6 +72,7 @@ setup_topology() {
   make_isp 2
   make_lan
   for k in 1 2; do ip -n "$(ns inet)" addr add "${TARGETS[$k]}/32" dev lo; done
+  setup_ipv6
   # Probe counters in each ISP's forward path: echo requests from the router to each target, echo replies
   # back. Priority -20 runs before the harness's anti-spoofing chain and the silent-upstream drop.
   for n in 1 2; do
@@ -80,7 +94,56 @@ setup_topology() {
   start_dhcpcd router wan2
   wait_for_address router wan1 100.64.1.
   wait_for_address router wan2 100.64.2.
+  wait_for --deadline 15 --what "wan1's SLAAC address" has_slaac router wan1 1
+  wait_for --deadline 15 --what "wan2's SLAAC address" has_slaac router wan2 2
 }
+
+# setup_ipv6 — the IPv6 side (tests/integration/lib/ipv6.sh): each ISP announces its /64 by RA, the router
+# takes a SLAAC address on each wan and forwards a ULA LAN. uplinkd masquerades IPv4 only so far, so the
+# router's NAT66 is a hand-written masquerade in a table of the bench's own (what users of NAT66 write, and
+# what `masquerade = true` is to do for IPv6); the kernel re-NATs a flow when its output interface changes
+# (nf_nat_oif_changed), so a moved IPv6 flow needs no conntrack sweep. The ISPs do not NAT IPv6: the source
+# inet sees is the router's address in 2001:db8:N::/64, which names the uplink a flow took.
+setup_ipv6() {
+  local n k
+  make_isp6 1
+  make_isp6 2
+  # A carrier loss is the ISP's end going down; IPv6 flushes an interface's addresses when it goes down
+  # (keep_addr_on_down = 0), so the ISP would come back without 2001:db8:N::1 and never route the prefix
+  # again. A real ISP keeps its addresses over a link blip (fe80::1: see repair).
+  for n in 1 2; do sysctl_ns "isp$n" net.ipv6.conf.rtr.keep_addr_on_down=1; done
+  for k in 1 2; do ip -n "$(ns inet)" addr add "${TARGETS6[$k]}/128" dev lo nodad; done
+  # A forwarding router ignores RAs unless accept_ra = 2; set before forwarding, which purges RA routes of
+  # interfaces without it.
+  sysctl_ns router net.ipv6.conf.wan1.accept_ra=2
+  sysctl_ns router net.ipv6.conf.wan2.accept_ra=2
+  sysctl_ns router net.ipv6.conf.all.forwarding=1
+  ip -n "$(ns router)" addr add "$LAN6_GW/64" dev lan0 nodad
+  ip -n "$(ns lan)" addr add "$LAN6_ADDR/64" dev eth0 nodad
+  ip -n "$(ns lan)" -6 route add default via "$LAN6_GW"
+  in_ns router nft -f - <<EOF6 || fail "NAT66 in the router"
+table ip6 bench_nat66 {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    ip6 saddr fd00:77::/64 oifname { "wan1", "wan2" } masquerade
+  }
+}
+EOF6
+  # The IPv6 stream forwarded upstream, per ISP (the probes are ICMPv6, the stream UDP).
+  for n in 1 2; do
+    in_ns "isp$n" nft -f - <<EOF6 || fail "IPv6 stream counter in isp$n"
+table ip6 bench6 {
+  counter up { }
+  chain forward {
+    type filter hook forward priority -20; policy accept;
+    iifname "rtr" oifname "inet" meta l4proto udp counter name "up"
+  }
+}
+EOF6
+  done
+}
+
+isp6_stream_counter() { in_ns "isp$1" nft list counter ip6 bench6 up | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 
 # use_profile PROFILE — (re)start uplinkd with the profile's health settings, wait until both uplinks are up,
 # and count the probes of this profile once. A restart rather than a reload: every profile starts from a
@@ -120,8 +183,12 @@ measure_probes() {
   PROBES_MEASURED[$profile]=1
 }
 
-# stream_flowing BASE — the ISPs have forwarded at least 200 ms worth of the stream since BASE was read.
-stream_flowing() { (($(isp_counter 1 up) + $(isp_counter 2 up) - $1 >= FLOWS * 200)); }
+# stream_flowing BASE BASE6 — the ISPs have forwarded at least 200 ms worth of each family's stream since the
+# bases were read.
+stream_flowing() {
+  (($(isp_counter 1 up) + $(isp_counter 2 up) - $1 >= FLOWS * 200)) &&
+    (($(isp6_stream_counter 1) + $(isp6_stream_counter 2) - $2 >= FLOWS * 200))
+}
 
 receiver_ready() { grep -q '^ready' "$1"; }
 
@@ -142,14 +209,15 @@ start_receiver() {
   wait_for --deadline 10 --what "udp_stream receiver on inet:$2" receiver_ready "$1"
 }
 
-# inject KIND N — make wanN fail. The silent upstream's nft runs under nsenter, which only enters the network
-# namespace (ip netns exec also sets up a mount namespace: up to 200 ms on a loaded machine, which would blur
-# the moment of the failure).
+# inject KIND N — make wanN fail: silent (its IPv4 upstream drops everything, IPv6 works), silent6 (the
+# reverse) or carrier. The silent upstream's nft runs under nsenter, which only enters the network namespace
+# (ip netns exec also sets up a mount namespace: up to 200 ms on a loaded machine, which would blur the moment
+# of the failure).
 inject() {
   case $1 in
-    silent)
-      nsenter --net="/run/netns/$(ns "isp$2")" nft -f - <<'NFT'
-table ip blackhole {
+    silent | silent6)
+      nsenter --net="/run/netns/$(ns "isp$2")" nft -f - <<NFT
+table $(blackhole_family "$1") blackhole {
   chain forward {
     type filter hook forward priority 10; policy accept;
     iifname "rtr" drop
@@ -161,53 +229,118 @@ NFT
   esac
 }
 
-repair() { # repair KIND N
+blackhole_family() { if [[ $1 == silent6 ]]; then echo ip6; else echo ip; fi; }
+
+# failed_families KIND — the families a failure of KIND takes out.
+failed_families() {
   case $1 in
-    silent) nsenter --net="/run/netns/$(ns "isp$2")" nft delete table ip blackhole ;;
-    carrier) link_up "isp$2" rtr ;;
+    silent) echo 4 ;;
+    silent6) echo 6 ;;
+    carrier) echo 4 6 ;;
   esac
 }
 
-# transition_ms N TO AFTER_MS — the time (ms since the epoch) of wanN's last health transition to TO, if it
-# is not earlier than AFTER_MS; empty otherwise.
+repair() { # repair KIND N
+  case $1 in
+    silent | silent6) nsenter --net="/run/netns/$(ns "isp$2")" nft delete table "$(blackhole_family "$1")" blackhole ;;
+    carrier)
+      link_up "isp$2" rtr
+      # The kernel drops link-local addresses on down even with keep_addr_on_down, and the router's
+      # default route names fe80::1: give it back, as a real router's link-local returns with its link.
+      ip -n "$(ns "isp$2")" addr replace fe80::1/64 dev rtr nodad
+      ;;
+  esac
+}
+
+# transition_ms N TO AFTER_MS FAMILY — the time (ms since the epoch) of wanN's last health transition of
+# FAMILY to TO, if it is not earlier than AFTER_MS; empty otherwise.
 transition_ms() {
   local at ms
   at=$(status_json router | jq -r --arg u "wan$1" --arg to "$2" \
-    '.uplinks[] | select(.name == $u) | [.health.transitions[] | select(.to == $to)] | last | .at // empty')
+    ".uplinks[] | select(.name == \$u) | $(side "$4") | [.health.transitions[] | select(.to == \$to)] | last | .at // empty")
   [[ -n $at ]] || return 0
   ms=$(date -d "$at" +%s%3N)
   ((ms >= $3 - 1)) && echo "$ms"
   return 0
 }
 
-# converge_ms FROM_LINE N — how long uplinkd's converge after wanN went down took (ms), from its log after
-# line FROM_LINE: the first "… kernel changes in T us" after "uplink wanN: down".
+# converge_ms FROM_LINE N FAMILY — how long uplinkd's converge after wanN went down took (ms), from its log
+# after line FROM_LINE: the first "… kernel changes in T us" after "uplink wanN: down" ("wanN ipv6: down").
 converge_ms() {
-  awk -v from="$1" -v u="uplink wan$2: down" 'NR > from && index($0, u) { seen = 1 }
+  local u="uplink wan$2: down"
+  (($3 == 6)) && u="uplink wan$2 ipv6: down"
+  awk -v from="$1" -v u="$u" 'NR > from && index($0, u) { seen = 1 }
     seen && match($0, /kernel changes in [0-9]+ us/) {
       printf "%.1f\n", substr($0, RSTART + 18, RLENGTH - 21) / 1000; exit }' "$(uplinkd_log router)"
 }
 
-# failover_run KIND PROFILE RUN — one run: the stream through both uplinks, wanN fails (N alternates), the
-# stream is measured until it has moved; a second receiver then measures while wanN comes back. One line of
-# $RESULTS per run (columns in failover_report.sh).
+# path_of FAMILY N — how the receiver names the path through ispN: IPv4 arrives masqueraded by the ISP to
+# 198.18.N.2, IPv6 from the router's own address in 2001:db8:N::/64 (a prefix: jq's startswith).
+path_of() { if (($1 == 4)); then echo "198.18.$2.2"; else echo "2001:db8:$2:"; fi; }
+
+# start_receivers SEQ PHASE_NAME — a receiver per family in inet (ports 5000+SEQ and 6000+SEQ), into
+# RECEIVERS[4] and RECEIVERS[6], logs rx-SEQ-PHASE_NAME-F.log.
+declare -A RECEIVERS=()
+start_receivers() {
+  local f
+  for f in 4 6; do
+    start_receiver "$H_TMP/rx-$1-$2-$f.log" "$(stream_port "$f" "$1")"
+    RECEIVERS[$f]=$RECEIVER_PID
+  done
+}
+stream_port() { echo $(((${1} == 4 ? 5000 : 6000) + $2)); }
+
+# failure_figures FAMILY DEAD SURV REPORT — the tab-separated columns 8-16 of $RESULTS for one family's
+# receiver report: the flows that were on the failed uplink (moved, or merely hit if the failure left their
+# family alone) and those on the other one (surviving).
+failure_figures() {
+  jq -r --arg d "$(path_of "$1" "$2")" --arg s "$(path_of "$1" "$3")" '
+    .flows as $f
+    | ($f | map(select(.paths[0].from | startswith($d)))) as $m
+    | ($f | map(select(.paths[0].from | startswith($s)))) as $v
+    | [($m | length), ($m | map(.max_gap_ms) | max // 0), ($m | map(.lost) | max // 0),
+       ($m | map(select((.paths | length) != 2 or (.paths[1].from | startswith($s) | not))) | length),
+       ($v | length), ($v | map(.lost) | add // 0), ($v | map(.max_gap_ms) | max // 0),
+       ($v | map(select((.paths | length) != 1)) | length), ($f | length)] | @tsv' <<<"$4"
+}
+
+# recovery_figures FAMILY DEAD REPORT — columns 17-20: all flows while the uplink comes back.
+recovery_figures() {
+  jq -r --arg d "$(path_of "$1" "$2")" '
+    .flows as $f
+    | [($f | length), ($f | map(.lost) | add // 0),
+       ($f | map(select((.paths | length) != 1 or (.paths[0].from | startswith($d)))) | length),
+       ($f | map(.max_gap_ms) | max // 0)] | @tsv' <<<"$3"
+}
+
+# failover_run KIND PROFILE RUN — one run: an IPv4 and an IPv6 stream through both uplinks, wanN fails (N
+# alternates), the streams are measured until it has been taken out; second receivers then measure while wanN
+# comes back. One line per run in $RESULTS (IPv4's stream) and in $RESULTS6 (IPv6's), columns in
+# failover_report.sh. A failure of one family (silent, silent6) must leave the other's flows alone: their
+# line shows what they lost.
 failover_run() {
-  local kind=$1 profile=$2 run=$3 dead surv port first rx1 rx2 base phase t0 t1 t_rec sender r1 r2 down up
-  local logline failure recovery moved survivors converge
+  local kind=$1 profile=$2 run=$3 dead surv first base base6 phase t0 t1 t_rec f file logline moved survivors
+  local -A senders=() reports1=() reports2=()
+  local down up failure recovery converge families
+  families=$(failed_families "$kind")
   SEQ=$((SEQ + 1))
   dead=$((run % 2 ? 1 : 2)) surv=$((run % 2 ? 2 : 1))
-  port=$((5000 + SEQ)) first=$((20000 + SEQ * 64)) # new 5-tuples every run: no conntrack entry carries over
-  rx1=$H_TMP/rx-$SEQ-failure.log rx2=$H_TMP/rx-$SEQ-recovery.log
+  first=$((20000 + SEQ * 64)) # new 5-tuples every run: no conntrack entry carries over
   wait_for --deadline 30 --what "wan1 and wan2 up before run $SEQ" both_ready
   logline=$(wc -l <"$(uplinkd_log router)")
 
-  start_receiver "$rx1" "$port"
+  start_receivers "$SEQ" failure
   base=$(($(isp_counter 1 up) + $(isp_counter 2 up)))
+  base6=$(($(isp6_stream_counter 1) + $(isp6_stream_counter 2)))
   # shellcheck disable=SC2046 # stream_cmd is words on purpose
-  H_QUIET=1 spawn "udp_stream send" "$H_TMP/tx-$SEQ.log" in_ns lan $(stream_cmd) send "$INET_ADDR" "$port" \
-    --flows "$FLOWS" --seconds 3600 --first-port "$first"
-  sender=$H_SPAWNED_PID
-  wait_for --deadline 10 --what "the stream through the ISPs" stream_flowing "$base"
+  H_QUIET=1 spawn "udp_stream send" "$H_TMP/tx-$SEQ-4.log" in_ns lan $(stream_cmd) send "$INET_ADDR" \
+    "$(stream_port 4 "$SEQ")" --flows "$FLOWS" --seconds 3600 --first-port "$first"
+  senders[4]=$H_SPAWNED_PID
+  # shellcheck disable=SC2046
+  H_QUIET=1 spawn "udp_stream send6" "$H_TMP/tx-$SEQ-6.log" in_ns lan $(stream_cmd) send "$INET6_ADDR" \
+    "$(stream_port 6 "$SEQ")" --flows "$FLOWS" --seconds 3600 --first-port "$first"
+  senders[6]=$H_SPAWNED_PID
+  wait_for --deadline 10 --what "both streams through the ISPs" stream_flowing "$base" "$base6"
   # A random phase against the probe schedule (longer than the default interval, 0.36 s): the sleep sets
   # when the failure happens, it does not wait for anything.
   phase=$((RANDOM % 1000))
@@ -215,51 +348,47 @@ failover_run() {
   t0=$(now_ms)
   inject "$kind" "$dead"
   t1=$(now_ms)
-  wait_for --deadline 15 --what "wan$dead taken out after $kind failure" uplink_down "$dead"
-  # Half a second of the stream on its new path before this receiver stops: a fixed observation period,
-  # in which the surviving flows must not lose anything either.
+  # shellcheck disable=SC2086 # families are words
+  wait_for --deadline 15 --what "wan$dead taken out after $kind failure" uplink_down "$dead" $families
+  # Half a second of the streams on their new paths before these receivers stop: a fixed observation
+  # period, in which the surviving flows must not lose anything either.
   sleep 0.5
-  stop_pid "$RECEIVER_PID"
-  r1=$(report_of "$rx1")
-  [[ -n $r1 ]] || fail "no report from the receiver (run $SEQ): $(tail -n 5 "$rx1")"
-  down=$(transition_ms "$dead" down "$t0")
-  converge=$(converge_ms "$logline" "$dead")
+  for f in 4 6; do
+    stop_pid "${RECEIVERS[$f]}"
+    reports1[$f]=$(report_of "$H_TMP/rx-$SEQ-failure-$f.log")
+    [[ -n ${reports1[$f]} ]] || fail "no IPv$f report from the receiver (run $SEQ): $(tail -n 5 "$H_TMP/rx-$SEQ-failure-$f.log")"
+  done
 
-  start_receiver "$rx2" "$port"
+  start_receivers "$SEQ" recovery
   repair "$kind" "$dead"
   t_rec=$(now_ms) # after the command: starting a process may take 100 ms and more on a loaded machine
-  wait_for --deadline 30 --what "wan$dead back in the group after the $kind failure ended" uplink_ready "$dead"
-  # One second more with wan$dead back in the group (fixed observation period): no flow may move back or
+  wait_for --deadline 30 --what "wan$dead back in the groups after the $kind failure ended" uplink_ready "$dead"
+  # One second more with wan$dead back in the groups (fixed observation period): no flow may move back or
   # lose packets; their connections are pinned to the uplink whose address they were masqueraded to.
   sleep 1
-  stop_pid "$sender"
-  stop_pid "$RECEIVER_PID"
-  r2=$(report_of "$rx2")
-  [[ -n $r2 ]] || fail "no report from the recovery receiver (run $SEQ): $(tail -n 5 "$rx2")"
-  up=$(transition_ms "$dead" up "$t_rec")
+  for f in 4 6; do
+    stop_pid "${senders[$f]}"
+    stop_pid "${RECEIVERS[$f]}"
+    reports2[$f]=$(report_of "$H_TMP/rx-$SEQ-recovery-$f.log")
+    [[ -n ${reports2[$f]} ]] || fail "no IPv$f report from the recovery receiver (run $SEQ)"
+  done
 
-  # The flows that were on the failed uplink (moved) and on the other one (surviving), during the failure.
-  failure=$(jq -r --arg d "198.18.$dead.2" --arg s "198.18.$surv.2" '
-    .flows as $f
-    | ($f | map(select(.paths[0].from == $d))) as $m
-    | ($f | map(select(.paths[0].from == $s))) as $v
-    | [($m | length), ($m | map(.max_gap_ms) | max // 0), ($m | map(.lost) | max // 0),
-       ($m | map(select((.paths | length) != 2 or .paths[1].from != $s)) | length),
-       ($v | length), ($v | map(.lost) | add // 0), ($v | map(.max_gap_ms) | max // 0),
-       ($v | map(select((.paths | length) != 1)) | length), ($f | length)] | @tsv' <<<"$r1")
-  # All flows while the uplink comes back.
-  recovery=$(jq -r --arg d "198.18.$dead.2" '
-    .flows as $f
-    | [($f | length), ($f | map(.lost) | add // 0),
-       ($f | map(select((.paths | length) != 1 or .paths[0].from == $d)) | length),
-       ($f | map(.max_gap_ms) | max // 0)] | @tsv' <<<"$r2")
-  read -r moved _ _ _ survivors _ <<<"$failure"
-  ((moved > 0 && survivors > 0)) ||
-    fail "run $SEQ: all $FLOWS flows hashed onto one uplink (moved $moved, surviving $survivors); use more --flows"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$profile" "$SEQ" "$dead" "$phase" \
-    "${down:+$((down - t0))}" "${up:+$((up - t_rec))}" "$failure" "$recovery" "$((t1 - t0))" "$converge" \
-    >>"$RESULTS"
-  log "run $SEQ ($kind, $profile, wan$dead fails, phase $phase ms): $(awk -F'\t' '{
-    printf "%s moved flows lost up to %s packets (longest gap %.1f ms); surviving flows lost %s (longest gap %.1f ms); verdict %s ms after the start of the injection (which took %s ms), converge %s ms; recovery: verdict %s ms after the repair, %s lost, %s moved, longest gap %.1f ms",
-      $8, $10, $9, $13, $14, $6, $21, $22, $7, $18, $19, $20 }' <<<"$(tail -n1 "$RESULTS")")"
+  for f in 4 6; do
+    file=$RESULTS
+    ((f == 6)) && file=$RESULTS6
+    down=$(transition_ms "$dead" down "$t0" "$f")
+    up=$(transition_ms "$dead" up "$t_rec" "$f")
+    converge=$(converge_ms "$logline" "$dead" "$f")
+    failure=$(failure_figures "$f" "$dead" "$surv" "${reports1[$f]}")
+    recovery=$(recovery_figures "$f" "$dead" "${reports2[$f]}")
+    read -r moved _ _ _ survivors _ <<<"$failure"
+    ((moved > 0 && survivors > 0)) ||
+      fail "run $SEQ: all $FLOWS IPv$f flows hashed onto one uplink (failed $moved, surviving $survivors); use more --flows"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$profile" "$SEQ" "$dead" "$phase" \
+      "${down:+$((down - t0))}" "${up:+$((up - t_rec))}" "$failure" "$recovery" "$((t1 - t0))" "$converge" \
+      >>"$file"
+    log "run $SEQ ($kind, $profile, wan$dead fails, phase $phase ms), IPv$f: $(awk -F'\t' '{
+      printf "%s flows of the failed uplink lost up to %s packets (longest gap %.1f ms); surviving flows lost %s (longest gap %.1f ms); verdict %s ms after the start of the injection (which took %s ms), converge %s ms; recovery: verdict %s ms after the repair, %s lost, %s moved, longest gap %.1f ms",
+        $8, $10, $9, $13, $14, $6, $21, $22, $7, $18, $19, $20 }' <<<"$(tail -n1 "$file")")"
+  done
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# bench/run.sh — the figures of issue 2: event-to-kernel latency (hook and netlink address paths) for 2 and 32
-# uplinks, cold start with 32 uplinks, and the daemon's RSS and idle CPU. Needs root: run `bench/run.sh` as root.
+# bench/run.sh — the figures of issues 2 and 13: event-to-kernel latency for 2, 32 and 64 dual-stack uplinks
+# (IPv4: hook renew, address change; IPv6: SLAAC renumbering, RA router leaving and returning), cold start,
+# and the daemon's RSS and idle CPU with 32 uplinks. Needs root: run `bench/run.sh` as root.
 # Prints a markdown table at the end (docs/benchmarks.md explains every figure).
 #
 # Everything runs in network namespaces this script creates, named after a unique run id: per uplink count
@@ -10,6 +11,7 @@
 # the temp dir are removed on exit, also on failure or ^C.
 #
 # Options: --no-build (use the binaries in the build dir as they are), --iterations N (default 200),
+#          --uplinks N,N,... (uplink counts, default 2,32,64; 32 adds the memory and idle-CPU figures),
 #          --build-dir DIR (default build-bench), --idle-seconds S (default 10),
 #          --log-level LEVEL (uplinkd's, default info), --keep-logs DIR (copy uplinkd's logs there).
 set -euo pipefail
@@ -18,6 +20,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$ROOT/build-bench
 DO_BUILD=1
 ITERATIONS=200
+UPLINK_COUNTS=(2 32 64)
 IDLE_SECONDS=10
 COLD_REPEAT=5
 LOG_LEVEL=info
@@ -26,13 +29,14 @@ while (($#)); do
   case $1 in
     --no-build) DO_BUILD=0 ;;
     --iterations) ITERATIONS=$2; shift ;;
+    --uplinks) IFS=, read -r -a UPLINK_COUNTS <<<"$2"; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --idle-seconds) IDLE_SECONDS=$2; shift ;;
     --log-level) LOG_LEVEL=$2; shift ;;
     --keep-logs) KEEP_LOGS=$2; shift ;;
     *)
-      echo "usage: $0 [--no-build] [--iterations N] [--build-dir DIR] [--idle-seconds S] [--log-level L]" \
-        "[--keep-logs DIR]" >&2
+      echo "usage: $0 [--no-build] [--iterations N] [--uplinks N,N,...] [--build-dir DIR] [--idle-seconds S]" \
+        "[--log-level L] [--keep-logs DIR]" >&2
       exit 2
       ;;
   esac
@@ -134,6 +138,11 @@ make_topology() { # make_topology N ROUTER ISP
   # A DHCP-style address change adds the new address before deleting the old one; without promotion, the
   # old primary's deletion would take the new secondary with it.
   ip netns exec "$router" sysctl -qw net.ipv4.conf.all.promote_secondaries=1 net.ipv4.conf.default.promote_secondaries=1
+  # IPv6 (dual stack): the bench plays the kernel's SLAAC and RA facts itself (addresses and `proto ra`
+  # default routes), so the router must not run DAD (its figures start at the address event after DAD, which
+  # takes a second) nor accept real RAs. Set before the links exist: new links copy `default`.
+  ip netns exec "$router" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+    net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
   {
     echo "link set lo up"
     for ((k = 1; k <= n; k++)); do echo "link add wan$k type veth peer name isp$k netns $isp"; done
@@ -143,6 +152,10 @@ make_topology() { # make_topology N ROUTER ISP
     for ((k = 1; k <= n; k++)); do
       echo "address add 100.64.$k.1/24 dev isp$k"
       echo "address add 100.64.$k.2/24 dev isp$k"
+      # The IPv6 routers the bench announces in turn (fe80::1, fe80::2) and the prefix's own router.
+      echo "address add fe80::1/64 dev isp$k nodad"
+      echo "address add fe80::2/64 dev isp$k nodad"
+      echo "address add 2001:db8:$k::1/64 dev isp$k nodad"
       echo "link set isp$k up"
     done
   } | ip -n "$isp" -batch -
@@ -152,6 +165,11 @@ make_topology() { # make_topology N ROUTER ISP
       echo "link set wan$k up"
       # What a DHCP client without a hook leaves: uplinkd learns the gateway from it.
       echo "route add default via 100.64.$k.1 dev wan$k metric $k"
+      # What SLAAC and a router advertisement leave: a global address in 2001:db8:K::/64 and a default
+      # route `proto ra` via the link-local router. The kernel's own RA routes all have metric 1024, but it
+      # refuses two routes of one metric from userspace (bench/latency/topology.hpp): 1024 + K.
+      echo "address add 2001:db8:$k::10/64 dev wan$k nodad"
+      echo "route add default via fe80::1 dev wan$k proto ra metric $((1024 + k))"
     done
   } | ip -n "$router" -batch -
   # uplinkd counts an uplink only with carrier: wait for every veth to have it, so that cold start measures
@@ -172,7 +190,7 @@ write_config() { # write_config N DIR
     echo "state_file = \"$dir/state.json\""
     echo 'on_exit = "flush"'
     for ((k = 1; k <= n; k++)); do
-      printf '\n[[uplink]]\ninterface = "wan%d"\ntable = %d\nweight = 1\n' "$k" $((200 + k))
+      printf '\n[[uplink]]\ninterface = "wan%d"\ntable = %d\nweight = 1\n' "$k" $((300 + k))
     done
   } >"$dir/uplinkd.toml"
 }
@@ -220,6 +238,10 @@ run_for() { # run_for N
   ip netns exec "$router" "$BENCH" hook --uplinks "$n" --socket "$dir/uplinkd.sock" --iterations "$ITERATIONS" >>"$RESULTS"
   log "netlink address path, $n uplinks, $ITERATIONS address changes"
   ip netns exec "$router" "$BENCH" address --uplinks "$n" --socket "$dir/uplinkd.sock" --iterations "$ITERATIONS" >>"$RESULTS"
+  log "IPv6 SLAAC renumbering, $n uplinks, $ITERATIONS new prefixes and old ones gone"
+  ip netns exec "$router" "$BENCH" prefix6 --uplinks "$n" --socket "$dir/uplinkd.sock" --iterations "$ITERATIONS" >>"$RESULTS"
+  log "IPv6 RA routers, $n uplinks, $ITERATIONS routers leaving and returning"
+  ip netns exec "$router" "$BENCH" router6 --uplinks "$n" --socket "$dir/uplinkd.sock" --iterations "$ITERATIONS" >>"$RESULTS"
 
   if ((n == 32)); then
     FIGURE[rss]=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
@@ -265,8 +287,7 @@ run_for() { # run_for N
 
 # The machine may be shared (builds, other tests): its load is part of the figures' context.
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-run_for 2
-run_for 32
+for n in "${UPLINK_COUNTS[@]}"; do run_for "$n"; done
 
 # The table, ready to paste into the README or docs/benchmarks.md.
 echo
@@ -275,6 +296,7 @@ echo
 echo "| Figure | Uplinks | Samples | Median (ms) | p90 (ms) | p99 (ms) | Max (ms) |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 awk -F'\t' '$1 == "RESULT" { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8 }' "$RESULTS"
+if [[ -n ${FIGURE[rss]:-} ]]; then
 echo
 echo "| Daemon, 32 uplinks | Value |"
 echo "|---|---:|"
@@ -283,6 +305,7 @@ echo "| Peak RSS (VmHWM) | ${FIGURE[hwm]} kB |"
 echo "| CPU while idle, utime+stime over ${FIGURE[idle_s]} s | ${FIGURE[idle_pct]} % of one core (${FIGURE[idle_ticks]} ticks; resolution ${FIGURE[idle_res]} %) |"
 echo "| On-CPU time while idle (schedstat) over ${FIGURE[idle_s]} s | ${FIGURE[idle_sched_us]} µs |"
 echo "| Wake-ups while idle (voluntary context switches) over ${FIGURE[idle_s]} s | ${FIGURE[idle_wakeups]} |"
+fi
 late=$(awk -F'\t' '$1 == "LATE" { s += $3 } END { print s + 0 }' "$RESULTS")
 if ((late > 0)); then
   echo

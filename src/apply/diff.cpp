@@ -1,7 +1,10 @@
 #include "apply/diff.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <tuple>
+#include <utility>
 
 #include "plan/ownership.hpp"
 
@@ -16,6 +19,7 @@ using netlink::Rule;
 auto route_key(const Route& route) {
   return std::make_tuple(route.family(), route.table, route.destination.network(), route.priority);
 }
+using RouteKey = decltype(route_key(std::declval<const Route&>()));
 
 Route comparable(Route route) {
   if (route.nexthop_id) {
@@ -158,14 +162,21 @@ std::vector<Change> diff(const WantedObjects& wanted, const KernelObjects& have)
       }
     }
   }
+  // Routes by key, once: matching each wanted route against every route held (and back) costs N² keys,
+  // each with two Prefix::network() calls, which with 64 dual-stack uplinks (500+ routes) took most of a
+  // converge's 7 ms (bench/run.sh). The first route of a key wins, as a linear search would have it.
+  std::map<RouteKey, const Route*> held;
+  for (const auto& route : have.routes) held.emplace(route_key(route), &route);
+  std::set<RouteKey> wanted_keys;
   for (const auto& route : wanted.routes) {
-    auto current = std::find_if(have.routes.begin(), have.routes.end(),
-                                [&](const Route& other) { return route_key(other) == route_key(route); });
-    if (current == have.routes.end())
+    auto key = route_key(route);
+    wanted_keys.insert(key);
+    auto current = held.find(key);
+    if (current == held.end())
       // Another program's route holds the place (`ip route replace … table T proto boot`): an add would
       // fail with "File exists".
       changes.push_back({taken_by_foreign(route) ? ChangeKind::replace : ChangeKind::add, route});
-    else if (!same_route(*current, route))
+    else if (!same_route(*current->second, route))
       changes.push_back({ChangeKind::replace, route});
   }
   for (const auto& rule : wanted.rules)
@@ -177,7 +188,7 @@ std::vector<Change> diff(const WantedObjects& wanted, const KernelObjects& have)
     if (other.fate == ForeignFate::removed && std::holds_alternative<Rule>(other.object))
       changes.push_back({ChangeKind::remove, other.object});
   for (const auto& route : have.routes)
-    if (!wants(wanted, route)) changes.push_back({ChangeKind::remove, route});
+    if (!wanted_keys.contains(route_key(route))) changes.push_back({ChangeKind::remove, route});
   for (const auto& other : foreign)
     if (other.fate == ForeignFate::removed && std::holds_alternative<Route>(other.object))
       changes.push_back({ChangeKind::remove, other.object});

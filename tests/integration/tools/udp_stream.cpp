@@ -3,6 +3,8 @@
 //   udp_stream send DST PORT [--flows N] [--interval-us U] [--seconds S] [--first-port P]
 //   udp_stream recv PORT [--seconds S]        (also stops on SIGTERM/SIGINT), prints a JSON report
 //
+// DST may be IPv4 or IPv6; the receiver takes both on one socket.
+//
 // Each flow is its own socket with a fixed source port, so the router hashes it like one connection, and
 // sends one 64-byte packet {magic, flow, sequence, send time} every U microseconds. The receiver reports per
 // flow what arrived, what was lost (holes in the sequence), the longest gap between two arrivals (the outage
@@ -54,26 +56,63 @@ uint64_t now_ns() {
   std::exit(2);
 }
 
-sockaddr_in endpoint(const std::string& address, uint16_t port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  if (inet_pton(AF_INET, address.c_str(), &sa.sin_addr) != 1) {
-    std::cerr << "udp_stream: not an IPv4 address: " << address << "\n";
+// An IPv4 or IPv6 endpoint, by the address's own form: the stream runs over either family.
+struct Endpoint {
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  int family() const { return address.ss_family; }
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&address); }
+};
+
+Endpoint endpoint(const std::string& text, uint16_t port) {
+  Endpoint e;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&e.address);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&e.address);
+  if (inet_pton(AF_INET, text.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    e.length = sizeof *v4;
+  } else if (inet_pton(AF_INET6, text.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    e.length = sizeof *v6;
+  } else {
+    std::cerr << "udp_stream: not an IPv4 or IPv6 address: " << text << "\n";
     std::exit(2);
   }
-  return sa;
+  return e;
+}
+
+// The sender's address as the report names paths: an IPv4 sender reaching the dual-stack receiver shows as
+// ::ffff:a.b.c.d, printed as a.b.c.d so that reports read the same for either family.
+std::string source_text(const sockaddr_storage& from) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (from.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&from)->sin_addr, text, sizeof text);
+    return text;
+  }
+  const in6_addr& address = reinterpret_cast<const sockaddr_in6*>(&from)->sin6_addr;
+  if (IN6_IS_ADDR_V4MAPPED(&address)) {
+    inet_ntop(AF_INET, &address.s6_addr[12], text, sizeof text);
+    return text;
+  }
+  inet_ntop(AF_INET6, &address, text, sizeof text);
+  return text;
 }
 
 int send_stream(const std::string& destination, uint16_t port, int flows, int interval_us, double seconds,
                 uint16_t first_port) {
-  const sockaddr_in to = endpoint(destination, port);
+  const Endpoint to = endpoint(destination, port);
   std::vector<int> sockets;
   for (int flow = 0; flow < flows; ++flow) {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int fd = socket(to.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) die("socket");
-    sockaddr_in from = endpoint("0.0.0.0", static_cast<uint16_t>(first_port + flow));
-    if (bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) die("bind");
+    // IPv6 only, so that an IPv4 stream may run beside it from the same ports.
+    int v6only = 1;
+    if (to.family() == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+    Endpoint from =
+        endpoint(to.family() == AF_INET ? "0.0.0.0" : "::", static_cast<uint16_t>(first_port + flow));
+    if (bind(fd, from.get(), from.length) != 0) die("bind");
     sockets.push_back(fd);
   }
   Packet packet{};
@@ -89,8 +128,7 @@ int send_stream(const std::string& destination, uint16_t port, int flows, int in
       packet.sequence = sequence;
       packet.sent_ns = now_ns();
       // A send error (no route for a moment during failover) is a lost packet, as on a real host.
-      if (sendto(sockets[flow], &packet, sizeof packet, 0, reinterpret_cast<const sockaddr*>(&to),
-                 sizeof to) < 0)
+      if (sendto(sockets[flow], &packet, sizeof packet, 0, to.get(), to.length) < 0)
         ++errors;
       else
         ++sent;
@@ -118,10 +156,13 @@ struct FlowReport {
 };
 
 int receive_stream(uint16_t port, double seconds) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  // One socket for both families (IPv4 arrives v4-mapped).
+  int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) die("socket");
-  sockaddr_in local = endpoint("0.0.0.0", port);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) die("bind");
+  int v6only = 0;
+  setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+  Endpoint local = endpoint("::", port);
+  if (bind(fd, local.get(), local.length) != 0) die("bind");
   timeval poll_interval{0, 100'000};  // to notice SIGTERM and the end
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &poll_interval, sizeof poll_interval);
   int buffer = 4 << 20;
@@ -133,13 +174,12 @@ int receive_stream(uint16_t port, double seconds) {
   std::map<uint32_t, FlowReport> flows;
   while (!stopping && now_ns() < end) {
     Packet packet{};
-    sockaddr_in from{};
+    sockaddr_storage from{};
     socklen_t length = sizeof from;
     ssize_t n = recvfrom(fd, &packet, sizeof packet, 0, reinterpret_cast<sockaddr*>(&from), &length);
     if (n != static_cast<ssize_t>(sizeof packet) || packet.magic != kMagic) continue;
     const uint64_t arrival = now_ns();
-    char address[INET_ADDRSTRLEN] = {};
-    inet_ntop(AF_INET, &from.sin_addr, address, sizeof address);
+    const std::string address = source_text(from);
     FlowReport& flow = flows[packet.flow];
     if (flow.received == 0) {
       flow.first_sequence = packet.sequence;
