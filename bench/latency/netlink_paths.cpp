@@ -107,12 +107,10 @@ int router6_path(const std::string& socket_path, int uplinks, int iterations) {
   auto status = call(socket_path, {{"command", "status"}});
   for (int k = 1; k <= uplinks; ++k)
     prefix[k] = *Prefix::parse(status["uplinks"][k - 1]["ipv6"]["prefixes"][0].get<std::string>());
-  auto group_without = [&](int left_out) {
-    std::vector<uint32_t> members;
-    for (int k = 1; k <= uplinks; ++k)
-      if (k != left_out) members.push_back(ownership::uplink_nexthop_id(table_of(k), Family::v6));
-    return group_key(ownership::kGroupIdMultipathV6, members);
-  };
+  // IPv6 is balanced by a multipath route (planner.cpp, plan_balance_legs6): a member leaving or returning
+  // replaces it, with the legs (or the one nexthop) left.
+  const std::string balance_replaced =
+      route_key(Change::added, Prefix::default_route(Family::v6), kBalanceTable);
   for (int i = 0; i < iterations; ++i) {
     int k = i % uplinks + 1;
     uint32_t table = table_of(k), id = ownership::uplink_nexthop_id(table, Family::v6);
@@ -122,7 +120,7 @@ int router6_path(const std::string& socket_path, int uplinks, int iterations) {
       std::set<std::string> keys{
           route_key(change, Prefix::default_route(Family::v6), table), route_key(change, prefix[k], table),
           rule_key(change, Family::v6, ownership::kRulePrioritySource, table, prefix[k]),
-          nexthop_key(change, id, ra_router()), group_without(change == Change::removed ? k : 0)};
+          nexthop_key(change, id, ra_router()), balance_replaced};
       return keys;
     };
     run.step({router_request(netlink::Operation::remove, run.ifindex(k), k)},
