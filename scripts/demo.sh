@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
-# uplinkd demo: two ISPs, a router that balances over both, a failover, connections that keep their ISP, and
-# one TCP flow over two links — all inside network namespaces that this script creates and removes; nothing
+# uplinkd demo: two dual-stack ISPs, a router that balances both families over both, failovers (IPv4 and
+# IPv6 alike, and one family alone), connections that keep their ISP, and one TCP flow over two links — all inside network namespaces that this script creates and removes; nothing
 # in the machine's own network is touched. About 1–2 minutes once built.
 #
 #   scripts/demo.sh [--no-deps] [--no-build] [--bin DIR] [--parts LIST] [--flows N] [--pause]
 #
-#     ISP 1 (dnsmasq) ──wan1──┐                ┌── lan (192.168.77.10)
+#     ISP 1 (dnsmasq) ──wan1──┐                ┌── lan (192.168.77.10, fd00:77::10)
 #                             router (uplinkd) ┤
-#     ISP 2 (dnsmasq) ──wan2──┘                └── (both ISPs) ── inet (198.51.100.1)
+#     ISP 2 (dnsmasq) ──wan2──┘                └── (both ISPs) ── inet (198.51.100.1, 2001:db8:ffff::1)
 #
 #     h1 (uplinkd) ══ eq0, eq1: 10 Mbit/s each ══ h2 (uplinkd)      192.168.1.1 / .2 on both links
 #
 # Parts (--parts, comma-separated; default flow,connection,packet):
-#   flow        get DHCP leases on both uplinks with dhclient, start uplinkd (weights 1 and 2, mode flow, L4
-#               hash, health probes to three internet addresses), open N short TCP connections from the LAN
-#               host to the internet host and count per ISP how many went through it (the router's
-#               conntrack says which address each was NATed to); then ISP 1's upstream goes silent (its
-#               cable stays in: only the health probes can tell) and comes back, then ISP 1's cable is cut
-#               and restored; each time show the status and count again.
+#   flow        get DHCP leases on both uplinks with dhclient and IPv6 addresses from the ISPs' router
+#               advertisements, start uplinkd (weights 1 and 2, mode flow, L4 hash, NAT for both families,
+#               health probes to three internet addresses of each family), open N short TCP connections of
+#               each family from the LAN host to the internet host and count per ISP how many went through
+#               it (IPv4: the router's conntrack says which address each was NATed to; IPv6: the ISPs count
+#               them); then ISP 1's IPv6 upstream goes silent while its IPv4 works (only IPv6 moves), then its
+#               whole upstream (the cable stays in: only the probes can tell), then its cable is cut (both
+#               families move at once); each comes back; each time show the status and count again.
 #   connection  reload the router with mode = "connection", weights 1:3: 200 connections split exactly 50/150;
 #               8 long-lived connections keep their ISP, NAT address and conntrack entry through a weight
 #               change and a drain, while new connections follow the new weights; the nftables uplinkd made.
@@ -88,6 +90,8 @@ source "$ROOT/tests/integration/lib/echo.sh"           # long-lived connections 
 source "$ROOT/tests/integration/lib/connection.sh"     # conntrack's view of connections, a TCP closer
 # shellcheck source=../tests/integration/lib/equalize.sh
 source "$ROOT/tests/integration/lib/equalize.sh"       # the equalize seed's two hosts, tbf, iperf3
+# shellcheck source=../tests/integration/lib/ipv6.sh
+source "$ROOT/tests/integration/lib/ipv6.sh"           # the ISPs' IPv6: router advertisements, counters
 require_tools conntrack perl
 for tool in iperf3 jq tc; do command -v $tool >/dev/null || fail "$tool not found; run scripts/install-deps.sh"; done
 
@@ -109,14 +113,16 @@ claim() {
 # The router and its two ISPs (parts flow and connection)
 
 sock=$H_TMP/uplinkd.sock
+LAN6_ADDR=fd00:77::10 LAN6_GW=fd00:77::1
 # Each batch of counted connections goes to a port of its own, so that the router's conntrack tells it from
 # the batches before (a closed connection's entry stays for 120 s, in TIME_WAIT). Port 80 is for the probes.
-BATCH_PORTS=(81 82 83 84 85 86 87 88 89 90 91 92)
+mapfile -t BATCH_PORTS < <(seq 81 100)
 batch=0
 next_port() { PORT=${BATCH_PORTS[batch]:?demo: out of batch ports}; batch=$((batch + 1)); }
 
-# router_config MODE WEIGHT1 WEIGHT2 — the router's config: two masquerading DHCP uplinks, probes to the three
-# internet addresses.
+# router_config MODE WEIGHT1 WEIGHT2 — the router's config: two masquerading (NAT44 and NAT66) uplinks with
+# DHCP and SLAAC, probes to three internet addresses of each family. The router forwards, so the kernel takes
+# the ISPs' router advertisements only with accept_ra = 2, which uplinkd sets.
 router_config() {
   cat <<EOF
 # uplinkd demo configuration
@@ -133,8 +139,9 @@ table = 101
 table_name = "isp1"
 weight = $2
 masquerade = true
+accept_ra = 2
 [uplink.health]
-targets = ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+targets = ["198.51.100.1", "198.51.100.2", "198.51.100.3", "2001:db8:ffff::1", "2001:db8:ffff::2", "2001:db8:ffff::3"]
 
 [[uplink]]
 name = "isp2"
@@ -143,8 +150,9 @@ table = 102
 table_name = "isp2"
 weight = $3
 masquerade = true
+accept_ra = 2
 [uplink.health]
-targets = ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+targets = ["198.51.100.1", "198.51.100.2", "198.51.100.3", "2001:db8:ffff::1", "2001:db8:ffff::2", "2001:db8:ffff::3"]
 EOF
 }
 
@@ -153,6 +161,14 @@ setup_router() {
   make_isp 1
   make_isp 2
   make_lan
+  make_isp6 1
+  make_isp6 2
+  # IPv6 on the LAN: a ULA behind the router (NAT66), and every address of inet's 2001:db8:ffff::/64 its own.
+  sysctl_ns router net.ipv6.conf.all.forwarding=1
+  ip -n "$(ns router)" addr add "$LAN6_GW/64" dev lan0 nodad
+  ip -n "$(ns lan)" addr add "$LAN6_ADDR/64" dev eth0 nodad
+  ip -n "$(ns lan)" -6 route add default via "$LAN6_GW"
+  ip -n "$(ns inet)" -6 route add local 2001:db8:ffff::/64 dev lo
   # A server that accepts and at once closes connections on port 80 and on every batch port (perl: busybox
   # nc forks per connection and drops SYNs under load, which would cost connections a retransmitted SYN).
   H_QUIET=1 start_tcp_closer inet 80 "${BATCH_PORTS[@]}"
@@ -160,11 +176,14 @@ setup_router() {
   # Three probe targets on the internet host, as one would use three resolvers in different networks.
   for a in 2 3; do ip -n "$(ns inet)" addr add "198.51.100.$a/32" dev lo; done
   cat <<EOF
-  isp1    $(ns isp1)    dnsmasq on 100.64.1.0/24, gateway 100.64.1.1, masquerades to inet as $(isp_inet_addr 1)
-  isp2    $(ns isp2)    dnsmasq on 100.64.2.0/24, gateway 100.64.2.1, masquerades to inet as $(isp_inet_addr 2)
-  router  $(ns router)  wan1, wan2 (DHCP), lan0 192.168.77.1/24
-  lan     $(ns lan)     192.168.77.10, default via the router
-  inet    $(ns inet)    $INET_ADDR (and .2, .3: health probe targets), TCP servers on ports 80-92 and 8080
+  isp1    $(ns isp1)    dnsmasq on 100.64.1.0/24, gateway 100.64.1.1, masquerades to inet as $(isp_inet_addr 1);
+                                  RAs for 2001:db8:1::/64 from fe80::1, routed to inet
+  isp2    $(ns isp2)    dnsmasq on 100.64.2.0/24, gateway 100.64.2.1, masquerades to inet as $(isp_inet_addr 2);
+                                  RAs for 2001:db8:2::/64 from fe80::1, routed to inet
+  router  $(ns router)  wan1, wan2 (DHCP, SLAAC), lan0 192.168.77.1/24 and $LAN6_GW/64
+  lan     $(ns lan)     $LAN_ADDR and $LAN6_ADDR, default via the router
+  inet    $(ns inet)    $INET_ADDR (and .2, .3: health probe targets), $INET6_ADDR (and all of its /64),
+                                  TCP servers on ports 80-100 and 8080
 EOF
 
   # The dhclient exit hook (hooks/dhclient-exit-hook.in, @UPLINKCTL@ filled in with the uplinkctl used here)
@@ -196,6 +215,11 @@ EOF
   router_config flow 1 2 >"$H_TMP/uplinkd.toml"
   sed 's/^/  /' "$H_TMP/uplinkd.toml"
   start_uplinkd router "$H_TMP/uplinkd.toml"
+  wait_for --deadline 20 --what "wan1's IPv6 address from isp1's router advertisements" has_slaac router wan1 1
+  wait_for --deadline 20 --what "wan2's IPv6 address from isp2's router advertisements" has_slaac router wan2 2
+  echo "  wan1 $(slaac_address router wan1 1) router fe80::1 (SLAAC: uplinkd set accept_ra = 2)"
+  echo "  wan2 $(slaac_address router wan2 2) router fe80::1"
+  wait_for --deadline 20 --what "both uplinks in the IPv6 group" _group6_is "$BOTH6"
   echo
   uplinkctl_in router status | sed 's/^/  /'
 }
@@ -212,6 +236,26 @@ count_flows() {
   printf '  %-28s connected %3d/%d   via isp1: %3d   via isp2: %3d\n' "$1" "$ok" "$count" "$LAST_F1" "$LAST_F2"
 }
 
+# count_flows6 LABEL [COUNT] — as count_flows, over IPv6 from the LAN host's ULA (NAT66 at the router) to
+# inet's IPv6 address; counted by the ISPs (each counts the new TCP connections it forwards upstream).
+count_flows6() {
+  local ok count=${2:-$flows}
+  next_port
+  reset_isp6_counters 1
+  reset_isp6_counters 2
+  ok=$(tcp_flows lan "$INET6_ADDR" "$PORT" "$count" 10 2>/dev/null)
+  LAST_F1=$(isp6_counter 1) LAST_F2=$(isp6_counter 2)
+  printf '  %-28s connected %3d/%d   via isp1: %3d   via isp2: %3d\n' "$1" "$ok" "$count" "$LAST_F1" "$LAST_F2"
+}
+
+# count_both LABEL — count_flows and count_flows6; sets V4_1, V4_2, V6_1, V6_2 (connections per ISP).
+count_both() {
+  count_flows "IPv4, $1"
+  V4_1=$LAST_F1 V4_2=$LAST_F2
+  count_flows6 "IPv6, $1"
+  V6_1=$LAST_F1 V6_2=$LAST_F2
+}
+
 # probe_flows COUNT — COUNT connections from the LAN host to inet:80 (2 s at most); LAST_P1 and LAST_P2 are
 # the new TCP connections isp1 and isp2 forwarded (their counters: a retransmitted SYN counts again, which
 # does not matter for "any or none").
@@ -222,56 +266,115 @@ probe_flows() {
   LAST_P1=$(isp_counter 1 tcpflows) LAST_P2=$(isp_counter 2 tcpflows)
 }
 
+# probe_flows6 COUNT — probe_flows over IPv6 (the ISPs' IPv6 counters).
+probe_flows6() {
+  reset_isp6_counters 1
+  reset_isp6_counters 2
+  tcp_flows lan "$INET6_ADDR" 80 "$1" 2 >/dev/null 2>&1
+  LAST_P1=$(isp6_counter 1) LAST_P2=$(isp6_counter 2)
+}
+
 # A batch of probe flows passes both ISPs (a) / only isp2 (b): the plan is in force.
 _both_used() { probe_flows 30; [ "$LAST_P1" -gt 0 ] && [ "$LAST_P2" -gt 0 ]; }
 _only_isp2() { probe_flows 20; [ "$LAST_P1" -eq 0 ] && [ "$LAST_P2" -gt 0 ]; }
+_both_used6() { probe_flows6 30; [ "$LAST_P1" -gt 0 ] && [ "$LAST_P2" -gt 0 ]; }
 
 health_of() { uplinkctl_in router status --json | jq -r --arg u "$1" '.uplinks[] | select(.name == $u) | .health.state'; }
+health6_of() { uplinkctl_in router status --json | jq -r --arg u "$1" '.uplinks[] | select(.name == $u) | .ipv6.health.state'; }
 _health_is() { [ "$(health_of "$1")" = "$2" ]; }
+_health6_is() { [ "$(health6_of "$1")" = "$2" ]; }
+# _families_down UPLINK START — true once both families of UPLINK are down; sets DOWN4_MS and DOWN6_MS to when
+# this script first saw each down, in ms from START.
+_families_down() {
+  local json
+  json=$(uplinkctl_in router status --json | jq -c --arg u "$1" '.uplinks[] | select(.name == $u)')
+  [ -n "$DOWN4_MS" ] || [ "$(jq -r .health.state <<<"$json")" != down ] || DOWN4_MS=$(ms_since "$2")
+  [ -n "$DOWN6_MS" ] || [ "$(jq -r .ipv6.health.state <<<"$json")" != down ] || DOWN6_MS=$(ms_since "$2")
+  [ -n "$DOWN4_MS" ] && [ -n "$DOWN6_MS" ]
+}
+# The IPv6 group's members as their nexthop ids (0x76000000 + table), "ID,ID".
+BOTH6="$((0x76000000 + 101)),$((0x76000000 + 102))"
+ONLY2_6="$((0x76000000 + 102))"
+_group6_is() { [ "$(group6_members router)" == "$1" ]; }
+# ms_since START — milliseconds since START (${EPOCHREALTIME/./} then).
+ms_since() { echo $(((${EPOCHREALTIME/./} - $1) / 1000)); }
 
 # ---------------------------------------------------------------------------------------------------------
 # Part flow: balancing by flow, and failover
 
 run_flow_part() {
-  say "Balancing: $flows TCP connections lan -> inet (weights 1:2, L4 hash)"
+  say "Balancing: $flows TCP connections of each family lan -> inet (weights 1:2, L4 hash)"
   wait_for --deadline 30 --what "new flows from the LAN to leave by both uplinks" _both_used
-  count_flows "both uplinks up"
-  echo "  expected about $((flows / 3)) via isp1 and $((2 * flows / 3)) via isp2"
+  wait_for --deadline 30 --what "new IPv6 flows from the LAN to leave by both uplinks" _both_used6
+  count_both "both uplinks up"
+  echo "  expected about $((flows / 3)) via isp1 and $((2 * flows / 3)) via isp2 in each family"
+  claim "both families use both ISPs" test "$V4_1" -gt 0 -a "$V4_2" -gt 0 -a "$V6_1" -gt 0 -a "$V6_2" -gt 0
 
-  wait_for --deadline 10 --what "both uplinks' probes to answer" _health_is isp1 up
-  wait_for --deadline 10 --what "both uplinks' probes to answer" _health_is isp2 up
+  for u in isp1 isp2; do
+    wait_for --deadline 10 --what "$u's IPv4 probes to answer" _health_is $u up
+    wait_for --deadline 10 --what "$u's IPv6 probes to answer" _health6_is $u up
+  done
 
-  say "Failover: ISP 1's upstream goes silent (the cable stays in; only probes can tell)"
-  blackhole_upstream 1
+  say "Dual stack: ISP 1's IPv6 upstream goes silent while its IPv4 works (a common ISP fault)"
+  blackhole_upstream6 1
   local silent_at=${EPOCHREALTIME/./} took_ms
-  wait_for --deadline 10 --what "isp1's health to go down" _health_is isp1 down
-  took_ms=$(((${EPOCHREALTIME/./} - silent_at) / 1000))
-  echo "  isp1 declared down ${took_ms} ms after its upstream went silent (default probes: at most 1480 ms," \
-    "plus this script's polling)"
+  wait_for --deadline 10 --what "isp1's IPv6 health to go down" _health6_is isp1 down
+  took_ms=$(ms_since "$silent_at")
+  echo "  isp1's IPv6 declared down ${took_ms} ms after its IPv6 upstream went silent; its IPv4 is $(health_of isp1)"
   uplinkctl_in router status | sed 's/^/  /'
-  count_flows "isp1 silent"
-  claim "no new connection by the silent isp1" test "$LAST_F1" -eq 0
+  count_both "isp1's IPv6 silent"
+  claim "no new IPv6 connection by isp1, and IPv4 still uses it" test "$V6_1" -eq 0 -a "$V6_2" -gt 0 -a "$V4_1" -gt 0
+  restore_upstream6 1
+  wait_for --deadline 10 --what "isp1's IPv6 health to come back" _health6_is isp1 up
+  wait_for --deadline 30 --what "new IPv6 flows to use isp1 again" _both_used6
+
+  say "Failover: ISP 1's upstream goes silent for both families (the cable stays in; only probes can tell)"
+  blackhole_upstream 1
+  blackhole_upstream6 1
+  silent_at=${EPOCHREALTIME/./} DOWN4_MS="" DOWN6_MS=""
+  wait_for --deadline 10 --what "isp1's health to go down in both families" _families_down isp1 "$silent_at"
+  echo "  isp1 declared down ${DOWN4_MS} ms (IPv4) and ${DOWN6_MS} ms (IPv6) after its upstream went silent" \
+    "(each family's probes on their own; default probes: at most 1480 ms, plus this script's polling)"
+  uplinkctl_in router status | sed 's/^/  /'
+  count_both "isp1 silent"
+  claim "no new connection of either family by the silent isp1" test "$V4_1" -eq 0 -a "$V6_1" -eq 0
 
   say "Recovery: ISP 1 answers again"
   restore_upstream 1
+  restore_upstream6 1
   wait_for --deadline 10 --what "isp1's health to come back" _health_is isp1 up
+  # Its IPv6 failed for the second time within a minute of recovering: flap damping holds it down a while.
+  if ! _health6_is isp1 up; then
+    echo "  isp1's IPv6: $(uplinkctl_in router status --json | jq -r '.uplinks[] | select(.name == "isp1") | .ipv6.health.reason')"
+  fi
+  wait_for --deadline 40 --what "isp1's IPv6 health to come back" _health6_is isp1 up
   wait_for --deadline 30 --what "new flows to use isp1 again" _both_used
-  count_flows "isp1 answers again"
+  wait_for --deadline 30 --what "new IPv6 flows to use isp1 again" _both_used6
+  count_both "isp1 answers again"
 
-  say "Failover: ISP 1's cable is cut (wan1 loses carrier)"
+  say "Failover: ISP 1's cable is cut (wan1 loses carrier): both families move at once"
   link_down isp1 rtr
+  local cut_at=${EPOCHREALTIME/./} out4 out6
   wait_for_carrier router wan1 down
+  wait_for --deadline 10 --what "isp1 out of the IPv4 group" _h_not in_group router isp1
+  out4=$(ms_since "$cut_at")
+  wait_for --deadline 10 --what "isp1 out of the IPv6 group" _group6_is "$ONLY2_6"
+  out6=$(ms_since "$cut_at")
+  echo "  out of the IPv4 group ${out4} ms and of the IPv6 group ${out6} ms (or earlier) after the cut," \
+    "as this script polls"
   wait_for --deadline 30 --what "new flows to avoid isp1" _only_isp2
   uplinkctl_in router status | sed 's/^/  /'
-  count_flows "wan1 down"
-  claim "no new connection by the cut isp1" test "$LAST_F1" -eq 0
+  count_both "wan1 down"
+  claim "no new connection of either family by the cut isp1" test "$V4_1" -eq 0 -a "$V6_1" -eq 0
 
   say "Recovery: the cable is back"
-  link_up isp1 rtr
+  isp6_link_up 1 # the ISP's side comes back with its addresses, as a real ISP router's would
   wait_for_carrier router wan1 up
   wait_for --deadline 60 --what "new flows to use isp1 again" _both_used
+  wait_for --deadline 60 --what "new IPv6 flows to use isp1 again" _both_used6
   uplinkctl_in router status | sed 's/^/  /'
-  count_flows "wan1 back"
+  count_both "wan1 back"
+  claim "both families use both ISPs again" test "$V4_1" -gt 0 -a "$V6_1" -gt 0
 }
 
 # ---------------------------------------------------------------------------------------------------------

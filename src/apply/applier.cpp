@@ -95,6 +95,24 @@ ApplyOutcome Applier::converge(const std::vector<netlink::Nexthop>& nexthops,
   return outcome;
 }
 
+void Applier::forget_device(uint32_t ifindex) {
+  std::vector<uint32_t> flushed;
+  std::erase_if(in_place_.nexthops, [&](const netlink::Nexthop& nexthop) {
+    if (!nexthop.group.empty() || nexthop.ifindex != ifindex) return false;
+    flushed.push_back(nexthop.id);
+    return true;
+  });
+  std::erase_if(in_place_.nexthops, [&](const netlink::Nexthop& nexthop) {
+    return std::any_of(nexthop.group.begin(), nexthop.group.end(),
+                       [&](const auto& member) { return holds(flushed, member.id); });
+  });
+  std::erase_if(in_place_.routes, [&](const netlink::Route& route) {
+    return route.oif == ifindex || holds(flushed, route.nexthop_id) ||
+           std::any_of(route.multipath.begin(), route.multipath.end(),
+                       [&](const auto& leg) { return leg.ifindex == ifindex; });
+  });
+}
+
 ApplyOutcome Applier::apply(const Plan& plan, BackoffTime now) {
   return converge(plan.nexthops, plan.routes, plan.rules, HostWanted{plan.nftables, plan.sysctls}, now);
 }

@@ -53,6 +53,11 @@ class Applier {
   // slow check for what the kernel does not announce (a sysctl written behind uplinkd's back).
   Expected<std::vector<Change>> host_differences(const Plan& plan);
 
+  // The kernel flushes the nexthops of a device that goes down or loses its carrier, with the routes through
+  // them and their places in groups: none of that is someone undoing uplinkd's work, so its return after
+  // the link is no repair (no "contested" in status, and no back-off when a link flaps).
+  void forget_device(uint32_t ifindex);
+
   // Objects someone keeps undoing, for `status`.
   std::vector<ContestedObject> contested(BackoffTime now) { return guard_.contested(now); }
 

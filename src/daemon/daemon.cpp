@@ -277,8 +277,12 @@ void Daemon::on_netlink_events() {
 bool Daemon::handle(const netlink::Event& event, bool& owned_object_removed) {
   using netlink::EventKind;
   const WantedObjects planned{plan_.nexthops, plan_.routes, plan_.rules};
-  if (const auto* link = std::get_if<netlink::LinkEvent>(&event))
-    return state_.on_link(link->object, link->kind == EventKind::removed);
+  if (const auto* link = std::get_if<netlink::LinkEvent>(&event)) {
+    const bool removed = link->kind == EventKind::removed;
+    if (removed || !link->object.carrier || !link->object.admin_up)
+      applier_.forget_device(link->object.index);
+    return state_.on_link(link->object, removed);
+  }
   if (const auto* address = std::get_if<netlink::AddressEvent>(&event))
     return state_.on_address(address->object, address->kind == EventKind::removed);
   if (const auto* route = std::get_if<netlink::RouteEvent>(&event)) {
@@ -524,7 +528,10 @@ void Daemon::sync_health() {
       }
       const UplinkStatus status = evaluate(uplink, facts, family);
       std::optional<ProbeSource> source;
-      if (facts.ifindex && status.address)
+      // Only a routable family is probed: rounds sent before its router is known (an address from an RA
+      // whose default route the kernel dropped when forwarding was turned on) could not leave, and their
+      // verdict `down` would make its first `up` a recovery, so the next failure would count as a flap.
+      if (facts.ifindex && status.address && (status.routable || status.refused))
         source = ProbeSource{uplink.interface, status.address->address, ownership::uplink_mark(uplink.table)};
       probes->set_source(source, facts.ifindex.value_or(0), status.gateway);
       if (probes->carrier(facts.carrier && facts.admin_up))

@@ -11,6 +11,9 @@
 #     connections all leave by isp2; the router returns and so does wan1's IPv6.
 #  4. Carrier loss on wan1 takes both families out at once; the carrier returns and both come back.
 #  5. kill -9 and a restart converge on the same objects, once each.
+#  6. Renumbering, as after an LTE reconnect: wan1 goes down and up (its addresses go with it) and isp1 now
+#     announces another prefix: within a second of the new address (past DAD) the new prefix's rule and
+#     connected route are in wan1's table, the old prefix's are gone, and wan1 is back in the IPv6 group.
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
@@ -118,4 +121,29 @@ wait_for --deadline 10 --what "wan1's IPv6 table after the restart" uplink6_ok r
 wait_for --deadline 10 --what "the IPv6 group after the restart" group6_is "$both6"
 after=$(ip -N -n "$(ns router)" -6 rule show; ip -N -n "$(ns router)" -6 route show table all proto "$UPLINKD_PROTO")
 assert_eq "$before" "$after" "the restarted daemon converged on the same IPv6 rules and routes, once each"
+
+log "renumbering: wan1 reconnects and isp1 announces 2001:db8:11::/64 instead"
+stop_ra 1
+ip -n "$(ns isp1)" addr add 2001:db8:11::1/64 dev rtr nodad
+link_down router wan1 # an interface set down loses its IPv6 addresses (keep_addr_on_down is off)
+wait_for --deadline 5 --what "wan1's old address gone" _h_not has_slaac router wan1 1
+link_up router wan1
+start_ra 1 1800 2001:db8:11::
+wait_for --deadline 20 --what "wan1's address out of the new prefix, past DAD" has_slaac router wan1 11
+t0=$(_h_now_usec)
+# renumbered N — wanN's IPv6 side is the new prefix's only: its rule and connected route, none of the old's.
+renumbered() {
+  local rules routes
+  rules=$(ip -N -n "$(ns router)" -6 rule show priority 20100)
+  routes=$(ip -N -n "$(ns router)" -6 route show table 201)
+  [[ $rules == *"from 2001:db8:11::/64 lookup 201 proto $UPLINKD_PROTO"* ]] &&
+    [[ $rules != *"from 2001:db8:1::/64 "* ]] &&
+    [[ $routes == *"2001:db8:11::/64 dev wan1 proto $UPLINKD_PROTO"* ]] &&
+    [[ $routes != *"2001:db8:1::/64 "* ]] &&
+    [[ $routes == *"default nhid $((0x76000000 + 201)) via fe80::"*" dev wan1"* ]] # dnsmasq may speak from either link-local
+}
+wait_for --deadline 1 --what "wan1's rules and routes for the new prefix only, within a second" renumbered
+log "renumbered $(( ($(_h_now_usec) - t0) / 1000 )) ms after the test saw the new address (its polling included)"
+wait_for --deadline 10 --what "wan1 back in the IPv6 group" group6_is "$both6"
+assert_contains "$(uplink_json router wan1 | jq -c .ipv6)" "2001:db8:11:" "status shows wan1's new address"
 pass

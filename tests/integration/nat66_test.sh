@@ -39,15 +39,10 @@ sysctl_ns router net.ipv6.conf.wan2.accept_ra=2
 sysctl_ns lan net.ipv6.conf.eth0.dad_transmits=0
 for n in 1 2; do allow_delegated6 "$n"; done
 
-# carrier_back N — ispN's side of wanN comes up again as a real ISP router would: with fe80::1 and the route to
-# the delegated prefix, both of which the kernel removed with the link; then until the router resolves fe80::1
-# on wanN again (IPv6 multipath skips a nexthop whose neighbour entry failed while the link was down).
+# carrier_back N — ispN's side of wanN comes up again (isp6_link_up), with its route to the delegated prefix.
 carrier_back() {
-  link_up "isp$1" rtr
-  ip -n "$(ns "isp$1")" addr replace fe80::1/64 dev rtr nodad
-  ip -n "$(ns "isp$1")" addr replace "$(isp6_prefix "$1")1/64" dev rtr nodad
+  isp6_link_up "$1"
   route_delegated6 "$1" "2001:db8:$1:100::/60"
-  wait_for --deadline 10 --what "fe80::1 answering on wan$1" in_ns router ping -c 1 -W 1 -I "wan$1" fe80::1
 }
 
 # The LAN port: the first /64 of each delegation, announced by radvd; the ULA is static on both ends.

@@ -181,7 +181,7 @@ assert_eq "" "$(group_members router)" "members of the balanced group"
 assert_eq "" "$(ip -n "$(ns router)" route show table "$BALANCE_TABLE")" "routes in the balance table"
 # The uplinks' own tables and source rules stay: the probes (and replies) still leave by their uplink.
 for n in 1 2 3; do
-  uplink_table_ok router "$n" || fail "wan$n's table or rule is gone: $(ip -n "$(ns router)" route show table $((200 + n)))"
+  uplink_table_ok router "$n" || fail "wan$n's table or rule is gone: $(ip -n "$(ns router)" route show table $((200 + n))); rules: $(ip -n "$(ns router)" rule show priority 20100 | tr '\n' ';'); wan$n: $(address_of router "wan$n")"
 done
 assert_eq "$MAIN_DEFAULTS" "$(ip -n "$(ns router)" route show default)" "main's default routes (the fallback)"
 # Only lines logged since every upstream went silent count: the daemon said the same at start, before DHCP.

@@ -78,6 +78,9 @@ _h_usec() {
 
 _h_now_usec() { local t=${EPOCHREALTIME/./}; echo $((10#$t)); }
 
+# _h_not CMD... — true when CMD fails (for wait_for, which takes a command, not a `!` pipeline).
+_h_not() { ! "$@"; }
+
 # poll_until [--deadline S] [--interval S] CMD... — run CMD every 50 ms until it succeeds (return 0) or the
 # deadline (default 10 s) passes (return 1). CMD runs in the current shell, so it may call fail to give up
 # early (e.g. when the daemon it waits for has died). Its output of the last try is in $H_LAST_OUTPUT.

@@ -89,16 +89,17 @@ uplinkd_nft() { in_ns "$1" nft list table inet uplinkd 2>/dev/null || true; }
 # command: the new choice of uplinks is in place).
 nft_changed() { [ "$(uplinkd_nft "$1")" != "$2" ]; }
 
-# start_tcp_closer ROLE PORT... — one server in ROLE that listens on every PORT and closes each connection as
-# soon as it has accepted it (perl: busybox nc forks per connection and drops SYNs under load, which would
-# cost a connection a retransmitted SYN). Waits until it listens on all of them.
+# start_tcp_closer ROLE PORT... — one server in ROLE that listens on every PORT, IPv4 and IPv6, and closes each
+# connection as soon as it has accepted it (perl: busybox nc forks per connection and drops SYNs under load,
+# which would cost a connection a retransmitted SYN). Waits until it listens on all of them.
 start_tcp_closer() {
   local role=$1 port
   shift
   # shellcheck disable=SC2016  # perl's own variables
-  spawn "tcp-closer($role:$*)" "$H_TMP/tcp-closer-$role.log" in_ns "$role" perl -MIO::Socket::INET -MIO::Select -e '
+  spawn "tcp-closer($role:$*)" "$H_TMP/tcp-closer-$role.log" in_ns "$role" perl -MIO::Socket::IP -MIO::Select -e '
     my $select = IO::Select->new(map {
-      IO::Socket::INET->new(LocalPort => $_, Listen => 1024, ReuseAddr => 1) or die "listen on $_: $@\n"
+      IO::Socket::IP->new(LocalHost => "::", LocalPort => $_, V6Only => 0, Listen => 1024, ReuseAddr => 1)
+        or die "listen on $_: $@\n"
     } @ARGV);
     while (1) { for my $listener ($select->can_read) { my $c = $listener->accept; close $c if $c } }
   ' "$@"

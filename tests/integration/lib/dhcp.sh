@@ -262,4 +262,3 @@ default_gateway() {
   ip -n "$(_h_ns "$1")" -4 route show default ${2:+dev "$2"} | awk '{for (i = 1; i < NF; i++) if ($i == "via") {print $(i + 1); exit}}'
 }
 
-_h_not() { ! "$@"; }

@@ -53,10 +53,10 @@ EOF6
   [ $ra -eq 0 ] || start_ra "$n"
 }
 
-# start_ra N [ROUTER_LIFETIME] — dnsmasq in ispN announcing 2001:db8:N::/64 for SLAAC (ra-only, no DHCPv6)
-# with fe80::1 as the router, every few seconds.
+# start_ra N [ROUTER_LIFETIME] [PREFIX] — dnsmasq in ispN announcing PREFIX/64 (default 2001:db8:N::) for
+# SLAAC (ra-only, no DHCPv6) with fe80::1 as the router, every few seconds.
 start_ra() {
-  local n=$1 lifetime=${2:-1800}
+  local n=$1 lifetime=${2:-1800} prefix=${3:-$(isp6_prefix "$1")}
   local pidfile=$H_TMP/dnsmasq-ra-isp$n.pid
   stop_ra "$n"
   track_pidfile "$pidfile"
@@ -64,7 +64,7 @@ start_ra() {
     in_ns "isp$n" dnsmasq --keep-in-foreground --log-facility=- \
     --conf-file=/dev/null --no-resolv --no-hosts --port=0 \
     --interface=rtr --bind-interfaces --except-interface=lo \
-    --enable-ra --dhcp-range="$(isp6_prefix "$n"),ra-only,64" --ra-param="rtr,3,$lifetime" \
+    --enable-ra --dhcp-range="$prefix,ra-only,64" --ra-param="rtr,3,$lifetime" \
     --pid-file="$pidfile" --user=root --group=root
   H_RA_PID[$n]=$H_SPAWNED_PID
 }
@@ -158,4 +158,15 @@ connect6() {
     echo $ok' _ "$1" "$2" "${3:-1}")
   C1=$(isp6_counter 1) C2=$(isp6_counter 2)
   log "IPv6: $OK of $1 connected; isp1 forwarded $C1, isp2 $C2"
+}
+
+# isp6_link_up N — ispN's side of wanN comes up again (after link_down ispN rtr) as a real ISP router would:
+# with fe80::1 and 2001:db8:N::1, which the kernel removed with the link (link-locals go on down even with
+# keep_addr_on_down, and the router's default route names fe80::1); then until the router resolves fe80::1
+# on wanN again (IPv6 multipath skips a nexthop whose neighbour entry failed while the link was down).
+isp6_link_up() {
+  link_up "isp$1" rtr
+  ip -n "$(ns "isp$1")" addr replace fe80::1/64 dev rtr nodad
+  ip -n "$(ns "isp$1")" addr replace "$(isp6_prefix "$1")1/64" dev rtr nodad
+  wait_for --deadline 10 --what "fe80::1 answering on wan$1" in_ns router ping -c 1 -W 1 -I "wan$1" fe80::1
 }

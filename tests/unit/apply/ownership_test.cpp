@@ -164,6 +164,40 @@ TEST_F(OwnershipTest, PlanChangesAreNoRepairs) {
   EXPECT_TRUE(outcome.held_back.empty());
 }
 
+// What the kernel does to a device that loses its carrier: its nexthops go, with the routes through them
+// and their places in groups.
+void flush_device(testing::FakeKernel& kernel, uint32_t ifindex) {
+  auto& objects = kernel.objects;
+  std::vector<uint32_t> gone;
+  for (const auto& nexthop : objects.nexthops)
+    if (nexthop.group.empty() && nexthop.ifindex == ifindex) gone.push_back(nexthop.id);
+  auto is_gone = [&](uint32_t id) { return std::find(gone.begin(), gone.end(), id) != gone.end(); };
+  std::erase_if(objects.nexthops, [&](const auto& nexthop) { return is_gone(nexthop.id); });
+  for (auto& nexthop : objects.nexthops)
+    std::erase_if(nexthop.group, [&](const auto& member) { return is_gone(member.id); });
+  std::erase_if(objects.routes,
+                [&](const auto& route) { return route.oif == ifindex || is_gone(route.nexthop_id); });
+}
+
+TEST_F(OwnershipTest, WhatTheKernelFlushesWithALinkIsNoRepairEvenWhenTheLinkFlaps) {
+  for (int flap = 0; flap < 3; ++flap) {
+    flush_device(kernel, 11);
+    applier.forget_device(11);
+    auto outcome = apply();  // the carrier is back: the plan wants wan1's objects again
+    EXPECT_FALSE(outcome.changes.empty());
+    EXPECT_TRUE(outcome.repairs.empty()) << outcome.repairs.front().object;
+    EXPECT_TRUE(outcome.held_back.empty());
+    expect_matches_plan();
+    now += 100ms;
+  }
+  EXPECT_TRUE(applier.contested(now).empty());
+}
+
+TEST_F(OwnershipTest, WithoutALinkEventTheSameRemovalIsARepair) {
+  flush_device(kernel, 11);
+  EXPECT_FALSE(apply().repairs.empty());
+}
+
 TEST(RepairGuard, AllowsAtOnceThenBacksOffTo30Seconds) {
   RepairGuard guard;
   BackoffTime t{};
