@@ -16,6 +16,7 @@
 #include "daemon/status_report.hpp"
 #include "plan/ownership.hpp"
 #include "sources/hook_json.hpp"
+#include "sources/router_solicitation.hpp"
 
 namespace uplinkd {
 namespace {
@@ -362,6 +363,14 @@ bool Daemon::converge_once(const std::string& reason) {
   std::vector<KernelError> errors = host_.apply(plan);
   ApplyOutcome outcome = applier_.apply(plan);
   if (planned_) release_dead_connections(plan_, plan);
+  for (const auto& interface : began_taking_advertisements(config_, outcome)) {
+    const auto ifindex = state_.facts(interface).ifindex;
+    if (!ifindex) continue;
+    if (auto error = solicit_routers(interface, *ifindex))
+      spdlog::warn("{} (its routers announce themselves at their next interval)", error->message());
+    else
+      spdlog::info("uplink on {} takes router advertisements now: solicited its routers", interface);
+  }
   auto took =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
 

@@ -1,5 +1,6 @@
 #include "daemon/router_advertisements.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "netlink/sysctl.hpp"
@@ -27,6 +28,24 @@ std::optional<RaSettings> read_ra_settings(const std::string& interface) {
   auto accept_ra = read("accept_ra");
   if (!forwarding || !accept_ra) return std::nullopt;
   return RaSettings{*forwarding, *accept_ra};
+}
+
+std::vector<std::string> began_taking_advertisements(const Config& config, const ApplyOutcome& outcome) {
+  auto set_by = [&](const Change& change, const std::string& key) {
+    const auto* sysctl = std::get_if<Sysctl>(&change.object);
+    return change.kind != ChangeKind::remove && sysctl && sysctl->key == key;
+  };
+  std::vector<std::string> interfaces;
+  for (const UplinkConfig& uplink : config.uplinks) {
+    if (!uplink.accept_ra || *uplink.accept_ra <= 0) continue;
+    const std::string key = ipv6_interface_sysctl(uplink.interface, "accept_ra");
+    const bool set = std::any_of(outcome.changes.begin(), outcome.changes.end(),
+                                 [&](const Change& change) { return set_by(change, key); });
+    const bool failed = std::any_of(outcome.failed.begin(), outcome.failed.end(),
+                                    [&](const FailedChange& failure) { return set_by(failure.change, key); });
+    if (set && !failed) interfaces.push_back(uplink.interface);
+  }
+  return interfaces;
 }
 
 }  // namespace uplinkd

@@ -6,6 +6,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "apply/applier.hpp"
+#include "config/config.hpp"
 
 namespace uplinkd {
 
@@ -20,5 +24,10 @@ std::optional<std::string> advertisements_ignored(const RaSettings& settings);
 // The interface's settings in the daemon's network namespace; nullopt when they cannot be read (no such
 // interface, IPv6 disabled).
 std::optional<RaSettings> read_ra_settings(const std::string& interface);
+
+// The interfaces whose accept_ra this outcome set to a value that takes RAs (1 or 2): they have just begun
+// to listen, and solicit their routers (sources/router_solicitation.hpp) instead of waiting for the next
+// unsolicited RA. A failed write does not count.
+std::vector<std::string> began_taking_advertisements(const Config& config, const ApplyOutcome& outcome);
 
 }  // namespace uplinkd

@@ -4,8 +4,10 @@
 #  1. Neither ISP serves IPv4 at all. wan2's config sets accept_ra = 2: uplinkd sets it, wan2 takes isp2's
 #     RA (SLAAC address, router) and balances IPv6 alone; wan1 (no key) stays dark, and `status` says why:
 #     forwarding is on and accept_ra is 1. Nothing was set for wan1.
-#  2. A reload with accept_ra = 2 on wan1 too: both uplinks balance IPv6, the router's own IPv6 connections
-#     connect by both ISPs (no IPv4 anywhere), and the IPv4 side plans nothing.
+#  2. A reload with accept_ra = 2 on wan1 too: isp1 announces itself only every 10 minutes, but uplinkd
+#     solicits its routers as it sets accept_ra, so wan1 has its address and router within seconds; both
+#     uplinks balance IPv6, the router's own IPv6 connections connect by both ISPs (no IPv4 anywhere), and
+#     the IPv4 side plans nothing.
 #  3. kill -9 and a restart converge on the same IPv6 rules and routes, once each.
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
@@ -21,6 +23,7 @@ make_isp 2 --no-dhcp
 sysctl_ns router net.ipv6.conf.all.forwarding=1
 make_isp6 1
 make_isp6 2
+start_ra 1 1800 "" 600 # a real ISP's interval: only a solicitation brings an RA in time for part 2
 CONFIG=$H_TMP/uplinkd.toml
 write_config "$CONFIG"
 add_uplink "$CONFIG" 1 1
@@ -54,10 +57,9 @@ add_uplink "$CONFIG" 2 1 "accept_ra = 2"
 uplinkctl_in router reload >/dev/null || fail "reload failed"
 wait_for --deadline 5 --what "uplinkd setting wan1's accept_ra" eval \
   '[ "$(in_ns router sysctl -n net.ipv6.conf.wan1.accept_ra)" == 2 ]'
-# The kernel takes the next RA isp1 sends; it solicits none (it does at link up only), and an ISP's periodic
-# RAs can be minutes apart: make isp1 announce now, as a restarted RA daemon does.
-start_ra 1
-wait_for --deadline 15 --what "wan1's SLAAC address" has_slaac router wan1 1
+wait_for --deadline 10 --what "wan1's SLAAC address, from the RA its solicitation brought" has_slaac router wan1 1
+assert_contains "$(cat "$(uplinkd_log router)")" "uplink on wan1 takes router advertisements now: solicited its routers" \
+  "the daemon says it solicited"
 wait_for --deadline 10 --what "both uplinks balancing IPv6" group6_is "$both6"
 assert_eq null "$(uplinkctl_in router status --json | jq -r '.uplinks[0].ipv6.router_advertisements')" \
   "wan1's RAs are taken now"

@@ -6,6 +6,7 @@
 #include "cli/status_table.hpp"
 #include "daemon/router_advertisements.hpp"
 #include "fakes/world.hpp"
+#include "plan/sysctl.hpp"
 
 namespace uplinkd {
 namespace {
@@ -107,6 +108,29 @@ TEST(RouterAdvertisements, IgnoredOnARouterUnlessAcceptRaIsTwo) {
               ::testing::HasSubstr("forwarding is on and accept_ra is 1"));
   EXPECT_THAT(advertisements_ignored({0, 0}).value_or(""), ::testing::HasSubstr("accept_ra is 0"));
   EXPECT_THAT(advertisements_ignored({1, 0}).value_or(""), ::testing::HasSubstr("accept_ra is 0"));
+}
+
+// Only a write of accept_ra that succeeded, to a value that takes RAs, on an uplink that asks for it.
+TEST(RouterAdvertisements, SolicitedWhereAcceptRaWasJustSet) {
+  Config config;
+  for (auto [name, accept_ra] : {std::pair{"wan1", std::optional<int>(2)},
+                                 {"wan2", std::optional<int>(2)},
+                                 {"wan3", std::optional<int>(0)},
+                                 {"wan4", std::optional<int>()}}) {
+    UplinkConfig uplink;
+    uplink.name = uplink.interface = name;
+    uplink.accept_ra = accept_ra;
+    config.uplinks.push_back(uplink);
+  }
+  auto set = [](const std::string& interface, const std::string& value) {
+    return Change{ChangeKind::add, Sysctl{ipv6_interface_sysctl(interface, "accept_ra"), value}};
+  };
+  ApplyOutcome outcome;
+  outcome.changes = {set("wan1", "2"), set("wan2", "2"), set("wan3", "0"), set("wan4", "2"),
+                     Change{ChangeKind::add, Sysctl{"net.ipv6.fib_multipath_hash_policy", "1"}}};
+  outcome.failed = {FailedChange{set("wan2", "2"), KernelError{"set sysctl", EACCES, ""}}};
+  EXPECT_EQ(began_taking_advertisements(config, outcome), std::vector<std::string>{"wan1"});
+  EXPECT_TRUE(began_taking_advertisements(config, ApplyOutcome{}).empty());
 }
 
 }  // namespace
