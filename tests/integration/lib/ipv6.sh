@@ -53,10 +53,11 @@ EOF6
   [ $ra -eq 0 ] || start_ra "$n"
 }
 
-# start_ra N [ROUTER_LIFETIME] — dnsmasq in ispN announcing 2001:db8:N::/64 for SLAAC (ra-only, no DHCPv6)
-# with fe80::1 as the router, every few seconds.
+# start_ra N [ROUTER_LIFETIME [PREFERENCE]] — dnsmasq in ispN announcing 2001:db8:N::/64 for SLAAC (ra-only, no
+# DHCPv6) with fe80::1 as the router, every few seconds. PREFERENCE "high" or "low" (RFC 4191; default medium)
+# decides which router main's default route takes when several advertise.
 start_ra() {
-  local n=$1 lifetime=${2:-1800}
+  local n=$1 lifetime=${2:-1800} preference=${3:+$3,}
   local pidfile=$H_TMP/dnsmasq-ra-isp$n.pid
   stop_ra "$n"
   track_pidfile "$pidfile"
@@ -64,7 +65,7 @@ start_ra() {
     in_ns "isp$n" dnsmasq --keep-in-foreground --log-facility=- \
     --conf-file=/dev/null --no-resolv --no-hosts --port=0 \
     --interface=rtr --bind-interfaces --except-interface=lo \
-    --enable-ra --dhcp-range="$(isp6_prefix "$n"),ra-only,64" --ra-param="rtr,3,$lifetime" \
+    --enable-ra --dhcp-range="$(isp6_prefix "$n"),ra-only,64" --ra-param="rtr,${preference}3,$lifetime" \
     --pid-file="$pidfile" --user=root --group=root
   H_RA_PID[$n]=$H_SPAWNED_PID
 }
