@@ -21,8 +21,8 @@
 
 namespace uplinkd {
 
-bool nated_to(const ConntrackAddresses& entry, const IpAddress& address) {
-  return entry.reply_destination == address && entry.original_source != address;
+bool nated_into(const ConntrackAddresses& entry, const Prefix& prefix) {
+  return prefix.contains(entry.reply_destination) && entry.original_source != entry.reply_destination;
 }
 
 namespace {
@@ -85,7 +85,7 @@ std::unique_ptr<nf_conntrack, EntryDestroyer> reply_key(const nf_conntrack* entr
 }
 
 struct Sweep {
-  IpAddress address;
+  Prefix prefix;
   nfct_handle* deleter;  // a second socket: the dump's socket is busy until the dump ends
   size_t examined = 0;
   size_t deleted = 0;
@@ -95,9 +95,10 @@ struct Sweep {
 int on_entry(nf_conntrack_msg_type, nf_conntrack* entry, void* data) {
   auto& sweep = *static_cast<Sweep*>(data);
   ++sweep.examined;
-  if (nfct_get_attr_u8(entry, ATTR_L3PROTO) != to_af(sweep.address.family())) return NFCT_CB_CONTINUE;
-  const auto addresses = addresses_of(entry, sweep.address.family());
-  if (!nated_to(addresses, sweep.address)) return NFCT_CB_CONTINUE;
+  const Family family = sweep.prefix.family();
+  if (nfct_get_attr_u8(entry, ATTR_L3PROTO) != to_af(family)) return NFCT_CB_CONTINUE;
+  const auto addresses = addresses_of(entry, family);
+  if (!nated_into(addresses, sweep.prefix)) return NFCT_CB_CONTINUE;
   auto key = reply_key(entry);
   if (nfct_query(sweep.deleter, NFCT_Q_DESTROY, key ? key.get() : entry) == 0) {
     ++sweep.deleted;
@@ -106,16 +107,22 @@ int on_entry(nf_conntrack_msg_type, nf_conntrack* entry, void* data) {
   if (errno == ENOENT) return NFCT_CB_CONTINUE;  // it ended or expired since the dump read it
   sweep.error = KernelError{"delete conntrack entry " + addresses.original_source.to_string() + " -> " +
                                 addresses.original_destination.to_string() + " (NATed to " +
-                                sweep.address.to_string() + ")",
+                                addresses.reply_destination.to_string() + ")",
                             errno,
                             {}};
   return NFCT_CB_STOP;
 }
 
+// "NATed to 100.64.1.10", "NATed into 2001:db8:1::/64".
+std::string describe(const Prefix& prefix) {
+  if (prefix.length == prefix.max_length()) return "conntrack entries NATed to " + prefix.address.to_string();
+  return "conntrack entries NATed into " + prefix.to_string();
+}
+
 }  // namespace
 
-Expected<size_t> delete_nated_conntrack(const IpAddress& address) {
-  const std::string what = "conntrack entries NATed to " + address.to_string();
+Expected<size_t> delete_nated_conntrack(const Prefix& prefix) {
+  const std::string what = describe(prefix);
   Handle dumper(nfct_open(CONNTRACK, 0));
   if (!dumper) return KernelError{"open conntrack netlink socket to delete " + what, errno, {}};
   Handle deleter(nfct_open(CONNTRACK, 0));
@@ -124,11 +131,11 @@ Expected<size_t> delete_nated_conntrack(const IpAddress& address) {
   std::unique_ptr<nfct_filter_dump, FilterDestroyer> filter(nfct_filter_dump_create());
   if (!filter) return KernelError{"dump " + what, ENOMEM, {}};
   nfct_filter_dump_set_attr_u8(filter.get(), NFCT_FILTER_DUMP_L3NUM,
-                               static_cast<uint8_t>(to_af(address.family())));
+                               static_cast<uint8_t>(to_af(prefix.family())));
   const nfct_filter_dump_mark source_nated{.val = IPS_SRC_NAT, .mask = IPS_SRC_NAT};
   nfct_filter_dump_set_attr(filter.get(), NFCT_FILTER_DUMP_STATUS, &source_nated);
 
-  Sweep sweep{.address = address, .deleter = deleter.get(), .examined = 0, .deleted = 0, .error = {}};
+  Sweep sweep{.prefix = prefix.network(), .deleter = deleter.get(), .examined = 0, .deleted = 0, .error = {}};
   if (nfct_callback_register(dumper.get(), NFCT_T_ALL, on_entry, &sweep) < 0)
     return KernelError{"dump " + what, errno, "callback registration"};
   const int result = nfct_query(dumper.get(), NFCT_Q_DUMP_FILTER, filter.get());

@@ -24,17 +24,22 @@ struct ConntrackAddresses {
   IpAddress reply_destination;
 };
 
-// True for an entry whose source was NATed to `address`: replies go to `address`, but the connection did
-// not start from it. A connection the router itself opened from `address` is false: it is bound to that
-// address and has nowhere else to go — also when the masquerade changed only its port (to avoid a clash),
-// which gives it the kernel's source-NAT status bit, so that bit alone would not do.
-bool nated_to(const ConntrackAddresses& entry, const IpAddress& address);
+// True for an entry whose source was NATed into `prefix`: replies go to an address in it, but the connection
+// did not start from that address. A connection the router itself opened from its own address is false: it
+// is bound to that address and has nowhere else to go — also when the masquerade changed only its port (to
+// avoid a clash), which gives it the kernel's source-NAT status bit, so that bit alone would not do. So is a
+// LAN host numbered from the prefix (routed, not translated). IPv4 asks with the uplink's one address (a
+// host prefix); IPv6 with each of the uplink's prefixes, which its masquerade and NPTv6 translate into.
+bool nated_into(const ConntrackAddresses& entry, const Prefix& prefix);
+inline bool nated_to(const ConntrackAddresses& entry, const IpAddress& address) {
+  return nated_into(entry, Prefix::host(address));
+}
 
-// Deletes every conntrack entry of `address`'s family for which nated_to(entry, address) holds, in the
+// Deletes every conntrack entry of `prefix`'s family for which nated_into(entry, prefix) holds, in the
 // calling thread's network namespace, and returns how many it deleted (entries that end between the dump and
 // the delete are not counted). Call it once the plan without the uplink is applied: a packet that arrives
 // before is routed, and NATed, out of the dead uplink again. Synchronous, and safe to call from any thread;
 // the .cpp says what it costs.
-Expected<size_t> delete_nated_conntrack(const IpAddress& address);
+Expected<size_t> delete_nated_conntrack(const Prefix& prefix);
 
 }  // namespace uplinkd

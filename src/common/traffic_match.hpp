@@ -27,4 +27,23 @@ struct TrafficMatch {
   bool operator==(const TrafficMatch&) const = default;
 };
 
+inline constexpr uint8_t kProtocolIcmp = 1;     // IPv4's ICMP
+inline constexpr uint8_t kProtocolIcmpv6 = 58;  // IPv6's
+
+// The one family a match can meet: the family of its prefixes, or of its protocol when that is ICMP or
+// ICMPv6 (each exists in one family only). Nullopt: both. The config refuses a match whose keys disagree.
+inline std::optional<Family> match_family(const TrafficMatch& match) {
+  if (match.source) return match.source->family();
+  if (match.destination) return match.destination->family();
+  if (match.protocol == kProtocolIcmp) return Family::v4;
+  if (match.protocol == kProtocolIcmpv6) return Family::v6;
+  return std::nullopt;
+}
+
+// True when traffic of `family` can match.
+inline bool matches_family(const TrafficMatch& match, Family family) {
+  auto only = match_family(match);
+  return !only || *only == family;
+}
+
 }  // namespace uplinkd

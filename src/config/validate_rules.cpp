@@ -13,8 +13,15 @@ struct NamedProtocol {
   uint8_t number;
 };
 // The protocols people write by name; any other is given by its number (/etc/protocols).
-constexpr NamedProtocol kProtocols[] = {{"icmp", 1}, {"tcp", 6}, {"udp", 17},  {"gre", 47},
-                                        {"esp", 50}, {"ah", 51}, {"sctp", 132}};
+// "icmp" is IPv4's ICMP and "icmpv6" IPv6's: two protocols, so a rule naming one meets one family.
+constexpr NamedProtocol kProtocols[] = {{"icmp", kProtocolIcmp},
+                                        {"icmpv6", kProtocolIcmpv6},
+                                        {"tcp", 6},
+                                        {"udp", 17},
+                                        {"gre", 47},
+                                        {"esp", 50},
+                                        {"ah", 51},
+                                        {"sctp", 132}};
 constexpr uint8_t kTcp = 6, kUdp = 17, kSctp = 132;
 
 std::string quoted(std::string_view text) {
@@ -24,7 +31,8 @@ std::string quoted(std::string_view text) {
 std::optional<uint8_t> checked_protocol(const Located<std::variant<std::string, int64_t>>& raw,
                                         Problems& problems) {
   if (!raw.given()) return std::nullopt;
-  constexpr const char* kHint = "use \"tcp\", \"udp\", \"icmp\", \"sctp\", \"gre\", \"esp\", \"ah\" or 0–255";
+  constexpr const char* kHint =
+      "use \"tcp\", \"udp\", \"icmp\", \"icmpv6\", \"sctp\", \"gre\", \"esp\", \"ah\" or 0–255";
   if (const auto* number = std::get_if<int64_t>(&*raw.value)) {
     if (*number >= 0 && *number <= 255) return static_cast<uint8_t>(*number);
     problems.add(raw.where, "proto " + std::to_string(*number) + " is out of range", kHint);
@@ -96,24 +104,40 @@ std::vector<std::string> checked_uplinks(const Located<LocatedStrings>& raw, con
   return names;
 }
 
-std::optional<Prefix> checked_v4_prefix(std::string_view what, const Located<std::string>& raw,
-                                        Problems& problems) {
-  if (!raw.given()) return std::nullopt;
-  auto prefix = checked_prefix(what, raw, problems);
-  if (prefix && prefix->family() != Family::v4) {
-    problems.add(raw.where, std::string(what) + " " + quoted(*raw.value) + " is IPv6",
-                 "[[rule]] matches IPv4 only so far; IPv6 is balanced per flow by its own group");
-    return std::nullopt;
+std::string_view ip_version(Family family) {
+  return family == Family::v4 ? "IPv4" : "IPv6";
+}
+
+// A match that no packet can meet: src and dst of two families, or a prefix of one family with the other's
+// ICMP. Each key is fine alone, so the problem points at the rule.
+void check_match_family(const RawRule& raw, const TrafficMatch& match, Problems& problems) {
+  if (match.source && match.destination && match.source->family() != match.destination->family()) {
+    problems.add(raw.dst.where,
+                 "dst " + quoted(*raw.dst.value) + " is " +
+                     std::string(ip_version(match.destination->family())) + " but src " +
+                     quoted(*raw.src.value) + " is " + std::string(ip_version(match.source->family())),
+                 "a packet has one family: split this into two rules");
+    return;
   }
-  return prefix;
+  const auto& prefix = match.source ? match.source : match.destination;
+  if (!prefix || !match.protocol) return;
+  const bool icmp_of_other_family = (*match.protocol == kProtocolIcmp && prefix->family() == Family::v6) ||
+                                    (*match.protocol == kProtocolIcmpv6 && prefix->family() == Family::v4);
+  if (icmp_of_other_family)
+    problems.add(raw.proto.where,
+                 "proto " + std::string(*match.protocol == kProtocolIcmp ? "\"icmp\"" : "\"icmpv6\"") +
+                     " never meets " + std::string(ip_version(prefix->family())) + " traffic",
+                 prefix->family() == Family::v6 ? "IPv6's ICMP is proto = \"icmpv6\""
+                                                : "IPv4's ICMP is proto = \"icmp\"");
 }
 
 TrafficRule checked_rule(const RawRule& raw, const Config& config, Problems& problems) {
   TrafficRule rule;
   rule.where = raw.where;
-  rule.match.source = checked_v4_prefix("src", raw.src, problems);
-  rule.match.destination = checked_v4_prefix("dst", raw.dst, problems);
+  if (raw.src.given()) rule.match.source = checked_prefix("src", raw.src, problems);
+  if (raw.dst.given()) rule.match.destination = checked_prefix("dst", raw.dst, problems);
   rule.match.protocol = checked_protocol(raw.proto, problems);
+  check_match_family(raw, rule.match, problems);
   rule.match.dport = checked_dport(raw.dport, problems);
   if (raw.dport.given() && raw.proto.given() && rule.match.protocol && *rule.match.protocol != kTcp &&
       *rule.match.protocol != kUdp && *rule.match.protocol != kSctp)

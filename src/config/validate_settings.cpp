@@ -111,13 +111,7 @@ void check_destinations(const Located<LocatedStrings>& raw, Config& config, Prob
 void check_exclude(const Located<LocatedStrings>& raw, Config& config, Problems& problems) {
   auto excluded = checked_prefixes("exclude", "exclude", raw, problems);
   if (!excluded) return;
-  for (const auto& prefix : *excluded) {
-    if (prefix.family() == Family::v4)
-      config.exclude.push_back(prefix);
-    else  // only IPv4 is balanced, so IPv6 never is; saying so beats silently ignoring the line
-      problems.add(raw.where, "exclude " + prefix.to_string() + " is IPv6; exclude is IPv4 only so far",
-                   "leave IPv6 prefixes out of exclude");
-  }
+  config.exclude = std::move(*excluded);  // either family: each is matched as its own
 }
 
 void check_tcp_max_reordering(const Located<int64_t>& raw, Config& config, Problems& problems) {

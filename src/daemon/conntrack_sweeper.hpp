@@ -23,7 +23,7 @@ namespace uplinkd {
 class ConntrackSweeper {
  public:
   using Done = std::function<void(const Expected<size_t>& deleted, std::chrono::microseconds took)>;
-  using SweepFunction = std::function<Expected<size_t>(const IpAddress&)>;
+  using SweepFunction = std::function<Expected<size_t>(const Prefix&)>;
 
   // `sweep_function` runs on the worker thread; unit tests pass a fake.
   explicit ConntrackSweeper(asio::io_context& io, SweepFunction sweep_function = delete_nated_conntrack);
@@ -33,10 +33,11 @@ class ConntrackSweeper {
   ConntrackSweeper(const ConntrackSweeper&) = delete;
   ConntrackSweeper& operator=(const ConntrackSweeper&) = delete;
 
-  // Deletes the conntrack entries NATed to `address` on the worker; `done` runs on the loop afterwards. One
-  // sweep per address at a time: asked again while one is queued or running, it runs once more when that
-  // one ends (entries made in between would be missed otherwise), and only the last request's `done` runs.
-  void sweep(const IpAddress& address, Done done);
+  // Deletes the conntrack entries NATed into `prefix` (an IPv4 uplink's address as a host prefix, an IPv6
+  // uplink's prefixes) on the worker; `done` runs on the loop afterwards. One sweep per prefix at a time:
+  // asked again while one is queued or running, it runs once more when that one ends (entries made in
+  // between would be missed otherwise), and only the last request's `done` runs.
+  void sweep(const Prefix& prefix, Done done);
   size_t in_flight() const { return pending_.size(); }
 
  private:
@@ -45,21 +46,21 @@ class ConntrackSweeper {
     bool again = false;
     Done again_done;
   };
-  void start(const IpAddress& address);
-  void finish(const IpAddress& address, const Expected<size_t>& deleted, std::chrono::microseconds took);
+  void start(const Prefix& prefix);
+  void finish(const Prefix& prefix, const Expected<size_t>& deleted, std::chrono::microseconds took);
   void work();
 
   asio::io_context& io_;
   SweepFunction sweep_function_;
   // Cleared by the destructor (on the loop thread): a result posted before it but run after is dropped.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  std::map<IpAddress, Pending> pending_;  // loop thread only
+  std::map<Prefix, Pending> pending_;  // loop thread only
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<IpAddress> queue_;  // guarded by mutex_
-  bool stopping_ = false;        // guarded by mutex_
-  std::thread worker_;           // last: started once everything above exists
+  std::deque<Prefix> queue_;  // guarded by mutex_
+  bool stopping_ = false;     // guarded by mutex_
+  std::thread worker_;        // last: started once everything above exists
 };
 
 }  // namespace uplinkd

@@ -626,29 +626,41 @@ void Daemon::report_transitions(const Plan* previous, const Plan& plan) {
 // Connections masqueraded out of an uplink that just stopped being usable are dead; their conntrack entries
 // would keep sending them out with its address (src/apply/conntrack_cleanup.hpp). Called once the plan
 // without the uplink is in the kernel, so that their next packet is NATed by a live uplink. The sweep runs on
-// the sweeper's thread: the loop goes on with the next event meanwhile.
+// the sweeper's thread: the loop goes on with the next event meanwhile. Each family apart: an uplink whose
+// IPv6 alone died keeps its IPv4 connections.
 void Daemon::release_dead_connections(const Plan& before, const Plan& after) {
   for (size_t i = 0; i < after.uplinks.size(); ++i) {
     const UplinkConfig& uplink = config_.uplinks[i];
+    if (!uplink.masquerade) continue;
     for (const auto& old : before.uplinks) {
-      if (old.name != uplink.name || !old.status.usable || after.uplinks[i].status.usable) continue;
-      if (!uplink.masquerade || !old.status.address) continue;
-      const IpAddress address = old.status.address->address;
-      sweeper_.sweep(address, [name = uplink.name, address](const Expected<size_t>& deleted, auto took) {
-        // The kernel drops some itself first: all of them when the address goes, and a connection's entry
-        // when its packets change output interface (nf_nat_oif_changed), so a small count is no sign of a
-        // miss.
-        // Tests and scripts read the info line to its end: the time has a line of its own.
-        spdlog::debug("uplink {}: conntrack sweep of {} took {} ms", name, address.to_string(),
-                      took.count() / 1000.0);
-        if (deleted)
-          spdlog::info("uplink {}: deleted {} conntrack entries masqueraded to {}", name, *deleted,
-                       address.to_string());
-        else
-          spdlog::warn("uplink {}: {}", name, deleted.error().message());
-      });
+      if (old.name != uplink.name) continue;
+      if (old.status.usable && !after.uplinks[i].status.usable && old.status.address)
+        sweep_nated(uplink.name, Prefix::host(old.status.address->address));
+      // IPv6 is masqueraded to any of the uplink's addresses and NPTv6 translates into its delegated prefix:
+      // the prefixes it was pinned by are where its connections were translated to.
+      if (old.status6.usable && !after.uplinks[i].status6.usable)
+        for (const auto& pin : before.nat.pinned6)
+          if (pin.mark == ownership::uplink_mark(uplink.table)) sweep_nated(uplink.name, pin.prefix);
     }
   }
+}
+
+void Daemon::sweep_nated(const std::string& uplink, const Prefix& prefix) {
+  // An IPv4 uplink's address is a host prefix; logs name it as the address, as before IPv6.
+  const std::string into = prefix.length == prefix.max_length() ? "to " + prefix.address.to_string()
+                                                                : "into " + prefix.to_string();
+  sweeper_.sweep(prefix, [name = uplink, into](const Expected<size_t>& deleted, auto took) {
+    // The kernel drops some itself first: all of them when the address goes, and a connection's entry
+    // when its packets change output interface (nf_nat_oif_changed), so a small count is no sign of a
+    // miss.
+    // Tests and scripts read the info line to its end: the time has a line of its own.
+    spdlog::debug("uplink {}: conntrack sweep of {} took {} ms", name, into.substr(into.find(' ') + 1),
+                  took.count() / 1000.0);
+    if (deleted)
+      spdlog::info("uplink {}: deleted {} conntrack entries masqueraded {}", name, *deleted, into);
+    else
+      spdlog::warn("uplink {}: {}", name, deleted.error().message());
+  });
 }
 
 void Daemon::remember_lease(const HookEvent& event) {

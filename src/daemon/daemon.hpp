@@ -57,6 +57,7 @@ class Daemon {
   void schedule_retry();
   void report_transitions(const Plan* previous, const Plan& plan);
   void release_dead_connections(const Plan& before, const Plan& after);
+  void sweep_nated(const std::string& uplink, const Prefix& prefix);
   void register_operator_commands();
   size_t uplink_index(const nlohmann::json& request) const;  // throws InputError naming the uplink
   void publish(nlohmann::json event);

@@ -11,8 +11,9 @@
 
 namespace uplinkd::nft {
 
-// The map of sticky sources (`sticky_timeout`): source address → the mark of its uplink.
+// The maps of sticky sources (`sticky_timeout`): source address → the mark of its uplink, one per family.
 inline constexpr const char* kStickyMap = "sticky";
+inline constexpr const char* kStickyMap6 = "sticky6";
 
 // What the pin chain (nat_table.hpp) must leave alone, as `MATCH return` rules: excluded traffic is never
 // marked, and traffic a [[rule]] matched is its rule's (kept by its ct mark, or spread per packet).

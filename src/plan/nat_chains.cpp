@@ -14,18 +14,26 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 }  // namespace
 
 void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::string>& unpinned) {
-  if (!plan.pinned.empty()) {
+  if (!plan.pinned.empty() || !plan.pinned6.empty()) {
     // mangle (-150): after conntrack (-200) has found the connection, before the routing decision. Only the
     // original direction: replies are addressed to the LAN host and routed by main as always.
-    std::string map;
-    for (const auto& pin : plan.pinned)
-      map += (map.empty() ? "" : ", ") + pin.address.to_string() + " : " + hex_mark(pin.mark);
     // mangle + 1: after the balance chain (mangle), whatever order the two were created in. At one
     // priority the kernel runs chains in the order they were registered, and the applier re-creates a
     // changed chain alone, which would reverse them; the pin decides last, as it always has.
     Chain pin{"pin", ChainHook{"filter", "prerouting", "mangle + 1"}, unpinned};
-    pin.rules.push_back("meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map { " +
-                        map + " }");
+    std::string map;
+    for (const auto& pin : plan.pinned)
+      map += (map.empty() ? "" : ", ") + pin.address.to_string() + " : " + hex_mark(pin.mark);
+    if (!map.empty())
+      pin.rules.push_back("meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map { " +
+                          map + " }");
+    // By prefix: an anonymous map of prefixes is an interval map, which nft makes of it by itself.
+    std::string map6;
+    for (const auto& pin : plan.pinned6)
+      map6 += (map6.empty() ? "" : ", ") + pin.prefix.to_string() + " : " + hex_mark(pin.mark);
+    if (!map6.empty())
+      pin.rules.push_back("meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr map { " +
+                          map6 + " }");
     table.chains.push_back(std::move(pin));
   }
   if (plan.masquerade_interfaces.empty()) return;

@@ -4,37 +4,15 @@
 #include <cstring>
 
 #include "plan/ownership.hpp"
+#include "plan/prefix_sets.hpp"
 
 namespace uplinkd {
 namespace {
 
-// Link-local sources (a DHCPv6 client's solicitations, the router's own link traffic) are never translated:
-// their scope is the link.
-const Prefix kLinkLocal{*IpAddress::parse("fe80::"), 10};
-
-bool inside(const Prefix& inner, const Prefix& outer) {
-  return outer.length <= inner.length && outer.contains(inner.address);
-}
-
-// Sorted, with prefixes inside another dropped: an nft interval set refuses overlapping elements.
-std::vector<Prefix> outermost(std::vector<Prefix> prefixes) {
-  std::sort(prefixes.begin(), prefixes.end());
-  prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
-  std::vector<Prefix> kept;
-  for (const auto& prefix : prefixes)
-    if (std::none_of(prefixes.begin(), prefixes.end(),
-                     [&](const Prefix& other) { return other != prefix && inside(prefix, other); }))
-      kept.push_back(prefix);
-  return kept;
-}
-
 std::vector<Prefix> untranslated_prefixes(const Config& config, const State& state) {
-  std::vector<Prefix> prefixes{kLinkLocal};
-  for (const auto& uplink : config.uplinks) {
-    const UplinkFacts& facts = state.facts(uplink.interface);
-    for (const auto& address : facts.addresses6) prefixes.push_back(address.prefix.network());
-    for (const auto& delegated : facts.delegated) prefixes.push_back(delegated.network());
-  }
+  std::vector<Prefix> prefixes{link_local6()};
+  for (const auto& own : uplink_prefixes6(config, state))
+    prefixes.insert(prefixes.end(), own.begin(), own.end());
   return outermost(std::move(prefixes));
 }
 
@@ -43,6 +21,33 @@ std::vector<Prefix> untranslated_prefixes(const Config& config, const State& sta
 // their conntrack entries so that they can).
 void plan_pinning(const UplinkConfig& uplink, const UplinkStatus& status, Plan& plan) {
   plan.nat.pinned.push_back({status.address->address, ownership::uplink_mark(uplink.table)});
+}
+
+// The same for IPv6, by the prefixes that its masquerade and NPTv6 translate into (PinnedPrefix says why):
+// its own prefixes and its delegated ones. A LAN host numbered from a delegated prefix is pinned to the same
+// uplink as its source rule sends it to. A prefix two uplinks share would pin a connection to either: it is
+// left out, and such connections follow the balancing.
+std::vector<PinnedPrefix> pinned_prefixes(const Config& config, const Plan& plan) {
+  std::vector<std::pair<uint32_t, std::vector<Prefix>>> owned;  // mark, outermost prefixes
+  for (size_t i = 0; i < config.uplinks.size(); ++i) {
+    const UplinkStatus& status = plan.uplinks[i].status6;
+    if (!config.uplinks[i].masquerade || !status.usable) continue;
+    std::vector<Prefix> prefixes = status.prefixes;
+    prefixes.insert(prefixes.end(), status.delegated.begin(), status.delegated.end());
+    owned.emplace_back(ownership::uplink_mark(config.uplinks[i].table), outermost(std::move(prefixes)));
+  }
+  std::vector<PinnedPrefix> pinned;
+  for (const auto& [mark, prefixes] : owned)
+    for (const auto& prefix : prefixes) {
+      bool shared = false;
+      for (const auto& [other_mark, others] : owned)
+        for (const auto& other : others)
+          shared = shared || (other_mark != mark && overlapping(prefix, other));
+      if (!shared) pinned.push_back({prefix, mark});
+    }
+  std::sort(pinned.begin(), pinned.end(),
+            [](const PinnedPrefix& a, const PinnedPrefix& b) { return a.prefix < b.prefix; });
+  return pinned;
 }
 
 void plan_translation(const Config& config, const UplinkConfig& uplink, const UplinkFacts& facts,
@@ -83,7 +88,10 @@ void plan_nat(const Config& config, const State& state, Plan& plan) {
     plan.nat.masquerade6_interfaces.push_back(uplink.interface);
     plan_translation(config, uplink, state.facts(uplink.interface), plan);
   }
-  if (!plan.nat.masquerade6_interfaces.empty()) plan.nat.untranslated6 = untranslated_prefixes(config, state);
+  if (!plan.nat.masquerade6_interfaces.empty()) {
+    plan.nat.untranslated6 = untranslated_prefixes(config, state);
+    plan.nat.pinned6 = pinned_prefixes(config, plan);
+  }
 }
 
 }  // namespace uplinkd

@@ -22,6 +22,15 @@ struct PinnedUplink {
   bool operator==(const PinnedUplink&) const = default;
 };
 
+// The same for IPv6, by prefix: masquerade picks any of the uplink's global addresses (a temporary one, one
+// of several prefixes), and NPTv6 translates into a subnet of its delegated prefix, so the connection's reply
+// destination is somewhere in one of the uplink's prefixes.
+struct PinnedPrefix {
+  Prefix prefix;
+  uint32_t mark = 0;
+  bool operator==(const PinnedPrefix&) const = default;
+};
+
 // NPTv6-like prefix translation on one uplink (`nptv6`): LAN sources in `lan` leave by `interface` as the
 // same host part in `uplink`, a prefix of the same length out of the uplink's delegated prefix; connections
 // from outside to `uplink` reach the LAN host. Conntrack-based (nft `snat ip6 prefix to` / `dnat`).
@@ -46,6 +55,9 @@ struct NatPlan {
   // Sorted, none inside another (an nft interval set refuses overlaps).
   std::vector<Prefix> untranslated6 = {};
   std::vector<PrefixTranslation> translations6 = {};  // at most one per interface, in config order
+  // Usable (or drained) uplinks that masquerade IPv6: their own and delegated prefixes, sorted. A prefix two
+  // uplinks share (nested or equal) says nothing about the uplink and is left out.
+  std::vector<PinnedPrefix> pinned6 = {};
 
   bool operator==(const NatPlan&) const = default;
 };
@@ -65,23 +77,26 @@ struct MarkShare {
   bool operator==(const MarkShare&) const = default;
 };
 
-// A [[rule]] that can act now. Rules whose uplinks are all unusable are left out by the planner, so their
-// traffic falls through to the next rule and finally to the mode's own balancing.
+// A [[rule]] that can act now, for one family at least. Each family chooses among the rule's uplinks apart
+// (an uplink whose IPv6 is down still carries the rule's IPv4); a family whose choice is empty is not matched
+// by the rule, so its traffic falls through to the next rule and finally to the mode's own balancing. Rules
+// that can act for no family are left out by the planner.
 struct MarkRule {
   TrafficMatch match;
   bool exclude = false;  // never marked
   Spread spread = Spread::connection;
-  std::vector<MarkShare> shares;  // empty only when exclude
+  std::vector<MarkShare> shares;        // IPv4; empty when exclude, or when the rule is not for IPv4
+  std::vector<MarkShare> shares6 = {};  // IPv6, the same
+
+  const std::vector<MarkShare>& shares_of(Family family) const {
+    return family == Family::v4 ? shares : shares6;
+  }
   bool operator==(const MarkRule&) const = default;
 };
 
-// The packet marking part of uplinkd's table (plan/mark_chains.hpp builds its chains). Marks are routed by
-// `fwmark` rules into the uplinks' tables (plan/planner.cpp).
-struct MarkPlan {
-  std::vector<Prefix> excluded;  // never marked
-  std::vector<MarkRule> rules;   // first match wins
-  // Mode "packet" or "connection": how traffic to `destinations` is spread over `shares`.
-  std::optional<Spread> spread;
+// What one address family marks: its uplinks are chosen apart from the other family's (plan/members.hpp).
+struct FamilyMarks {
+  // Mode "packet" or "connection": how traffic to `destinations` (this family's) is spread over `shares`.
   std::vector<Prefix> destinations;
   std::vector<MarkShare> shares;
   // Connection marks that are restored on the connection's packets: those of usable uplinks. A connection
@@ -90,8 +105,29 @@ struct MarkPlan {
   // Mode "connection": a connection that arrives by an uplink, or that the machine itself opens out of one,
   // is kept on that uplink (replies of a port forward leave by the ISP that delivered it).
   std::vector<std::pair<std::string, uint32_t>> interface_marks;
+  bool operator==(const FamilyMarks&) const = default;
+};
+
+// The packet marking part of uplinkd's table (plan/mark_chains.hpp builds its chains). Marks are routed by
+// `fwmark` rules into the uplinks' tables (plan/planner.cpp), one per family and usable uplink.
+struct MarkPlan {
+  std::vector<Prefix> excluded;  // never marked; both families
+  std::vector<MarkRule> rules;   // first match wins
+  std::optional<Spread> spread;  // mode "packet" or "connection"
+  FamilyMarks v4;
+  // Marked only once an uplink has IPv6 (as the rest of IPv6 is planned only then); until then the chains
+  // let IPv6 pass unmarked.
+  bool marks_ipv6 = false;
+  FamilyMarks v6;
+  // IPv6 sources never marked: every uplink's own and delegated prefixes (and link-local). Their source rule
+  // sends them by the uplink that owns them, the only one whose ISP accepts them (BCP 38); a mark would win
+  // over that rule. A prefix two uplinks share (the seed's same-address links) is left out: either may carry
+  // it. Sorted, none inside another.
+  std::vector<Prefix> unmarked_sources6;
   uint32_t sticky_timeout_s = 0;  // mode "connection": a source address keeps its uplink; 0 = off
 
+  const FamilyMarks& of(Family family) const { return family == Family::v4 ? v4 : v6; }
+  FamilyMarks& of(Family family) { return family == Family::v4 ? v4 : v6; }
   bool empty() const { return !spread && rules.empty(); }
   bool operator==(const MarkPlan&) const = default;
 };

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <optional>
 
 #include "plan/destinations.hpp"
 #include "plan/mark_planner.hpp"
@@ -211,17 +212,13 @@ Plan make_plan(const Config& config, const State& state) {
   }
   const Members members = plan_family(config, Family::v4, plan);
   plan_destination_rules(config, plan);
-  if (any_uplink_has_v6(plan)) {
-    plan_family(config, Family::v6, plan);
-    if (config.mode == Mode::connection || config.mode == Mode::packet)
-      plan.notes.push_back("mode " + std::string(mode_name(config.mode)) +
-                           " marks IPv4 only so far: IPv6 is balanced per flow by its nexthop group");
-  }
+  std::optional<Members> members6;
+  if (any_uplink_has_v6(plan)) members6 = plan_family(config, Family::v6, plan);
 
   plan_nat(config, state, plan);
   for (const auto& uplink : config.uplinks)
     if (!uplink.table_name.empty()) plan.table_names.push_back({uplink.table, uplink.table_name});
-  plan_marks(config, members, plan);
+  plan_marks(config, state, members, members6, plan);
   if (!config.balance_table_name.empty())
     plan.table_names.push_back({config.balance_table, config.balance_table_name});
   if (config.multipath_hash_policy) {

@@ -56,14 +56,15 @@ conntrack_split() {
 # split_count SPLIT ADDRESS — the number of connections in a conntrack_split NATed to ADDRESS (any mark).
 split_count() { awk -v a="$2" '$1 == a { n += $3 } END { print n + 0 }' <<<"$1"; }
 
-# held_ct ROUTER NAME — "PORT ADDRESS MARK ID" per connection of echo holder NAME (lib/echo.sh), in the order
-# of the holder's file: the address ROUTER's conntrack NATed it to (the reply tuple's destination), its ct
-# mark (hex) and the entry's id ("- - -" if there is no entry). A connection that keeps all four kept its
+# held_ct ROUTER NAME — "PORT ADDRESS MARK ID" per connection of echo holder NAME (lib/echo.sh; IPv4 or IPv6),
+# in the order of the holder's file: the address ROUTER's conntrack NATed it to (the reply tuple's
+# destination), its ct mark (hex) and the entry's id ("- - -" if there is no entry). A connection that keeps all four kept its
 # uplink and its conntrack entry.
 held_ct() {
-  local router=$1 file=$H_TMP/echo-holder-$2 dst port
+  local router=$1 file=$H_TMP/echo-holder-$2 dst port family=ipv4
   read -r dst port <<<"${H_ECHO_HOLDER_DST[$2]:?held_ct: no holder $2}"
-  in_ns "$router" conntrack -L -p tcp --orig-port-dst "$port" -o id 2>/dev/null |
+  [[ $dst == *:* ]] && family=ipv6
+  in_ns "$router" conntrack -L -f "$family" -p tcp --orig-port-dst "$port" -o id 2>/dev/null |
     awk -v ports="$(tr '\n' ' ' <"$file")" -v inet="src=$dst" '
       BEGIN { n = split(ports, port, " "); for (i = 1; i <= n; i++) entry[port[i]] = "- - -" }
       {

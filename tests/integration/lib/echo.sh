@@ -14,13 +14,14 @@ _H_ECHO_SH=1
 declare -A H_ECHO_HOLDER=()      # holder name -> pid
 declare -A H_ECHO_HOLDER_DST=()  # holder name -> "DST PORT"
 
-# start_echo_server ROLE PORT — a server in ROLE on PORT: every connection stays open until the client closes
-# it, and what arrives is sent back. Waits until it listens.
+# start_echo_server ROLE PORT — a server in ROLE on PORT, IPv4 and IPv6: every connection stays open until the
+# client closes it, and what arrives is sent back. Waits until it listens.
 start_echo_server() {
   local role=$1 port=$2
   # shellcheck disable=SC2016  # perl's own variables
-  spawn "echo server($role:$port)" "$H_TMP/echo-server-$role-$port.log" in_ns "$role" perl -MIO::Socket::INET -MIO::Select -e '
-    my $listener = IO::Socket::INET->new(LocalPort => $ARGV[0], Listen => 64, ReuseAddr => 1) or die "listen: $@\n";
+  spawn "echo server($role:$port)" "$H_TMP/echo-server-$role-$port.log" in_ns "$role" perl -MIO::Socket::IP -MIO::Select -e '
+    my $listener = IO::Socket::IP->new(LocalHost => "::", LocalPort => $ARGV[0], Listen => 64, ReuseAddr => 1,
+                                       V6Only => 0) or die "listen: $@\n";
     my $select = IO::Select->new($listener);
     while (1) {
       for my $socket ($select->can_read) {
@@ -34,7 +35,7 @@ start_echo_server() {
 }
 
 # start_echo_holder ROLE NAME COUNT DST PORT — a process in ROLE that opens COUNT TCP connections to the echo
-# server DST:PORT and keeps them open, idle; waits until they are. echo_all NAME makes them echo, held_nat
+# server DST:PORT (an IPv4 or IPv6 address) and keeps them open, idle; waits until they are. echo_all NAME makes them echo, held_nat
 # NAME says where conntrack NATed them.
 start_echo_holder() {
   local role=$1 name=$2 count=$3 dst=$4 port=$5 file=$H_TMP/echo-holder-$2
@@ -43,11 +44,11 @@ start_echo_holder() {
   # The file lists the connections' source ports. On SIGUSR1 the holder writes a byte on each, waits up to 5 s
   # in all for the echoes, and appends "echoed K" to the .echoed file.
   # shellcheck disable=SC2016  # perl's own variables
-  spawn "echo holder($name)" "$file.log" in_ns "$role" perl -MIO::Socket::INET -MIO::Select -MTime::HiRes=time -e '
+  spawn "echo holder($name)" "$file.log" in_ns "$role" perl -MIO::Socket::IP -MIO::Select -MTime::HiRes=time -e '
     my ($dst, $port, $count, $file) = @ARGV;
     my @sockets;
     for my $i (1 .. $count) {
-      push @sockets, IO::Socket::INET->new(PeerAddr => $dst, PeerPort => $port, Proto => "tcp", Timeout => 5)
+      push @sockets, IO::Socket::IP->new(PeerHost => $dst, PeerPort => $port, Proto => "tcp", Timeout => 5)
         or die "connection $i: $@\n";
     }
     $SIG{PIPE} = "IGNORE";

@@ -53,11 +53,12 @@ EOF6
   [ $ra -eq 0 ] || start_ra "$n"
 }
 
-# start_ra N [ROUTER_LIFETIME] [PREFIX] [INTERVAL] — dnsmasq in ispN announcing PREFIX/64 (default
-# 2001:db8:N::) for SLAAC (ra-only, no DHCPv6) with fe80::1 as the router, every INTERVAL seconds (default
-# 3; a real ISP's are minutes apart) and in answer to router solicitations.
+# start_ra N [ROUTER_LIFETIME] [PREFIX] [INTERVAL] [PREFERENCE] — dnsmasq in ispN announcing PREFIX/64
+# (default 2001:db8:N::) for SLAAC (ra-only, no DHCPv6) with fe80::1 as the router, every INTERVAL seconds
+# (default 3; a real ISP's are minutes apart) and in answer to router solicitations. PREFERENCE "high" or
+# "low" (RFC 4191; default medium) decides which router main's default route takes when several advertise.
 start_ra() {
-  local n=$1 lifetime=${2:-1800} prefix=${3:-$(isp6_prefix "$1")} interval=${4:-3}
+  local n=$1 lifetime=${2:-1800} prefix=${3:-$(isp6_prefix "$1")} interval=${4:-3} preference=${5:+$5,}
   local pidfile=$H_TMP/dnsmasq-ra-isp$n.pid
   stop_ra "$n"
   track_pidfile "$pidfile"
@@ -65,7 +66,7 @@ start_ra() {
     in_ns "isp$n" dnsmasq --keep-in-foreground --log-facility=- \
     --conf-file=/dev/null --no-resolv --no-hosts --port=0 \
     --interface=rtr --bind-interfaces --except-interface=lo \
-    --enable-ra --dhcp-range="$prefix,ra-only,64" --ra-param="rtr,$interval,$lifetime" \
+    --enable-ra --dhcp-range="$prefix,ra-only,64" --ra-param="rtr,${preference}$interval,$lifetime" \
     --pid-file="$pidfile" --user=root --group=root
   H_RA_PID[$n]=$H_SPAWNED_PID
 }

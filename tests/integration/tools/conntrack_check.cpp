@@ -1,7 +1,8 @@
 // Driver for tests/integration/conntrack_test.sh, run inside a test namespace:
 //
-//   conntrack_check delete ADDRESS
-//       delete_nated_conntrack(ADDRESS); prints "deleted N", then "elapsed_us N" (debug log on stderr).
+//   conntrack_check delete ADDRESS|PREFIX
+//       delete_nated_conntrack(ADDRESS as a host prefix, or PREFIX); prints "deleted N", then "elapsed_us N"
+//       (debug log on stderr).
 //   conntrack_check create COUNT SOURCE DESTINATION NAT_ADDRESS|-
 //       COUNT established TCP entries (timeout 600 s) from SOURCE, SOURCE+1, … (50,000 source ports each) to
 //       DESTINATION:80, source-NATed to NAT_ADDRESS ("-": not NATed); prints "created N". They let the test
@@ -31,7 +32,7 @@ using namespace uplinkd;
 
 int usage() {
   std::fprintf(stderr,
-               "usage: conntrack_check delete ADDRESS\n"
+               "usage: conntrack_check delete ADDRESS|PREFIX\n"
                "       conntrack_check create COUNT SOURCE DESTINATION NAT_ADDRESS|-\n");
   return 2;
 }
@@ -44,9 +45,10 @@ std::optional<uint32_t> ipv4(const char* text) {  // network order
 
 int run_delete(const char* text) {
   auto address = IpAddress::parse(text);
-  if (!address) return usage();
+  auto prefix = address ? std::optional<Prefix>(Prefix::host(*address)) : Prefix::parse(text);
+  if (!prefix) return usage();
   const auto start = std::chrono::steady_clock::now();
-  auto deleted = delete_nated_conntrack(*address);
+  auto deleted = delete_nated_conntrack(*prefix);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   if (!deleted) {
     std::fprintf(stderr, "%s\n", deleted.error().message().c_str());

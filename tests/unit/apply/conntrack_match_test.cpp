@@ -25,7 +25,7 @@ ConntrackAddresses entry(const char* src, const char* dst, const char* reply_src
 struct Case {
   std::string name;
   ConntrackAddresses entry;
-  const char* uplink_address;
+  const char* uplink_address;  // IPv4's one address, or one of an IPv6 uplink's prefixes
   bool deleted;
 };
 
@@ -54,13 +54,29 @@ const std::vector<Case> cases = {
      entry("2001:db8:1::10", "2001:db8::1", "2001:db8::1", "2001:db8:1::10"), "2001:db8:1::10", false},
     {"an IPv4 uplink address never matches an IPv6 entry",
      entry("fd00::10", "2001:db8::1", "2001:db8::1", "::ffff:100.64.1.10"), "100.64.1.10", false},
+    // IPv6 by prefix: masquerade picks any of the uplink's addresses, NPTv6 a subnet of its delegation.
+    {"IPv6 masqueraded to another address of the uplink's prefix (a temporary one)",
+     entry("fd00::10", "2001:db8::1", "2001:db8::1", "2001:db8:1::abcd:1"), "2001:db8:1::/64", true},
+    {"IPv6 masqueraded out of another uplink",
+     entry("fd00::10", "2001:db8::1", "2001:db8::1", "2001:db8:2::10"), "2001:db8:1::/64", false},
+    {"NPTv6 into a subnet of the uplink's delegated prefix",
+     entry("fd00:1::10", "2001:db8::1", "2001:db8::1", "2001:db8:1:10f::10"), "2001:db8:1:100::/60", true},
+    {"a LAN host numbered from the delegated prefix (routed, not translated)",
+     entry("2001:db8:1:100::10", "2001:db8::1", "2001:db8::1", "2001:db8:1:100::10"), "2001:db8:1:100::/60",
+     false},
+    {"the router's own connection from one of the uplink's addresses",
+     entry("2001:db8:1::10", "2001:db8::1", "2001:db8::1", "2001:db8:1::10"), "2001:db8:1::/64", false},
 };
 
 class NatedTo : public ::testing::TestWithParam<Case> {};
 
 TEST_P(NatedTo, DeletesOnlyTheUplinksMasqueradedConnections) {
   const Case& c = GetParam();
-  EXPECT_EQ(nated_to(c.entry, ip(c.uplink_address)), c.deleted) << c.name;
+  const std::string text = c.uplink_address;
+  if (text.find('/') == std::string::npos)
+    EXPECT_EQ(nated_to(c.entry, ip(c.uplink_address)), c.deleted) << c.name;
+  else
+    EXPECT_EQ(nated_into(c.entry, *Prefix::parse(text)), c.deleted) << c.name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Entries, NatedTo, ::testing::ValuesIn(cases), [](const auto& info) {

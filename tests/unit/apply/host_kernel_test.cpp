@@ -29,10 +29,10 @@ Plan connection_plan(uint32_t weight_b) {
   NatPlan nat{{"wan1", "wan2"}, {{*IpAddress::parse("100.64.1.23"), kA}}};
   MarkPlan marks;
   marks.spread = Spread::connection;
-  marks.destinations = {*Prefix::parse("default")};
-  marks.shares = {{kA, 1}, {kB, weight_b}};
-  marks.live = {kA, kB};
-  marks.interface_marks = {{"wan1", kA}, {"wan2", kB}};
+  marks.v4.destinations = {*Prefix::parse("default")};
+  marks.v4.shares = {{kA, 1}, {kB, weight_b}};
+  marks.v4.live = {kA, kB};
+  marks.v4.interface_marks = {{"wan1", kA}, {"wan2", kB}};
   marks.sticky_timeout_s = 600;
   marks.rules = {{TrafficMatch{{}, {}, 17, PortRange{5060, 5060}, ""}, false, Spread::connection, {{kA, 1}}}};
   Plan plan;

@@ -73,6 +73,23 @@ TEST(ModesConfig, RulesInFileOrder) {
   EXPECT_EQ(config.rules[2].match.protocol, 50);
 }
 
+// Dual stack: IPv6 prefixes in exclude and in rules, ICMPv6 by name; each is matched in its own family.
+TEST(ModesConfig, Ipv6ExcludeAndRules) {
+  auto config =
+      parse("mode = \"connection\"\nexclude = [\"192.168.77.0/24\", \"fd00:77::/64\"]\n" + kUplinks +
+            "[[rule]]\ndst = \"2001:db8:99::/48\"\nuplinks = [\"a\"]\n"
+            "[[rule]]\nsrc = \"fd00:1::/64\"\ndst = \"default6\"\nproto = \"tcp\"\nexclude = true\n"
+            "[[rule]]\nproto = \"icmpv6\"\nuplinks = [\"b\"]\n");
+  EXPECT_THAT(config.exclude, ElementsAre(prefix("192.168.77.0/24"), prefix("fd00:77::/64")));
+  ASSERT_EQ(config.rules.size(), 3u);
+  EXPECT_EQ(config.rules[0].match.destination, prefix("2001:db8:99::/48"));
+  EXPECT_EQ(match_family(config.rules[0].match), Family::v6);
+  EXPECT_EQ(config.rules[1].match.source, prefix("fd00:1::/64"));
+  EXPECT_EQ(config.rules[1].match.destination, prefix("default6"));
+  EXPECT_EQ(config.rules[2].match.protocol, 58);
+  EXPECT_EQ(match_family(config.rules[2].match), Family::v6);
+}
+
 class ModesConfigError : public ::testing::TestWithParam<ErrorCase> {};
 
 std::vector<ErrorCase> cases() {
@@ -81,8 +98,6 @@ std::vector<ErrorCase> cases() {
       {"ExcludeNotAPrefix", "exclude = [\"lan\"]\n" + u, "1:12: exclude \"lan\" is not a prefix"},
       {"ExcludeHostBits", "exclude = [\"10.0.0.1/8\"]\n" + u,
        "1:12: exclude \"10.0.0.1/8\" has host bits set"},
-      {"ExcludeIpv6", "exclude = [\"2001:db8::/32\"]\n" + u,
-       "1:11: exclude 2001:db8::/32 is IPv6; exclude is IPv4 only so far"},
       {"ReorderingTooSmall", "tcp_max_reordering = 1\n" + u, "1:22: tcp_max_reordering 1 is out of range",
        "3–65535"},
       {"StickyOutsideConnectionMode", "sticky_timeout = 60\n" + u,
@@ -104,8 +119,13 @@ std::vector<ErrorCase> cases() {
        "8:9: proto \"quic\" is not a protocol uplinkd knows by name"},
       {"RuleBadPrefix", u + "[[rule]]\nsrc = \"10.0.0/8\"\nexclude = true\n",
        "8:7: src \"10.0.0/8\" is not a prefix"},
-      {"RuleIpv6", u + "[[rule]]\ndst = \"2001:db8::/32\"\nexclude = true\n",
-       "8:7: dst \"2001:db8::/32\" is IPv6"},
+      {"RuleFamiliesDisagree",
+       u + "[[rule]]\nsrc = \"10.0.0.0/8\"\ndst = \"2001:db8::/32\"\nexclude = true\n",
+       "9:7: dst \"2001:db8::/32\" is IPv6 but src \"10.0.0.0/8\" is IPv4", "split this into two rules"},
+      {"RuleIcmpToIpv6", u + "[[rule]]\ndst = \"2001:db8::/32\"\nproto = \"icmp\"\nexclude = true\n",
+       "9:9: proto \"icmp\" never meets IPv6 traffic", "proto = \"icmpv6\""},
+      {"RuleIcmpv6ToIpv4", u + "[[rule]]\nsrc = \"10.0.0.0/8\"\nproto = \"icmpv6\"\nexclude = true\n",
+       "9:9: proto \"icmpv6\" never meets IPv4 traffic", "proto = \"icmp\""},
       {"RuleBadMode", u + "[[rule]]\nmode = \"flow\"\n",
        "8:8: a rule's mode \"flow\" is not \"packet\" or \"connection\""},
       {"RuleBadIif", u + "[[rule]]\niif = \"a b\"\nexclude = true\n",

@@ -13,8 +13,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+// An uplink's IPv4 address as the sweeper takes it: a host prefix.
+Prefix ip(const char* text) {
+  return Prefix::host(*IpAddress::parse(text));
 }
 
 // A sweep that blocks until released, so that a test can ask again while one runs.
@@ -23,10 +24,10 @@ struct Gate {
   std::condition_variable changed;
   bool open = false;
   int entered = 0;
-  std::vector<IpAddress> swept;
+  std::vector<Prefix> swept;
   std::thread::id thread;
 
-  Expected<size_t> sweep(const IpAddress& address) {
+  Expected<size_t> sweep(const Prefix& address) {
     std::unique_lock lock(mutex);
     ++entered;
     swept.push_back(address);
@@ -61,7 +62,7 @@ bool run_until(asio::io_context& io, Predicate done) {
 TEST(ConntrackSweeper, RunsOffTheLoopAndAnswersOnIt) {
   asio::io_context io;
   Gate gate;
-  ConntrackSweeper sweeper(io, [&](const IpAddress& address) { return gate.sweep(address); });
+  ConntrackSweeper sweeper(io, [&](const Prefix& address) { return gate.sweep(address); });
   std::vector<std::pair<size_t, std::thread::id>> results;
   sweeper.sweep(ip("100.64.1.10"), [&](const Expected<size_t>& deleted, auto) {
     results.emplace_back(*deleted, std::this_thread::get_id());
@@ -79,7 +80,7 @@ TEST(ConntrackSweeper, RunsOffTheLoopAndAnswersOnIt) {
 TEST(ConntrackSweeper, OneSweepPerAddressAndOneMoreWhenAskedMeanwhile) {
   asio::io_context io;
   Gate gate;
-  ConntrackSweeper sweeper(io, [&](const IpAddress& address) { return gate.sweep(address); });
+  ConntrackSweeper sweeper(io, [&](const Prefix& address) { return gate.sweep(address); });
   int first = 0, second = 0, third = 0, other = 0;
   sweeper.sweep(ip("100.64.1.10"), [&](const auto&, auto) { ++first; });
   gate.wait_entered(1);
@@ -109,7 +110,7 @@ TEST(ConntrackSweeper, DestructionWaitsForTheRunningSweepAndDropsTheQueue) {
     gate.release();
   });
   {
-    ConntrackSweeper sweeper(io, [&](const IpAddress& address) { return gate.sweep(address); });
+    ConntrackSweeper sweeper(io, [&](const Prefix& address) { return gate.sweep(address); });
     sweeper.sweep(ip("100.64.1.10"), [&](const auto&, auto) { ++answered; });
     sweeper.sweep(ip("100.64.2.10"), [&](const auto&, auto) { ++answered; });
     gate.wait_entered(1);

@@ -21,9 +21,9 @@ Prefix prefix(const char* text) {
 MarkPlan packet_plan() {
   MarkPlan plan;
   plan.spread = Spread::packet;
-  plan.destinations = {prefix("192.168.1.0/24")};
-  plan.shares = {{kA, 1}, {kB, 1}};
-  plan.live = {kA, kB};
+  plan.v4.destinations = {prefix("192.168.1.0/24")};
+  plan.v4.shares = {{kA, 1}, {kB, 1}};
+  plan.v4.live = {kA, kB};
   return plan;
 }
 
@@ -68,32 +68,32 @@ TEST(MarkChains, PacketModeIsTheSeedsEqualize) {
 
 TEST(MarkChains, WeightsBecomeRangesReducedByTheirCommonDivisor) {
   auto plan = packet_plan();
-  plan.shares = {{kA, 2}, {kB, 6}};
+  plan.v4.shares = {{kA, 2}, {kB, 6}};
   EXPECT_THAT(chain_text(plan, 0), HasSubstr("numgen inc mod 4 map { 0 : 0x750000c9, 1-3 : 0x750000ca }"));
-  plan.shares = {{kA, 256}, {kB, 1}};
+  plan.v4.shares = {{kA, 256}, {kB, 1}};
   EXPECT_THAT(chain_text(plan, 0),
               HasSubstr("numgen inc mod 257 map { 0-255 : 0x750000c9, 256 : 0x750000ca }"));
 }
 
 TEST(MarkChains, OneUplinkNeedsNoCounter) {
   auto plan = packet_plan();
-  plan.shares = {{kB, 5}};
+  plan.v4.shares = {{kB, 5}};
   EXPECT_THAT(chain_text(plan, 0), HasSubstr("ip daddr 192.168.1.0/24 meta mark set 0x750000ca\n"));
 }
 
 TEST(MarkChains, DefaultDestinationMatchesEverything) {
   auto plan = packet_plan();
-  plan.destinations = {prefix("default")};
+  plan.v4.destinations = {prefix("default")};
   EXPECT_THAT(chain_text(plan, 0), HasSubstr("\t\tmeta mark set numgen"));
-  plan.destinations = {prefix("10.0.0.0/8"), prefix("172.16.0.0/12")};
+  plan.v4.destinations = {prefix("10.0.0.0/8"), prefix("172.16.0.0/12")};
   EXPECT_THAT(chain_text(plan, 0), HasSubstr("ip daddr { 10.0.0.0/8, 172.16.0.0/12 } meta mark set"));
 }
 
 TEST(MarkChains, ConnectionModeKeepsConnectionsOnTheirUplink) {
   auto plan = packet_plan();
   plan.spread = Spread::connection;
-  plan.destinations = {prefix("default")};
-  plan.interface_marks = {{"wan1", kA}, {"wan2", kB}};
+  plan.v4.destinations = {prefix("default")};
+  plan.v4.interface_marks = {{"wan1", kA}, {"wan2", kB}};
   const auto forwarded = chain_text(plan, 0);
   EXPECT_THAT(forwarded, HasSubstr("ct mark { 0x750000c9, 0x750000ca } meta mark set ct mark return\n"));
   EXPECT_THAT(forwarded,
@@ -116,8 +116,9 @@ TEST(MarkChains, StickySourcesRememberTheirUplink) {
   plan.sticky_timeout_s = 600;
   Table table{"inet", "uplinkd", {}, {}};
   add_mark_chains(table, plan);
-  ASSERT_EQ(table.maps.size(), 1u);
+  ASSERT_EQ(table.maps.size(), 2u);  // IPv6's too, unused until an uplink has IPv6
   EXPECT_EQ(table.maps[0].name, "sticky");
+  EXPECT_EQ(table.maps[1].name, "sticky6");
   const auto forwarded = chain_text(plan, 0);
   // A remembered uplink is kept only while it takes new connections: the map is never edited when the group
   // changes; a source of a dead or drained uplink falls through, picks again, and the map learns it.

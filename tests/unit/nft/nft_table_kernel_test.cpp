@@ -94,15 +94,15 @@ TEST(NftTableKernel, MarkChainsOfEveryKindAreAccepted) {
     NftTable nft;
     MarkPlan marks;
     marks.excluded = {*Prefix::parse("192.168.77.0/24"), *Prefix::parse("203.0.113.7/32")};
-    marks.destinations = {*Prefix::parse("default")};
-    marks.shares = {{0x750000c9, 1}, {0x750000ca, 3}};
-    marks.live = {0x750000c9, 0x750000ca};
-    marks.interface_marks = {{"wan1", 0x750000c9}, {"wan2", 0x750000ca}};
+    marks.v4.destinations = {*Prefix::parse("default")};
+    marks.v4.shares = {{0x750000c9, 1}, {0x750000ca, 3}};
+    marks.v4.live = {0x750000c9, 0x750000ca};
+    marks.v4.interface_marks = {{"wan1", 0x750000c9}, {"wan2", 0x750000ca}};
     TrafficMatch voip{{}, {}, 17, PortRange{5060, 5060}, ""};
     TrafficMatch bulk{*Prefix::parse("10.0.0.0/8"), *Prefix::parse("198.51.100.0/24"), 6, PortRange{1, 1024},
                       "lan0"};
     marks.rules = {{voip, false, Spread::connection, {{0x750000c9, 1}}},
-                   {bulk, false, Spread::packet, marks.shares},
+                   {bulk, false, Spread::packet, marks.v4.shares},
                    {TrafficMatch{{}, {}, 50, {}, ""}, true, Spread::connection, {}}};
     NatPlan nat{{"wan1", "wan2"}, {{*IpAddress::parse("100.64.1.23"), 0x750000c9}}};
     for (auto spread : {Spread::packet, Spread::connection}) {
@@ -113,6 +113,46 @@ TEST(NftTableKernel, MarkChainsOfEveryKindAreAccepted) {
       auto listing = nft.list();
       if (!listing || listing->find("numgen inc mod 4") == std::string::npos)
         problems += "the listing lacks the balancing rule\n";
+    }
+    return problems;
+  });
+}
+
+// The same for a dual-stack plan: per-family rules, the uplinks' own IPv6 prefixes, IPv6 rules and
+// exclusions, both sticky maps, the IPv6 pin map of prefixes (an interval map) and NAT66 with NPTv6.
+TEST(NftTableKernel, DualStackMarkChainsAreAccepted) {
+  in_own_namespace([] {
+    std::string problems;
+    NftTable nft;
+    const uint32_t a = 0x750000c9, b = 0x750000ca;
+    MarkPlan marks;
+    marks.marks_ipv6 = true;
+    marks.excluded = {*Prefix::parse("192.168.77.0/24"), *Prefix::parse("fd00:77::/64")};
+    marks.v4 = {{*Prefix::parse("default")}, {{a, 1}, {b, 3}}, {a, b}, {{"wan1", a}, {"wan2", b}}};
+    marks.v6 = {{*Prefix::parse("default6")}, {{b, 3}}, {b}, {{"wan2", b}}};
+    marks.unmarked_sources6 = {*Prefix::parse("2001:db8:1::/64"), *Prefix::parse("fe80::/10")};
+    TrafficMatch to6{{}, *Prefix::parse("2001:db8:99::/48"), {}, {}, ""};
+    TrafficMatch ping6{*Prefix::parse("fd00:1::/64"), {}, 58, {}, "lan0"};
+    TrafficMatch voip{{}, {}, 17, PortRange{5060, 5060}, ""};
+    marks.rules = {{to6, false, Spread::connection, {}, {{b, 1}}},
+                   {voip, false, Spread::packet, {{a, 1}}, {{b, 1}}},
+                   {ping6, true, Spread::connection, {}, {}}};
+    NatPlan nat{{"wan1", "wan2"}, {{*IpAddress::parse("100.64.1.23"), a}}};
+    nat.masquerade6_interfaces = {"wan1", "wan2"};
+    nat.untranslated6 = {*Prefix::parse("2001:db8:1::/64"), *Prefix::parse("fe80::/10")};
+    nat.translations6 = {{"wan1", *Prefix::parse("fd00:1::/64"), *Prefix::parse("2001:db8:1:10f::/64")}};
+    nat.pinned6 = {{*Prefix::parse("2001:db8:1::/64"), a},
+                   {*Prefix::parse("2001:db8:1:100::/60"), a},
+                   {*Prefix::parse("2001:db8:2::/64"), b}};
+    for (auto spread : {Spread::packet, Spread::connection}) {
+      marks.spread = spread;
+      marks.sticky_timeout_s = spread == Spread::connection ? 600 : 0;
+      if (auto error = nft.replace(nft::uplinkd_table(nat, marks)))
+        problems += "replace: " + error->message() + "\n";
+      auto listing = nft.list();
+      if (!listing || listing->find("ip6 daddr map { 2001:db8:1::/64 : 0x750000c9") == std::string::npos)
+        problems +=
+            "the listing lacks the IPv6 pin map: " + (listing ? *listing : listing.error().message()) + "\n";
     }
     return problems;
   });

@@ -310,10 +310,14 @@ TEST_F(DualStack, AcceptRaIsSetWhereConfigured) {
   EXPECT_EQ(ipv6_interface_sysctl("vlan.7", "accept_ra"), "net/ipv6/conf/vlan.7/accept_ra");
 }
 
-TEST_F(DualStack, ConnectionModeSaysIpv6IsBalancedPerFlow) {
+// Connection mode marks IPv6 too (planner_marks6_test.cpp has the details); the multipath route stays for
+// what no mark routes (the router's own unbound connections pick their source by it).
+TEST_F(DualStack, ConnectionModeMarksIpv6WithoutANote) {
   config.mode = Mode::connection;
   Plan plan = make_plan(config, state);
-  EXPECT_THAT(plan.notes, ElementsAre(HasSubstr("IPv6 is balanced per flow")));
+  EXPECT_THAT(plan.notes, IsEmpty());
+  EXPECT_TRUE(plan.marks.marks_ipv6);
+  EXPECT_EQ(plan.marks.v6.shares, plan.marks.v4.shares);
   EXPECT_THAT(balanced6(plan), ElementsAre(nh6(200), nh6(201)));
 }
 

@@ -52,9 +52,9 @@ TEST(PlannerMarks, PacketModeSpreadsOverTheGroupByWeight) {
   World world(two_uplinks(Mode::packet));
   Plan plan = world.plan();
   ASSERT_EQ(plan.marks.spread, Spread::packet);
-  EXPECT_EQ(plan.marks.shares, (std::vector<MarkShare>{{kMarkA, 1}, {kMarkB, 3}}));
-  EXPECT_EQ(plan.marks.live, (std::vector<uint32_t>{kMarkA, kMarkB}));
-  EXPECT_TRUE(plan.marks.interface_marks.empty());  // only connection mode keeps arrivals
+  EXPECT_EQ(plan.marks.v4.shares, (std::vector<MarkShare>{{kMarkA, 1}, {kMarkB, 3}}));
+  EXPECT_EQ(plan.marks.v4.live, (std::vector<uint32_t>{kMarkA, kMarkB}));
+  EXPECT_TRUE(plan.marks.v4.interface_marks.empty());  // only connection mode keeps arrivals
   auto by_mark = rules_at(plan, ownership::kRulePriorityPinned);
   ASSERT_EQ(by_mark.size(), 2u);
   EXPECT_EQ(by_mark[0].fwmark, kMarkA);
@@ -70,9 +70,9 @@ TEST(PlannerMarks, ConnectionModeKeepsArrivalsAndSticky) {
   Plan plan = world.plan();
   ASSERT_EQ(plan.marks.spread, Spread::connection);
   EXPECT_EQ(plan.marks.sticky_timeout_s, 600u);
-  ASSERT_EQ(plan.marks.interface_marks.size(), 2u);
-  EXPECT_EQ(plan.marks.interface_marks[0], (std::pair<std::string, uint32_t>{"a", kMarkA}));
-  EXPECT_EQ(plan.marks.interface_marks[1], (std::pair<std::string, uint32_t>{"b", kMarkB}));
+  ASSERT_EQ(plan.marks.v4.interface_marks.size(), 2u);
+  EXPECT_EQ(plan.marks.v4.interface_marks[0], (std::pair<std::string, uint32_t>{"a", kMarkA}));
+  EXPECT_EQ(plan.marks.v4.interface_marks[1], (std::pair<std::string, uint32_t>{"b", kMarkB}));
 }
 
 // A drained uplink takes no new connections but keeps its own: its mark stays live and routed.
@@ -80,8 +80,8 @@ TEST(PlannerMarks, DrainedUplinkKeepsItsConnectionsButTakesNoNewOnes) {
   World world(two_uplinks(Mode::connection));
   world.state.set_drained("b", true);
   Plan plan = world.plan();
-  EXPECT_EQ(plan.marks.shares, (std::vector<MarkShare>{{kMarkA, 1}}));
-  EXPECT_EQ(plan.marks.live, (std::vector<uint32_t>{kMarkA, kMarkB}));
+  EXPECT_EQ(plan.marks.v4.shares, (std::vector<MarkShare>{{kMarkA, 1}}));
+  EXPECT_EQ(plan.marks.v4.live, (std::vector<uint32_t>{kMarkA, kMarkB}));
   EXPECT_EQ(rules_at(plan, ownership::kRulePriorityPinned).size(), 2u);
 }
 
@@ -90,8 +90,8 @@ TEST(PlannerMarks, DeadUplinkIsNeitherSharedNorLive) {
   World world(two_uplinks(Mode::connection));
   world.state.on_health("a", {Health::down, "3 rounds failed"});
   Plan plan = world.plan();
-  EXPECT_EQ(plan.marks.shares, (std::vector<MarkShare>{{kMarkB, 3}}));
-  EXPECT_EQ(plan.marks.live, (std::vector<uint32_t>{kMarkB}));
+  EXPECT_EQ(plan.marks.v4.shares, (std::vector<MarkShare>{{kMarkB, 3}}));
+  EXPECT_EQ(plan.marks.v4.live, (std::vector<uint32_t>{kMarkB}));
   ASSERT_EQ(rules_at(plan, ownership::kRulePriorityPinned).size(), 1u);
   EXPECT_EQ(rules_at(plan, ownership::kRulePriorityPinned)[0].table, 202u);
 }
@@ -100,10 +100,10 @@ TEST(PlannerMarks, SharesFollowTiersLikeTheGroup) {
   auto config = config_with({uplink("a", 201), uplink("b", 202), uplink("c", 203, 1, 2)});
   config.mode = Mode::packet;
   World world(config);
-  EXPECT_EQ(world.plan().marks.shares, (std::vector<MarkShare>{{kMarkA, 1}, {kMarkB, 1}}));
+  EXPECT_EQ(world.plan().marks.v4.shares, (std::vector<MarkShare>{{kMarkA, 1}, {kMarkB, 1}}));
   world.state.on_health("a", {Health::down, "x"});
   world.state.on_health("b", {Health::down, "x"});
-  EXPECT_EQ(world.plan().marks.shares, (std::vector<MarkShare>{{kMarkC, 1}}));
+  EXPECT_EQ(world.plan().marks.v4.shares, (std::vector<MarkShare>{{kMarkC, 1}}));
 }
 
 // The seed's example: main holds the NICs' connected routes to the balanced prefix, so traffic to it needs
@@ -177,7 +177,7 @@ TEST(PlannerMarks, RuleUplinksAreASubsetChosenLikeTheGroup) {
   EXPECT_FALSE(plan.marks.spread);
   EXPECT_EQ(plan.marks.rules[0].spread, Spread::connection);  // the default outside packet mode
   EXPECT_EQ(plan.marks.rules[0].shares, (std::vector<MarkShare>{{kMarkB, 2}}));  // c is tier 2
-  EXPECT_EQ(plan.marks.live, (std::vector<uint32_t>{kMarkA, kMarkB, kMarkC}));
+  EXPECT_EQ(plan.marks.v4.live, (std::vector<uint32_t>{kMarkA, kMarkB, kMarkC}));
 
   world.state.on_health("b", {Health::down, "x"});  // its backup of the same rule takes over
   EXPECT_EQ(world.plan().marks.rules[0].shares, (std::vector<MarkShare>{{kMarkC, 1}}));

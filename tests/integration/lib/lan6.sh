@@ -1,0 +1,68 @@
+# shellcheck shell=bash
+# IPv6 behind a router that translates it (NAT66): the LAN host with a ULA, and an internet host on which every
+# address of 2001:db8:ffff::/64 is its own, with a server that answers each connection with the source address
+# it sees, so that the uplink a connection left by is read where it arrived. Source after uplinkd_test.sh and
+# ipv6.sh:
+#
+#   source "$(dirname "$0")/lib/uplinkd_test.sh"
+#   source "$(dirname "$0")/lib/ipv6.sh"
+#   source "$(dirname "$0")/lib/lan6.sh"
+#
+# Needs perl (IO::Socket::IP, in perl's core).
+
+[ -n "${_H_LAN6_SH:-}" ] && return 0
+_H_LAN6_SH=1
+
+LAN6_ULA=fd00:1::10
+LAN6_GW=fd00:1::1
+
+# make_lan6 — make_lan, then the ULA prefix fd00:1::/64 on the LAN: $LAN6_GW on the router's lan0, $LAN6_ULA on
+# the host, whose default6 is the router. The router forwards IPv6, so its uplinks take router advertisements
+# only with accept_ra = 2: call it after make_isp6 for each ISP.
+make_lan6() {
+  make_lan
+  sysctl_ns router net.ipv6.conf.all.forwarding=1
+  local n
+  for n in 1 2 3; do
+    have_ns "isp$n" && sysctl_ns router "net.ipv6.conf.wan$n.accept_ra=2"
+  done
+  sysctl_ns lan net.ipv6.conf.eth0.dad_transmits=0
+  ip -n "$(ns router)" addr add "$LAN6_GW/64" dev lan0 nodad
+  ip -n "$(ns lan)" addr add "$LAN6_ULA/64" dev eth0 nodad
+  ip -n "$(ns lan)" -6 route add default via "$LAN6_GW"
+}
+
+# start_whoami6 PORT — on the internet host, all of 2001:db8:ffff::/64 local, and a server on PORT that writes
+# each connection's peer address and closes it.
+start_whoami6() {
+  ip -n "$(ns inet)" -6 route add local 2001:db8:ffff::/64 dev lo
+  # shellcheck disable=SC2016  # perl's own variables
+  spawn "whoami server(inet)" "$H_TMP/whoami.log" in_ns inet perl -MIO::Socket::IP -e '
+    my $server = IO::Socket::IP->new(LocalHost => "::", LocalPort => $ARGV[0], Listen => 128, ReuseAddr => 1,
+                                     V6Only => 1) or die "listen: $@\n";
+    while (my $peer = $server->accept) { print $peer $peer->peerhost, "\n"; close $peer }' "$1"
+  wait_for --deadline 5 --what "the whoami server on inet" _h_listening inet "$1"
+}
+
+# sources_seen6 COUNT FIRST PORT [SOURCE] — COUNT connections from the LAN host, one after the other, to
+# 2001:db8:ffff::FIRST, ::FIRST+1, … (hex) at PORT (bound to SOURCE if given); prints the source the whoami
+# server saw for each ("-" when one failed).
+sources_seen6() {
+  # shellcheck disable=SC2016  # perl's own variables
+  in_ns lan perl -MIO::Socket::IP -e '
+    my ($count, $first, $port, $source) = @ARGV;
+    for my $i (0 .. $count - 1) {
+      my %bind = $source ? (LocalHost => $source) : ();
+      my $socket = IO::Socket::IP->new(PeerHost => sprintf("2001:db8:ffff::%x", $first + $i), PeerPort => $port,
+                                       Timeout => 5, %bind);
+      my $seen = $socket ? <$socket> : undef;
+      chomp $seen if defined $seen;
+      print defined $seen ? "$seen\n" : "-\n";
+    }' "$1" "$2" "$3" "${4:-}"
+}
+
+# count_of LINES TEXT — how many of the lines are exactly TEXT.
+count_of() { grep -cxF "$2" <<<"$1" || true; }
+
+# tally_lines LINES — "TEXT×COUNT …", most frequent first, on one line (for messages).
+tally_lines() { sort <<<"$1" | uniq -c | sort -rn | awk '{ printf "%s%s×%s", (NR > 1 ? " " : ""), $2, $1 }'; }
