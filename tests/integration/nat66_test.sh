@@ -17,6 +17,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
 source "$(dirname "$0")/lib/ipv6.sh"
+source "$(dirname "$0")/lib/lan6.sh"
 source "$(dirname "$0")/lib/dhcp.sh"
 source "$(dirname "$0")/lib/dhcpv6.sh"
 source "$(dirname "$0")/lib/connection.sh"
@@ -85,33 +86,10 @@ lan_preferred() { has_lan_address "$1" && ! lan_deprecated "$1"; }
 wait_for --deadline 15 --what "the LAN host's address out of isp1's delegation" has_lan_address 1
 wait_for --deadline 15 --what "the LAN host's address out of isp2's delegation" has_lan_address 2
 
-# The internet host: every address of 2001:db8:ffff::/64 is its own, and a server there answers each
-# connection with the peer address it sees.
-ip -n "$(ns inet)" -6 route add local 2001:db8:ffff::/64 dev lo
-# shellcheck disable=SC2016  # perl's own variables
-spawn "whoami server(inet)" "$H_TMP/whoami.log" in_ns inet perl -MIO::Socket::IP -e '
-  my $server = IO::Socket::IP->new(LocalHost => "::", LocalPort => $ARGV[0], Listen => 128, ReuseAddr => 1,
-                                   V6Only => 1) or die "listen: $@\n";
-  while (my $peer = $server->accept) { print $peer $peer->peerhost, "\n"; close $peer }' "$PORT"
-wait_for --deadline 5 --what "the server on inet" _h_listening inet "$PORT"
-
-# sources_seen COUNT [SOURCE] — COUNT connections from the LAN host to as many addresses of the internet
-# host (bound to SOURCE if given); prints the source the server saw for each ("-" when one failed).
-sources_seen() {
-  # shellcheck disable=SC2016  # perl's own variables
-  in_ns lan perl -MIO::Socket::IP -e '
-    my ($count, $port, $source) = @ARGV;
-    for my $i (1 .. $count) {
-      my %bind = $source ? (LocalHost => $source) : ();
-      my $socket = IO::Socket::IP->new(PeerHost => sprintf("2001:db8:ffff::%x", 0x100 + $i), PeerPort => $port,
-                                       Timeout => 5, %bind);
-      my $seen = $socket ? <$socket> : undef;
-      chomp $seen if defined $seen;
-      print defined $seen ? "$seen\n" : "-\n";
-    }' "$1" "$PORT" "${2:-}"
-}
-# count_of SEEN TEXT — how many of the lines are exactly TEXT.
-count_of() { grep -cxF "$2" <<<"$1" || true; }
+start_whoami6 "$PORT"
+# sources_seen COUNT [SOURCE] — COUNT connections from the LAN host to 2001:db8:ffff::101 on (bound to SOURCE
+# if given); prints the source the server saw for each ("-" when one failed).
+sources_seen() { sources_seen6 "$1" 257 "$PORT" "${2:-}"; }
 
 CONFIG=$H_TMP/uplinkd.toml
 write_top() {
