@@ -11,6 +11,19 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+// NPTv6's inbound side: a connection from outside to the uplink's translated prefix reaches the LAN host
+// with the same host part, so the mapping is one-to-one both ways, as RFC 6296's is. Whether it may pass is
+// the firewall's forward chain's call, as for any routed IPv6 host; dstnat (-100) is nat's own priority.
+void add_inbound_translation(Table& table, const NatPlan& plan) {
+  if (plan.translations6.empty()) return;
+  Chain chain{"prerouting", ChainHook{"nat", "prerouting", "dstnat"}, {}};
+  for (const auto& translation : plan.translations6)
+    chain.rules.push_back("iifname " + quoted_interface(translation.interface) + " ip6 daddr " +
+                          translation.uplink.to_string() + " dnat ip6 prefix to " +
+                          translation.lan.to_string());
+  table.chains.push_back(std::move(chain));
+}
+
 }  // namespace
 
 void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::string>& unpinned) {
@@ -31,11 +44,18 @@ void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::st
     std::string map6;
     for (const auto& pin : plan.pinned6)
       map6 += (map6.empty() ? "" : ", ") + pin.prefix.to_string() + " : " + hex_mark(pin.mark);
-    if (!map6.empty())
+    if (!map6.empty()) {
       pin.rules.push_back("meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr map { " +
                           map6 + " }");
+      // A connection from outside to one of the uplink's prefixes (NPTv6's inbound side, a forwarded port)
+      // answers from the LAN: its replies leave by the uplink it came in by, where its address is valid.
+      // Without this they follow the group, and another ISP drops them (BCP 38).
+      pin.rules.push_back("meta nfproto ipv6 ct direction reply meta mark set ct original ip6 daddr map { " +
+                          map6 + " }");
+    }
     table.chains.push_back(std::move(pin));
   }
+  add_inbound_translation(table, plan);
   if (plan.masquerade_interfaces.empty()) return;
   // srcnat (100) is where masquerade belongs; a firewall's own nat chains at the same hook coexist with ours.
   Chain chain{"postrouting", ChainHook{"nat", "postrouting", "srcnat"}, {}};

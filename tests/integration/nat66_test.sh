@@ -8,7 +8,9 @@
 #     left by, spread over both ISPs by weight (2:1, flow mode, many destinations); with wan1's carrier lost,
 #     new ones all arrive from isp2; hosts numbered from a delegated prefix are not translated.
 #  2. NPTv6 (`nptv6 = "fd00:1::/64"`, by reload): connections from the ULA arrive from the last /64 of each
-#     ISP's delegation with the host's own interface id.
+#     ISP's delegation with the host's own interface id; connections from outside to those addresses reach
+#     the LAN host (dnat ip6 prefix) and are answered by the ISP they came in by, as are those to a port of
+#     wan2's own address that the test forwards to the LAN host with a dnat of its own.
 #  3. Without translation: the host's address out of isp1's delegation leaves by isp1; wan1 loses carrier,
 #     the on_change hook radvd-deprecate has radvd announce that prefix with preferred lifetime 0, the host
 #     marks the address deprecated and its new connections come from isp2's delegation; the carrier returns
@@ -24,6 +26,9 @@ source "$(dirname "$0")/lib/connection.sh"
 
 command -v radvd >/dev/null || fail "radvd not found (package radvd); run scripts/install-deps.sh"
 PORT=8086
+PORT_IN=8087 # the LAN host's whoami server, for NPTv6's inbound side
+PORT_FORWARDED=8088 # wan2's port that the test's own dnat forwards to PORT_IN
+INBOUND=12
 ULA=fd00:1::10
 CONNECTIONS=60
 HOOK=${UPLINKD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/hooks/radvd-deprecate
@@ -164,10 +169,42 @@ assert_eq "$CONNECTIONS" "$((n1 + n2))" "the ULA maps into each ISP's delegation
 assert_ge "$n1" 20 "NPTv6 by isp1"
 assert_ge "$n2" 7 "NPTv6 by isp2"
 
+log "NPTv6 inbound: connections from outside to each ISP's translation of the ULA reach the LAN host"
+for n in 1 2; do reset_isp6_counters "$n"; done
+start_whoami6_on lan "$PORT_IN"
+for n in 1 2; do
+  first=$((0x300 + 0x20 * n))
+  expected=$(for ((i = 0; i < INBOUND; i++)); do printf '2001:db8:ffff::%x\n' $((first + i)); done)
+  seen=$(inbound_seen6 "$INBOUND" "$first" "2001:db8:$n:10f::10" "$PORT_IN")
+  log "by isp$n to 2001:db8:$n:10f::10: $(tally_lines "$seen" | cut -c1-200)"
+  assert_eq "$expected" "$seen" "every connection by isp$n reaches fd00:1::10 from its own source and is answered"
+done
+# A reply that followed the group (2:1) instead of its connection's uplink is dropped by the other ISP's
+# BCP 38 filter. TCP draws a new flow hash for each retransmitted SYN-ACK, so the connections would mostly
+# get through anyway, a second or three late: the drops tell.
+assert_eq "0 0" "$(isp6_spoofed 1) $(isp6_spoofed 2)" "replies isp1 and isp2 dropped for a source not theirs"
+
+log "a port of wan2's own address forwarded to the LAN host (the operator's dnat) is answered by isp2"
+in_ns router nft -f - <<EOF || fail "the test's port forward in the router"
+table ip6 portforward {
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname "wan2" ip6 daddr $WAN2 tcp dport $PORT_FORWARDED dnat to [$ULA]:$PORT_IN
+  }
+}
+EOF
+first=$((0x360))
+expected=$(for ((i = 0; i < INBOUND; i++)); do printf '2001:db8:ffff::%x\n' $((first + i)); done)
+seen=$(inbound_seen6 "$INBOUND" "$first" "$WAN2" "$PORT_FORWARDED")
+assert_eq "$expected" "$seen" "every forwarded connection reaches fd00:1::10 and is answered by isp2"
+assert_eq 0 "$(isp6_spoofed 1)" "replies to the forwarded port that left by isp1 (dropped there)"
+in_ns router nft delete table ip6 portforward
+
 log "without translation: the deprecation hook"
 write_top
 uplinkctl_in router reload >/dev/null
 wait_for --deadline 5 --what "the prefix translation gone" _h_not nft_has "snat ip6 prefix"
+_h_not nft_has "dnat ip6 prefix" || fail "the inbound translation outlived nptv6: $(uplinkd_nft router | grep dnat)"
 lan1=$(lan_address 1) lan2=$(lan_address 2)
 seen=$(sources_seen 10 "$lan1")
 assert_eq 10 "$(count_of "$seen" "$lan1")" "the host's isp1 address leaves by isp1"

@@ -5,7 +5,8 @@
 #                inet sees is the router's own address in 2001:db8:N::/64, which tells the ISP used)
 #   inet  lo     2001:db8:ffff::1/128 (the IPv6 "internet host")
 # Like the IPv4 side, each ISP drops what the router sends from outside its own prefix (BCP 38), and counts
-# new TCP connections forwarded upstream in `table ip6 harness6` (isp6_counter).
+# new TCP connections forwarded upstream in `table ip6 harness6` (isp6_counter) and the packets dropped for
+# their source (isp6_spoofed).
 
 INET6_ADDR=2001:db8:ffff::1
 declare -gA H_RA_PID=()  # by ISP number: its RA daemon
@@ -40,9 +41,10 @@ make_isp6() {
   in_ns "isp$n" nft -f - <<EOF6 || fail "make_isp6: nft setup in isp$n failed"
 table ip6 harness6 {
   counter tcpflows { }
+  counter spoofed { }
   chain antispoof {
     type filter hook forward priority -10; policy accept;
-    iifname "rtr" ip6 saddr != $(isp6_prefix "$n")/64 drop
+    iifname "rtr" ip6 saddr != $(isp6_prefix "$n")/64 counter name "spoofed" drop
   }
   chain forward {
     type filter hook forward priority 0; policy accept;
@@ -127,6 +129,11 @@ group6_members() {
 # isp6_counter N — new IPv6 TCP connections ispN forwarded upstream since its counters were reset.
 isp6_counter() {
   in_ns "isp$1" nft list counter ip6 harness6 tcpflows | sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
+# isp6_spoofed N — packets from the router that ispN's BCP 38 filter dropped (a source not of ispN's) since its
+# counters were reset.
+isp6_spoofed() {
+  in_ns "isp$1" nft list counter ip6 harness6 spoofed | sed -n 's/.*packets \([0-9]*\).*/\1/p'
 }
 reset_isp6_counters() { in_ns "isp$1" nft reset counters table ip6 harness6 >/dev/null || fail "reset_isp6_counters $1"; }
 

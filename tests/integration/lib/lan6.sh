@@ -32,34 +32,53 @@ make_lan6() {
   ip -n "$(ns lan)" -6 route add default via "$LAN6_GW"
 }
 
-# start_whoami6 PORT — on the internet host, all of 2001:db8:ffff::/64 local, and a server on PORT that writes
-# each connection's peer address and closes it.
+# start_whoami6 PORT — on the internet host, all of 2001:db8:ffff::/64 local (also as sources: inbound_seen6
+# binds them), and a whoami server on PORT.
 start_whoami6() {
   ip -n "$(ns inet)" -6 route add local 2001:db8:ffff::/64 dev lo
+  # bind() takes only assigned addresses, not those of a local route, unless nonlocal binds are allowed.
+  sysctl_ns inet net.ipv6.ip_nonlocal_bind=1
+  start_whoami6_on inet "$1"
+}
+
+# start_whoami6_on ROLE PORT — a server on ROLE's PORT (IPv6) that writes each connection's peer address and
+# closes it.
+start_whoami6_on() {
   # shellcheck disable=SC2016  # perl's own variables
-  spawn "whoami server(inet)" "$H_TMP/whoami.log" in_ns inet perl -MIO::Socket::IP -e '
+  spawn "whoami server($1)" "$H_TMP/whoami-$1.log" in_ns "$1" perl -MIO::Socket::IP -e '
     my $server = IO::Socket::IP->new(LocalHost => "::", LocalPort => $ARGV[0], Listen => 128, ReuseAddr => 1,
                                      V6Only => 1) or die "listen: $@\n";
-    while (my $peer = $server->accept) { print $peer $peer->peerhost, "\n"; close $peer }' "$1"
-  wait_for --deadline 5 --what "the whoami server on inet" _h_listening inet "$1"
+    while (my $peer = $server->accept) { print $peer $peer->peerhost, "\n"; close $peer }' "$2"
+  wait_for --deadline 5 --what "the whoami server on $1" _h_listening "$1" "$2"
+}
+
+# _lan6_whoami_clients ROLE COUNT FIRST PORT PEER [SOURCE] — COUNT connections from ROLE, one after the other,
+# to PEER at PORT, bound to SOURCE if given; PEER and SOURCE are sprintf formats given FIRST + i (a fixed
+# address ignores it). Prints the address the whoami server saw for each ("-" when one failed).
+_lan6_whoami_clients() {
+  # shellcheck disable=SC2016  # perl's own variables
+  in_ns "$1" perl -MIO::Socket::IP -e '
+    my ($count, $first, $port, $peer, $source) = @ARGV;
+    for my $i (0 .. $count - 1) {
+      my %bind = $source ? (LocalHost => sprintf($source, $first + $i)) : ();
+      my $socket = IO::Socket::IP->new(PeerHost => sprintf($peer, $first + $i), PeerPort => $port,
+                                       Timeout => 5, %bind);
+      warn "connection to ", sprintf($peer, $first + $i), " failed: $@\n" unless $socket;
+      my $seen = $socket ? <$socket> : undef;
+      chomp $seen if defined $seen;
+      print defined $seen ? "$seen\n" : "-\n";
+    }' "$2" "$3" "$4" "$5" "${6:-}"
 }
 
 # sources_seen6 COUNT FIRST PORT [SOURCE] — COUNT connections from the LAN host, one after the other, to
 # 2001:db8:ffff::FIRST, ::FIRST+1, … (hex) at PORT (bound to SOURCE if given); prints the source the whoami
 # server saw for each ("-" when one failed).
-sources_seen6() {
-  # shellcheck disable=SC2016  # perl's own variables
-  in_ns lan perl -MIO::Socket::IP -e '
-    my ($count, $first, $port, $source) = @ARGV;
-    for my $i (0 .. $count - 1) {
-      my %bind = $source ? (LocalHost => $source) : ();
-      my $socket = IO::Socket::IP->new(PeerHost => sprintf("2001:db8:ffff::%x", $first + $i), PeerPort => $port,
-                                       Timeout => 5, %bind);
-      my $seen = $socket ? <$socket> : undef;
-      chomp $seen if defined $seen;
-      print defined $seen ? "$seen\n" : "-\n";
-    }' "$1" "$2" "$3" "${4:-}"
-}
+sources_seen6() { _lan6_whoami_clients lan "$1" "$2" "$3" "2001:db8:ffff::%x" "${4:-}"; }
+
+# inbound_seen6 COUNT FIRST ADDRESS PORT — COUNT connections from the internet host to ADDRESS at PORT (a
+# whoami server behind the router: start_whoami6_on), from 2001:db8:ffff::FIRST, ::FIRST+1, … (hex); prints
+# the source that server saw for each ("-" when one failed).
+inbound_seen6() { _lan6_whoami_clients inet "$1" "$2" "$4" "$3" "2001:db8:ffff::%x"; }
 
 # count_of LINES TEXT — how many of the lines are exactly TEXT.
 count_of() { grep -cxF "$2" <<<"$1" || true; }

@@ -205,6 +205,9 @@ TEST(DualStackPin, Ipv6ConnectionsArePinnedByPrefix) {
                         "100.64.1.10 : 0x750000c9 }",
                         "meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr map { "
                         "2001:db8:1::/64 : 0x750000c9, 2001:db8:1:100::/60 : 0x750000c9, 2001:db8:2::/64 : "
+                        "0x750000ca }",
+                        "meta nfproto ipv6 ct direction reply meta mark set ct original ip6 daddr map { "
+                        "2001:db8:1::/64 : 0x750000c9, 2001:db8:1:100::/60 : 0x750000c9, 2001:db8:2::/64 : "
                         "0x750000ca }"}));
 }
 
@@ -216,6 +219,8 @@ TEST(DualStackPin, Ipv6AloneHasAPinChainToo) {
   EXPECT_THAT(
       table.chains[0].rules,
       ElementsAreArray({"meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr map { "
+                        "2001:db8:1::/64 : 0x750000c9 }",
+                        "meta nfproto ipv6 ct direction reply meta mark set ct original ip6 daddr map { "
                         "2001:db8:1::/64 : 0x750000c9 }"}));
 }
 

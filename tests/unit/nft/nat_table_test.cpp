@@ -94,8 +94,9 @@ TEST(NatTable, TranslatesTheLanPrefixBeforeMasquerading) {
   plan.untranslated6 = {*Prefix::parse("fe80::/10")};
   plan.translations6 = {{"wan2", *Prefix::parse("fd00:1::/64"), *Prefix::parse("2001:db8:2:10f::/64")}};
   auto table = nft::nat_table(plan);
-  ASSERT_EQ(table.chains.size(), 1u) << "no inbound chain: the translation is for the LAN's own connections";
-  EXPECT_EQ(table.chains[0].rules,
+  ASSERT_EQ(table.chains.size(), 2u);
+  EXPECT_EQ(table.chains[1].name, "postrouting");
+  EXPECT_EQ(table.chains[1].rules,
             (std::vector<std::string>{
                 "meta nfproto ipv4 oifname \"wan1\" masquerade",
                 "meta nfproto ipv6 oifname \"wan1\" ip6 saddr != { fe80::/10 } masquerade",
@@ -103,6 +104,24 @@ TEST(NatTable, TranslatesTheLanPrefixBeforeMasquerading) {
                 "oifname \"wan2\" ip6 saddr fd00:1::/64 snat ip6 prefix to 2001:db8:2:10f::/64",
                 "meta nfproto ipv6 oifname \"wan2\" ip6 saddr != { fe80::/10 } masquerade",
             }));
+}
+
+// NPTv6 is one-to-one both ways: a connection from outside to the translated prefix reaches the LAN host.
+TEST(NatTable, TranslatesConnectionsFromOutsideToTheLanHost) {
+  NatPlan plan{{"wan1", "wan2"}, {}};
+  plan.masquerade6_interfaces = {"wan1", "wan2"};
+  plan.translations6 = {{"wan1", *Prefix::parse("fd00:1::/64"), *Prefix::parse("2001:db8:1:10f::/64")},
+                        {"wan2", *Prefix::parse("fd00:1::/64"), *Prefix::parse("2001:db8:2:2ff::/64")}};
+  auto table = nft::nat_table(plan);
+  ASSERT_EQ(table.chains.size(), 2u);
+  EXPECT_EQ(table.chains[0].name, "prerouting");
+  EXPECT_EQ(table.chains[0].hook, (nft::ChainHook{"nat", "prerouting", "dstnat", "accept"}));
+  EXPECT_EQ(table.chains[0].rules,
+            (std::vector<std::string>{
+                "iifname \"wan1\" ip6 daddr 2001:db8:1:10f::/64 dnat ip6 prefix to fd00:1::/64",
+                "iifname \"wan2\" ip6 daddr 2001:db8:2:2ff::/64 dnat ip6 prefix to fd00:1::/64",
+            }));
+  EXPECT_EQ(table.chains[1].name, "postrouting");
 }
 
 TEST(NatTableDeathTest, RefusesAnInterfaceNameThatIsNotPlain) {

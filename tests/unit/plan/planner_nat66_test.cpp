@@ -39,12 +39,13 @@ struct PlannedNat66 : ::testing::Test {
   void delegate(const std::string& interface, const std::vector<std::string>& prefixes) {
     state.on_hook(dhcpv6_event(DhcpClient::dhcpcd, interface, "BOUND6", LeaseChange::up, prefixes));
   }
-  std::vector<std::string> postrouting() {
+  std::vector<std::string> rules_of(const std::string& name) {
     Plan plan = make_plan(config, state);
     for (const auto& chain : plan.nftables.chains)
-      if (chain.name == "postrouting") return chain.rules;
+      if (chain.name == name) return chain.rules;
     return {};
   }
+  std::vector<std::string> postrouting() { return rules_of("postrouting"); }
 };
 
 TEST_F(PlannedNat66, MasqueradeCoversIpv6WithTheRoutedPrefixesLeftAlone) {
@@ -110,6 +111,9 @@ TEST_F(PlannedNat66, Nptv6MapsTheLanPrefixIntoEachDelegation) {
   auto rules = postrouting();
   EXPECT_THAT(rules, ::testing::Contains("oifname \"wan1\" ip6 saddr fd00:1::/64 snat ip6 prefix to "
                                          "2001:db8:1:10f::/64"));
+  EXPECT_THAT(rules_of("prerouting"),
+              ElementsAre("iifname \"wan1\" ip6 daddr 2001:db8:1:10f::/64 dnat ip6 prefix to fd00:1::/64",
+                          "iifname \"wan2\" ip6 daddr 2001:db8:2:2ff::/64 dnat ip6 prefix to fd00:1::/64"));
   EXPECT_TRUE(plan.notes.empty()) << plan.notes.front();
 }
 
