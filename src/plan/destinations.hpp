@@ -11,8 +11,9 @@
 
 namespace uplinkd {
 
-// The parts of listed (non-default, IPv4) destinations that an uplink's connected subnet covers: for each,
-// uplinkd adds rules before main's. Without duplicates, in config order.
+// The parts of listed (non-default) destinations that an uplink's connected subnet covers (IPv4: its
+// address's subnet; IPv6: each of its global prefixes): for each, uplinkd adds rules before main's. Without
+// duplicates, in config order.
 std::vector<Prefix> contested_destinations(const Config& config, const std::vector<PlannedUplink>& uplinks);
 
 }  // namespace uplinkd

@@ -253,6 +253,14 @@ Chain mark_chain(const MarkPlan& plan, Hook hook) {
   // this host's until dstnat) is kept on that uplink above. ARP never reaches nftables' inet family at all.
   rules.push_back(std::string("fib daddr type { ") + (forwarded ? "local, " : "") +
                   "broadcast, multicast } return");
+  // Neighbour discovery is IPv6's ARP, and belongs to the link it is sent on. A reachability probe is a
+  // unicast solicitation to the neighbour's own address, which a mark would route out of another link (the
+  // output chain routes marked packets again): on links that share a prefix, the answer would come back on
+  // that link, and the entry it was for would fail.
+  if (plan.marks_ipv6 && !forwarded)
+    rules.push_back(
+        "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, "
+        "nd-redirect } return");
   add_rules(rules, plan, forwarded, true);
   if (!plan.spread) return chain;
   if (forwarded && *plan.spread == Spread::connection && plan.sticky_timeout_s) {

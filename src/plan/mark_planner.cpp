@@ -1,5 +1,8 @@
 #include "plan/mark_planner.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "plan/destinations.hpp"
 #include "plan/owned_rule.hpp"
 #include "plan/ownership.hpp"
@@ -150,12 +153,16 @@ void plan_marks(const Config& config, const State& state, const Members& group,
   if (config.mode == Mode::connection)
     marks.sticky_timeout_s = static_cast<uint32_t>(config.sticky_timeout_s);
 
-  // IPv4 only: an IPv6 destination overlapping an uplink's own prefix is not looked for
-  // (plan/destinations.hpp).
   const auto contested = marks.spread ? contested_destinations(config, plan.uplinks) : std::vector<Prefix>{};
+  auto of_family = [&contested](Family family) {
+    std::vector<Prefix> out;
+    std::copy_if(contested.begin(), contested.end(), std::back_inserter(out),
+                 [family](const Prefix& prefix) { return prefix.family() == family; });
+    return out;
+  };
   for (size_t i = 0; i < config.uplinks.size(); ++i) {
-    plan_uplink_mark(config, i, Family::v4, contested, plan);
-    if (ipv6) plan_uplink_mark(config, i, Family::v6, {}, plan);
+    plan_uplink_mark(config, i, Family::v4, of_family(Family::v4), plan);
+    if (ipv6) plan_uplink_mark(config, i, Family::v6, of_family(Family::v6), plan);
   }
   if (config.mode == Mode::packet)
     for (const auto& uplink : config.uplinks)

@@ -144,6 +144,10 @@ void plan_balance_legs6(const Config& config, const std::vector<const UplinkConf
       auto nexthop = std::find_if(plan.nexthops.begin(), plan.nexthops.end(),
                                   [id](const Nexthop& planned) { return planned.id == id; });
       if (nexthop == plan.nexthops.end()) continue;  // a member is usable, so routable: never
+      // The kernel takes no leg without a gateway in an IPv6 multipath route ("Device only routes can not
+      // be added for IPv6 using the multipath API"). Links without a router (gateway6 = "none": the seed's
+      // direct links) are balanced by the group, whose first member gives unbound sockets their source.
+      if (!nexthop->gateway) return plan_balance(config, Family::v6, members, plan);
       route.multipath.push_back(
           netlink::RouteNexthop{nexthop->gateway, nexthop->ifindex, uplink->weight, false});
     }
@@ -191,7 +195,7 @@ bool any_uplink_has_v6(const Plan& plan) {
 // Unmarked traffic to a contested destination (plan/destinations.hpp) is balanced before main is asked.
 void plan_destination_rules(const Config& config, Plan& plan) {
   for (const auto& destination : contested_destinations(config, plan.uplinks)) {
-    Rule rule = owned_rule(ownership::kRulePriorityDestination, config.balance_table);
+    Rule rule = owned_rule(ownership::kRulePriorityDestination, config.balance_table, destination.family());
     rule.destination = destination;
     plan.rules.push_back(rule);
   }

@@ -13,7 +13,7 @@
 # API (kept stable for the benchmarks): make_host_pair, shape_link NS IF MBIT, shape_host_pair,
 # write_equalize_config, eq_iperf_server, eq_iperf_client, eq_iperf_mbit, eq_iperf_retransmits, eq_tx_packets,
 # eq_tx_counts, eq_tx_bytes, eq_tx_byte_counts, eq_iperf_steady, eq_mac, EQ_H1, EQ_H2, EQ_LINKS, EQ_H1_ADDR,
-# EQ_H2_ADDR, EQ_PREFIX.
+# EQ_H2_ADDR, EQ_PREFIX; for IPv6 (EQ_IPV6=1): EQ_H1_ADDR6, EQ_H2_ADDR6, EQ_PREFIX6.
 
 [ -n "${_EQ_SH:-}" ] && return 0
 declare -F make_ns >/dev/null || { echo "equalize.sh: source netns.sh (or uplinkd_test.sh) first" >&2; exit 1; }
@@ -22,6 +22,11 @@ _EQ_SH=1
 EQ_H1_ADDR=192.168.1.1
 EQ_H2_ADDR=192.168.1.2
 EQ_PREFIX=192.168.1.0/24
+# With EQ_IPV6=1 set before make_host_pair, the pair is dual-stack (the same IPv6 address on every link of a
+# host, too) and the iperf3 helpers and configs use IPv6.
+EQ_H1_ADDR6=2001:db8:e::1
+EQ_H2_ADDR6=2001:db8:e::2
+EQ_PREFIX6=2001:db8:e::/64
 EQ_H1=""                     # full namespace names, set by make_host_pair
 EQ_H2=""
 EQ_LINKS=0
@@ -40,14 +45,21 @@ make_host_pair() {
   make_ns "$r2"
   EQ_H1=$(ns "$r1") EQ_H2=$(ns "$r2") EQ_LINKS=$links
   export EQ_H1 EQ_H2 EQ_LINKS
-  # No IPv6 on the links: its link-local chatter (router and neighbour solicitations, MLD reports) would add
-  # packets to the per-link counters that the tests and benchmarks read.
-  sysctl_ns "$EQ_H1" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  sysctl_ns "$EQ_H2" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  # No IPv6 on the links unless asked for: its link-local chatter (router and neighbour solicitations, MLD
+  # reports) would add packets to the per-link counters that the tests and benchmarks read.
+  if [ -z "${EQ_IPV6:-}" ]; then
+    sysctl_ns "$EQ_H1" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    sysctl_ns "$EQ_H2" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  fi
   for ((k = 0; k < links; k++)); do
     veth "$EQ_H1" "eq$k" "$EQ_H2" "eq$k"
     ip -n "$EQ_H1" addr add "$EQ_H1_ADDR/24" dev "eq$k"
     ip -n "$EQ_H2" addr add "$EQ_H2_ADDR/24" dev "eq$k"
+    if [ -n "${EQ_IPV6:-}" ]; then
+      # Each link is a segment of its own, so the same address on two of them is no duplicate.
+      ip -n "$EQ_H1" addr add "$EQ_H1_ADDR6/64" dev "eq$k" nodad
+      ip -n "$EQ_H2" addr add "$EQ_H2_ADDR6/64" dev "eq$k" nodad
+    fi
     if [ -n "${EQ_GSO_MAX_SEGS:-}" ]; then
       ip -n "$EQ_H1" link set "eq$k" gso_max_segs "$EQ_GSO_MAX_SEGS"
       ip -n "$EQ_H2" link set "eq$k" gso_max_segs "$EQ_GSO_MAX_SEGS"
@@ -98,7 +110,8 @@ shape_host_pair() {
 }
 
 # write_equalize_config FILE DIR WEIGHT... — uplinkd's config for one host of the pair: mode "packet",
-# destinations the pair's /24, one direct uplink (gateway "none") per weight, on eq0, eq1, … in order;
+# destinations the pair's /24 (and /64 with EQ_IPV6), one direct uplink (gateway "none", and gateway6) per
+# weight, on eq0, eq1, … in order;
 # `tcp_max_reordering` if EQ_TCP_MAX_REORDERING is set. Socket, rt_tables and state file go in DIR (created;
 # give each host its own). Uplinks are named after their interface (eq0, …) and use tables 200, 201, …
 write_equalize_config() {
@@ -108,7 +121,7 @@ write_equalize_config() {
   mkdir -p "$dir"
   {
     echo "mode = \"packet\""
-    echo "destinations = [\"$EQ_PREFIX\"]"
+    echo "destinations = [\"$EQ_PREFIX\"${EQ_IPV6:+, \"$EQ_PREFIX6\"}]"
     [ -z "${EQ_TCP_MAX_REORDERING:-}" ] || echo "tcp_max_reordering = $EQ_TCP_MAX_REORDERING"
     echo "socket = \"$dir/uplinkd.sock\""
     echo "rt_tables = \"$dir/rt_tables\""
@@ -119,10 +132,18 @@ write_equalize_config() {
       echo "interface = \"eq$k\""
       echo "table = $((200 + k))"
       echo "gateway = \"none\""
+      [ -z "${EQ_IPV6:-}" ] || echo "gateway6 = \"none\""
       echo "weight = $w"
       k=$((k + 1))
     done
   } >"$file"
+}
+
+# _eq_address NS — the address of the pair's host NS (full name) that iperf3 uses: IPv6 with EQ_IPV6.
+_eq_address() {
+  if [ -n "${EQ_IPV6:-}" ]; then
+    if [ "$1" == "$EQ_H1" ]; then echo "$EQ_H1_ADDR6"; else echo "$EQ_H2_ADDR6"; fi
+  elif [ "$1" == "$EQ_H1" ]; then echo "$EQ_H1_ADDR"; else echo "$EQ_H2_ADDR"; fi
 }
 
 # eq_iperf_server NS PORT — a one-shot iperf3 server (one test, then it exits) on the host's address, started
@@ -130,7 +151,7 @@ write_equalize_config() {
 eq_iperf_server() {
   local n port=$2 addr
   n=$(_h_ns "$1")
-  if [ "$n" == "$EQ_H1" ]; then addr=$EQ_H1_ADDR; else addr=$EQ_H2_ADDR; fi
+  addr=$(_eq_address "$n")
   spawn "iperf3-server($port)" "$H_TMP/iperf3-server-$port.log" in_ns "$n" iperf3 -s -1 -B "$addr" -p "$port"
   wait_for --deadline 5 --what "iperf3 server on $1:$port" _h_listening "$n" "$port"
 }
@@ -141,7 +162,7 @@ eq_iperf_client() {
   local n port=$2 secs=$3 dst out
   n=$(_h_ns "$1")
   shift 3
-  if [ "$n" == "$EQ_H1" ]; then dst=$EQ_H2_ADDR; else dst=$EQ_H1_ADDR; fi
+  if [ "$n" == "$EQ_H1" ]; then dst=$(_eq_address "$EQ_H2"); else dst=$(_eq_address "$EQ_H1"); fi
   out=$(in_ns "$n" timeout $((secs + 20)) iperf3 -c "$dst" -p "$port" -t "$secs" --json "$@" 2>&1) ||
     fail "iperf3 client $1 -> $dst:$port failed: $(jq -r '.error // empty' <<<"$out" 2>/dev/null || true) ${out:0:500}"
   echo "$out"

@@ -42,6 +42,10 @@ void wan1_ipv6_down(MarkPlan& plan) {
 const std::string kUnmarked = "ip6 saddr { 2001:db8:1::/64, 2001:db8:2::/64, fe80::/10 } return";
 const std::string kFib = "fib daddr type { local, broadcast, multicast } return";
 const std::string kFibLocal = "fib daddr type { broadcast, multicast } return";
+// The router's own neighbour discovery stays on the link it was sent on (a mark would route it again).
+const std::string kNdLocal =
+    "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect "
+    "} return";
 const std::string kLive = "ct mark { 0x750000c9, 0x750000ca } meta mark set ct mark return";
 const std::string kArrival =
     "ct state new meta mark set iifname map { \"wan1\" : 0x750000c9, \"wan2\" : 0x750000ca } ct mark set "
@@ -80,7 +84,7 @@ INSTANTIATE_TEST_SUITE_P(
         ChainCase{"FamiliesAlikeLocal",
                   [](MarkPlan&) {},
                   false,
-                  {"meta mark != 0x00000000 return", kUnmarked, kLive, kFibLocal,
+                  {"meta mark != 0x00000000 return", kUnmarked, kLive, kFibLocal, kNdLocal,
                    "ct state new ct mark set oifname map { \"wan1\" : 0x750000c9, \"wan2\" : 0x750000ca }"}},
         ChainCase{
             "FamiliesDiffer",
@@ -108,7 +112,7 @@ INSTANTIATE_TEST_SUITE_P(
               plan.v6.destinations = {prefix("2001:db8:99::/48"), prefix("2001:db8:aa::/48")};
             },
             false,
-            {"meta mark != 0x00000000 return", kUnmarked, kFibLocal,
+            {"meta mark != 0x00000000 return", kUnmarked, kFibLocal, kNdLocal,
              "ip daddr 10.0.0.0/8 meta mark set numgen inc mod 4 map { 0 : 0x750000c9, 1-3 : 0x750000ca }",
              "ip6 daddr { 2001:db8:99::/48, 2001:db8:aa::/48 } meta mark set numgen inc mod 4 map { 0 : "
              "0x750000c9, 1-3 : 0x750000ca }"}},

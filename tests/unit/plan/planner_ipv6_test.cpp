@@ -289,6 +289,19 @@ TEST_F(DualStack, AStaticGateway6NeedsNoAdvertisement) {
   EXPECT_EQ(plan.uplinks[0].status6.gateway_source, GatewaySource::config);
 }
 
+// The kernel refuses an IPv6 multipath route with a leg that has no gateway: direct links are balanced by
+// the group.
+TEST_F(DualStack, LinksWithoutARouterAreBalancedByTheGroup) {
+  config.uplinks[1].gateway6_kind = GatewayKind::none;
+  Plan plan = make_plan(config, state);
+  const auto* balanced = route_in(plan, config.balance_table, "default6");
+  ASSERT_NE(balanced, nullptr);
+  EXPECT_EQ(balanced->nexthop_id, ownership::kGroupIdMultipathV6);
+  EXPECT_THAT(balanced->multipath, IsEmpty());
+  EXPECT_THAT(member_ids(plan, ownership::kGroupIdMultipathV6), ElementsAre(nh6(200), nh6(201)));
+  EXPECT_EQ(nexthop(plan, nh6(201))->gateway, std::nullopt);
+}
+
 TEST_F(DualStack, TheHashPolicyIsSetForBothFamilies) {
   config.multipath_hash_policy = 1;
   Plan plan = make_plan(config, state);

@@ -118,6 +118,28 @@ TEST_F(Marks6, APrefixTwoUplinksShareIsMarked) {
   EXPECT_THAT(texts(plan.marks.unmarked_sources6), ElementsAre("2001:db8:2::/64", "fe80::/10"));
 }
 
+// The same links with their shared prefix listed as a destination: main holds a connected route to it per
+// link and would send it all down the first, so the listed prefix's on-link part gets rules before main's,
+// in IPv6 as in IPv4 (PlannerMarks.UplinksOwnSubnetsInListedDestinationsWinOverMain).
+TEST_F(Marks6, UplinksOwnPrefixesInListedDestinationsWinOverMain) {
+  config.mode = Mode::packet;
+  config.destinations = {prefix("2001:db8::/32"), prefix("2001:db8:77::/48")};
+  state.on_address(netlink::Address{12, prefix("2001:db8:1::20/64"), 0, 0}, false);
+  Plan plan = this->plan();
+  auto balanced = rules_at(plan, ownership::kRulePriorityDestination, Family::v6);
+  ASSERT_EQ(balanced.size(), 2u);  // each prefix once (shared or not), 2001:db8:77::/48 not at all
+  EXPECT_EQ(balanced[0].destination, prefix("2001:db8:1::/64"));
+  EXPECT_EQ(balanced[1].destination, prefix("2001:db8:2::/64"));
+  EXPECT_EQ(balanced[0].table, config.balance_table);
+  auto marked = rules_at(plan, ownership::kRulePriorityMarkedDestination, Family::v6);
+  ASSERT_EQ(marked.size(), 4u);  // each uplink's mark to each contested part
+  EXPECT_EQ(marked[0].destination, prefix("2001:db8:1::/64"));
+  EXPECT_EQ(marked[0].fwmark, kMark1);
+  EXPECT_EQ(marked[0].table, 201u);
+  EXPECT_TRUE(rules_at(plan, ownership::kRulePriorityDestination, Family::v4).empty());
+  EXPECT_TRUE(rules_at(plan, ownership::kRulePriorityMarkedDestination, Family::v4).empty());
+}
+
 TEST_F(Marks6, NothingIpv6IsMarkedBeforeAnUplinkHasIpv6) {
   Config v4_only = config_with({uplink("wan1", 201, 1), uplink("wan2", 202, 3)});
   v4_only.mode = Mode::connection;
