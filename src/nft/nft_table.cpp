@@ -77,21 +77,26 @@ Expected<std::string> NftTable::list() {
 }
 
 Expected<std::vector<nft::StickySource>> NftTable::sticky_sources() {
-  const std::string map = kTableId + " " + nft::kStickyMap;
-  // JSON only for this listing: the plain text is what list() promises its callers.
-  const unsigned flags = nft_ctx_output_get_flags(context_.get());
-  nft_ctx_output_set_flags(context_.get(), flags | NFT_CTX_OUTPUT_JSON);
-  auto error = run("list nftables map " + map, "list map " + map);
-  nft_ctx_output_set_flags(context_.get(), flags);
-  if (error) {
-    if (is_missing(*error)) return std::vector<nft::StickySource>{};
-    return *error;
+  std::vector<nft::StickySource> sources;
+  for (const char* name : {nft::kStickyMap, nft::kStickyMap6}) {
+    const std::string map = kTableId + " " + name;
+    // JSON only for this listing: the plain text is what list() promises its callers.
+    const unsigned flags = nft_ctx_output_get_flags(context_.get());
+    nft_ctx_output_set_flags(context_.get(), flags | NFT_CTX_OUTPUT_JSON);
+    auto error = run("list nftables map " + map, "list map " + map);
+    nft_ctx_output_set_flags(context_.get(), flags);
+    if (error) {
+      if (is_missing(*error)) continue;
+      return *error;
+    }
+    try {
+      auto listed = nft::parse_sticky_listing(nft_ctx_get_output_buffer(context_.get()));
+      sources.insert(sources.end(), listed.begin(), listed.end());
+    } catch (const InputError& bad) {
+      return KernelError{"list nftables map " + map, 0, bad.what()};
+    }
   }
-  try {
-    return nft::parse_sticky_listing(nft_ctx_get_output_buffer(context_.get()));
-  } catch (const InputError& bad) {
-    return KernelError{"list nftables map " + map, 0, bad.what()};
-  }
+  return sources;
 }
 
 }  // namespace uplinkd

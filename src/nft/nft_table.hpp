@@ -39,7 +39,7 @@ class NftTable {
   // The table as `nft list table inet uplinkd` prints it; empty when there is none.
   Expected<std::string> list();
 
-  // The sticky sources in uplinkd's table now; none when it has no sticky map.
+  // The sticky sources in uplinkd's table now, IPv4's then IPv6's; none when it has no sticky map.
   Expected<std::vector<nft::StickySource>> sticky_sources();
 
  private:

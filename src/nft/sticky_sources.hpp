@@ -1,5 +1,5 @@
-// The sticky sources in uplinkd's `sticky` map, as `nft -j list map` prints them: for tests and for an
-// operator's look. The applier never reads the map: a table change keeps it (apply/nft_diff.hpp).
+// The sticky sources in uplinkd's `sticky` and `sticky6` maps, as `nft -j list map` prints them: for tests
+// and for an operator's look. The applier never reads the map: a table change keeps it (apply/nft_diff.hpp).
 #pragma once
 
 #include <cstdint>
@@ -20,7 +20,7 @@ struct StickySource {
   bool operator==(const StickySource&) const = default;
 };
 
-// The elements of the sticky map in `nft -j list map inet uplinkd sticky` output. Throws InputError for
+// The elements of a sticky map in `nft -j list map inet uplinkd sticky` (or `sticky6`) output. Throws InputError for
 // JSON that is not such a listing (a libnftables that changed its schema).
 std::vector<StickySource> parse_sticky_listing(const std::string& json);
 

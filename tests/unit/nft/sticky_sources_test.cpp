@@ -30,6 +30,14 @@ TEST(StickySources, ParsesTheListing) {
                                                           StickySource{ip("192.168.77.22"), kB, 12}));
 }
 
+TEST(StickySources, ParsesTheIpv6Listing) {
+  const char* listing =
+      R"({"nftables": [{"map": {"family": "inet", "name": "sticky6", "table": "uplinkd", "type": "ipv6_addr",)"
+      R"( "map": "mark", "flags": ["timeout"], "timeout": 600, "elem": [)"
+      R"([{"elem": {"val": "fd00:1::10", "expires": 598}}, 1962934473]]}}]})";
+  EXPECT_THAT(parse_sticky_listing(listing), ElementsAre(StickySource{ip("fd00:1::10"), kB, 598}));
+}
+
 TEST(StickySources, EmptyMapHasNoElements) {
   EXPECT_TRUE(parse_sticky_listing(R"({"nftables": [{"map": {"name": "sticky"}}]})").empty());
 }
