@@ -10,7 +10,7 @@
 # Failures: a silent upstream (an nft drop in the ISP, carrier up) of IPv4 alone and of IPv6 alone, each with
 # the default health settings and with a "fast" profile (interval 0.1 s, timeout 0.15 s), and a carrier loss
 # (the ISP's end of the link goes down). Both families stream side by side in every run (dual-stack uplinks,
-# IPv6 by SLAAC/RA and a NAT66 of the bench's own, see failover_lib.sh), so a one-family failure also shows
+# IPv6 by SLAAC/RA and uplinkd's NAT66, see failover_lib.sh), so a one-family failure also shows
 # that the other family's flows lose nothing.
 # Each is repeated --runs times at a random phase against the probe schedule, alternating the failed uplink.
 # Then, with the stream off, it counts the probes in the ISP's forward path for a fixed time (nft counters per

@@ -5,7 +5,7 @@
 
 TARGETS=("$INET_ADDR" 198.51.100.2 198.51.100.3)
 TARGETS6=("$INET6_ADDR" 2001:db8:ffff::2 2001:db8:ffff::3)
-LAN6_ADDR=fd00:77::10 # a ULA LAN behind the router's NAT66 (see setup_topology)
+LAN6_ADDR=fd00:77::10 # a ULA LAN behind uplinkd's NAT66 (see setup_ipv6)
 LAN6_GW=fd00:77::1
 # One line per run and family, same columns (failover_report.sh); IPv4's stream and IPv6's run side by side.
 RESULTS=$H_TMP/failover-results.tsv
@@ -99,11 +99,10 @@ setup_topology() {
 }
 
 # setup_ipv6 — the IPv6 side (tests/integration/lib/ipv6.sh): each ISP announces its /64 by RA, the router
-# takes a SLAAC address on each wan and forwards a ULA LAN. uplinkd masquerades IPv4 only so far, so the
-# router's NAT66 is a hand-written masquerade in a table of the bench's own (what users of NAT66 write, and
-# what `masquerade = true` is to do for IPv6); the kernel re-NATs a flow when its output interface changes
-# (nf_nat_oif_changed), so a moved IPv6 flow needs no conntrack sweep. The ISPs do not NAT IPv6: the source
-# inet sees is the router's address in 2001:db8:N::/64, which names the uplink a flow took.
+# takes a SLAAC address on each wan and forwards a ULA LAN, which uplinkd's `masquerade = true` translates
+# (NAT66; its pin chain keeps a flow on the uplink whose prefix it was masqueraded into, and a dead uplink's
+# IPv6 entries are swept, so a moved flow is masqueraded again on its new uplink). The ISPs do not NAT IPv6:
+# the source inet sees is the router's address in 2001:db8:N::/64, which names the uplink a flow took.
 setup_ipv6() {
   local n k
   make_isp6 1
@@ -121,14 +120,6 @@ setup_ipv6() {
   ip -n "$(ns router)" addr add "$LAN6_GW/64" dev lan0 nodad
   ip -n "$(ns lan)" addr add "$LAN6_ADDR/64" dev eth0 nodad
   ip -n "$(ns lan)" -6 route add default via "$LAN6_GW"
-  in_ns router nft -f - <<EOF6 || fail "NAT66 in the router"
-table ip6 bench_nat66 {
-  chain postrouting {
-    type nat hook postrouting priority srcnat; policy accept;
-    ip6 saddr fd00:77::/64 oifname { "wan1", "wan2" } masquerade
-  }
-}
-EOF6
   # The IPv6 stream forwarded upstream, per ISP (the probes are ICMPv6, the stream UDP).
   for n in 1 2; do
     in_ns "isp$n" nft -f - <<EOF6 || fail "IPv6 stream counter in isp$n"

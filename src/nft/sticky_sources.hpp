@@ -20,8 +20,8 @@ struct StickySource {
   bool operator==(const StickySource&) const = default;
 };
 
-// The elements of a sticky map in `nft -j list map inet uplinkd sticky` (or `sticky6`) output. Throws InputError for
-// JSON that is not such a listing (a libnftables that changed its schema).
+// The elements of a sticky map in `nft -j list map inet uplinkd sticky` (or `sticky6`) output. Throws
+// InputError for JSON that is not such a listing (a libnftables that changed its schema).
 std::vector<StickySource> parse_sticky_listing(const std::string& json);
 
 }  // namespace uplinkd::nft

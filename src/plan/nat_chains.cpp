@@ -37,9 +37,15 @@ void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::st
     std::string map;
     for (const auto& pin : plan.pinned)
       map += (map.empty() ? "" : ", ") + pin.address.to_string() + " : " + hex_mark(pin.mark);
-    if (!map.empty())
+    // A connection from outside to an uplink's address (a port the operator forwards to a LAN host) answers
+    // from the LAN: its replies leave by the uplink it came in by, where its address is valid. Without this
+    // they follow the group, and another ISP drops them (BCP 38).
+    if (!map.empty()) {
       pin.rules.push_back("meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map { " +
                           map + " }");
+      pin.rules.push_back("meta nfproto ipv4 ct direction reply meta mark set ct original ip daddr map { " +
+                          map + " }");
+    }
     // By prefix: an anonymous map of prefixes is an interval map, which nft makes of it by itself.
     std::string map6;
     for (const auto& pin : plan.pinned6)
@@ -47,9 +53,7 @@ void add_nat_chains(Table& table, const NatPlan& plan, const std::vector<std::st
     if (!map6.empty()) {
       pin.rules.push_back("meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr map { " +
                           map6 + " }");
-      // A connection from outside to one of the uplink's prefixes (NPTv6's inbound side, a forwarded port)
-      // answers from the LAN: its replies leave by the uplink it came in by, where its address is valid.
-      // Without this they follow the group, and another ISP drops them (BCP 38).
+      // The same for a connection from outside to one of the uplink's prefixes (NPTv6's inbound side too).
       pin.rules.push_back("meta nfproto ipv6 ct direction reply meta mark set ct original ip6 daddr map { " +
                           map6 + " }");
     }

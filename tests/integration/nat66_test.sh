@@ -10,7 +10,7 @@
 #  2. NPTv6 (`nptv6 = "fd00:1::/64"`, by reload): connections from the ULA arrive from the last /64 of each
 #     ISP's delegation with the host's own interface id; connections from outside to those addresses reach
 #     the LAN host (dnat ip6 prefix) and are answered by the ISP they came in by, as are those to a port of
-#     wan2's own address that the test forwards to the LAN host with a dnat of its own.
+#     wan2's own addresses (IPv6 and IPv4) that the test forwards to the LAN host with a dnat of its own.
 #  3. Without translation: the host's address out of isp1's delegation leaves by isp1; wan1 loses carrier,
 #     the on_change hook radvd-deprecate has radvd announce that prefix with preferred lifetime 0, the host
 #     marks the address deprecated and its new connections come from isp2's delegation; the carrier returns
@@ -27,7 +27,8 @@ source "$(dirname "$0")/lib/connection.sh"
 command -v radvd >/dev/null || fail "radvd not found (package radvd); run scripts/install-deps.sh"
 PORT=8086
 PORT_IN=8087 # the LAN host's whoami server, for NPTv6's inbound side
-PORT_FORWARDED=8088 # wan2's port that the test's own dnat forwards to PORT_IN
+PORT_FORWARDED=8088 # wan2's port that the test's own dnat forwards to PORT_IN (IPv6) and PORT_IN4 (IPv4)
+PORT_IN4=8089
 INBOUND=12
 ULA=fd00:1::10
 CONNECTIONS=60
@@ -184,21 +185,28 @@ done
 # get through anyway, a second or three late: the drops tell.
 assert_eq "0 0" "$(isp6_spoofed 1) $(isp6_spoofed 2)" "replies isp1 and isp2 dropped for a source not theirs"
 
-log "a port of wan2's own address forwarded to the LAN host (the operator's dnat) is answered by isp2"
-in_ns router nft -f - <<EOF || fail "the test's port forward in the router"
-table ip6 portforward {
+log "a port of wan2's own addresses forwarded to the LAN host (the operator's dnat) is answered by isp2"
+start_whoami6_on lan "$PORT_IN4" 0.0.0.0
+WAN2_V4=$(uplink_address router wan2)
+in_ns router nft -f - <<EOF || fail "the test's port forwards in the router"
+table inet portforward {
   chain prerouting {
     type nat hook prerouting priority dstnat; policy accept;
-    iifname "wan2" ip6 daddr $WAN2 tcp dport $PORT_FORWARDED dnat to [$ULA]:$PORT_IN
+    iifname "wan2" ip6 daddr $WAN2 tcp dport $PORT_FORWARDED dnat ip6 to [$ULA]:$PORT_IN
+    iifname "wan2" ip daddr $WAN2_V4 tcp dport $PORT_FORWARDED dnat ip to $LAN_ADDR:$PORT_IN4
   }
 }
 EOF
+reset_isp_counters 1
 first=$((0x360))
 expected=$(for ((i = 0; i < INBOUND; i++)); do printf '2001:db8:ffff::%x\n' $((first + i)); done)
 seen=$(inbound_seen6 "$INBOUND" "$first" "$WAN2" "$PORT_FORWARDED")
-assert_eq "$expected" "$seen" "every forwarded connection reaches fd00:1::10 and is answered by isp2"
-assert_eq 0 "$(isp6_spoofed 1)" "replies to the forwarded port that left by isp1 (dropped there)"
-in_ns router nft delete table ip6 portforward
+assert_eq "$expected" "$seen" "every forwarded IPv6 connection reaches fd00:1::10 and is answered by isp2"
+assert_eq 0 "$(isp6_spoofed 1)" "replies to the forwarded IPv6 port that left by isp1 (dropped there)"
+seen=$(inbound_seen6 "$INBOUND" 0 "$WAN2_V4" "$PORT_FORWARDED")
+assert_eq "$INBOUND" "$(count_of "$seen" 198.18.2.1)" "forwarded IPv4 connections from inet (198.18.2.1) answered: $(tally_lines "$seen")"
+assert_eq 0 "$(isp_counter 1 spoofed)" "replies to the forwarded IPv4 port that left by isp1 (dropped there)"
+in_ns router nft delete table inet portforward
 
 log "without translation: the deprecation hook"
 write_top

@@ -41,15 +41,16 @@ start_whoami6() {
   start_whoami6_on inet "$1"
 }
 
-# start_whoami6_on ROLE PORT — a server on ROLE's PORT (IPv6) that writes each connection's peer address and
-# closes it.
+# start_whoami6_on ROLE PORT [ADDRESS] — a server on ROLE's PORT (IPv6, or ADDRESS: 0.0.0.0 for IPv4) that
+# writes each connection's peer address and closes it.
 start_whoami6_on() {
   # shellcheck disable=SC2016  # perl's own variables
-  spawn "whoami server($1)" "$H_TMP/whoami-$1.log" in_ns "$1" perl -MIO::Socket::IP -e '
-    my $server = IO::Socket::IP->new(LocalHost => "::", LocalPort => $ARGV[0], Listen => 128, ReuseAddr => 1,
-                                     V6Only => 1) or die "listen: $@\n";
-    while (my $peer = $server->accept) { print $peer $peer->peerhost, "\n"; close $peer }' "$2"
-  wait_for --deadline 5 --what "the whoami server on $1" _h_listening "$1" "$2"
+  spawn "whoami server($1:$2)" "$H_TMP/whoami-$1-$2.log" in_ns "$1" perl -MIO::Socket::IP -e '
+    my ($port, $address) = @ARGV;
+    my $server = IO::Socket::IP->new(LocalHost => $address, LocalPort => $port, Listen => 128, ReuseAddr => 1,
+                                     ($address =~ /:/ ? (V6Only => 1) : ())) or die "listen: $@\n";
+    while (my $peer = $server->accept) { print $peer $peer->peerhost, "\n"; close $peer }' "$2" "${3:-::}"
+  wait_for --deadline 5 --what "the whoami server on $1:$2" _h_listening "$1" "$2"
 }
 
 # _lan6_whoami_clients ROLE COUNT FIRST PORT PEER [SOURCE] — COUNT connections from ROLE, one after the other,
@@ -77,8 +78,12 @@ sources_seen6() { _lan6_whoami_clients lan "$1" "$2" "$3" "2001:db8:ffff::%x" "$
 
 # inbound_seen6 COUNT FIRST ADDRESS PORT — COUNT connections from the internet host to ADDRESS at PORT (a
 # whoami server behind the router: start_whoami6_on), from 2001:db8:ffff::FIRST, ::FIRST+1, … (hex); prints
-# the source that server saw for each ("-" when one failed).
-inbound_seen6() { _lan6_whoami_clients inet "$1" "$2" "$4" "$3" "2001:db8:ffff::%x"; }
+# the source that server saw for each ("-" when one failed). An IPv4 ADDRESS: from inet's own address.
+inbound_seen6() {
+  local source="2001:db8:ffff::%x"
+  [[ $3 == *:* ]] || source=""
+  _lan6_whoami_clients inet "$1" "$2" "$4" "$3" "$source"
+}
 
 # count_of LINES TEXT — how many of the lines are exactly TEXT.
 count_of() { grep -cxF "$2" <<<"$1" || true; }

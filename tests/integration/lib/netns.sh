@@ -441,9 +441,10 @@ table ip harness {
   counter syn { }
   counter down { }
   counter local { }
+  counter spoofed { }
   chain antispoof {
     type filter hook forward priority -10; policy accept;
-    iifname "rtr" ip saddr != 100.64.$n.0/24 drop
+    iifname "rtr" ip saddr != 100.64.$n.0/24 counter name "spoofed" drop
   }
   chain forward {
     type filter hook forward priority 0; policy accept;

@@ -207,6 +207,8 @@ TEST(DualStackPin, Ipv6ConnectionsArePinnedByPrefix) {
       ElementsAreArray({"ip6 daddr fd00:77::/64 return", "ip6 daddr 2001:db8:99::/48 return",
                         "meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map { "
                         "100.64.1.10 : 0x750000c9 }",
+                        "meta nfproto ipv4 ct direction reply meta mark set ct original ip daddr map { "
+                        "100.64.1.10 : 0x750000c9 }",
                         "meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr map { "
                         "2001:db8:1::/64 : 0x750000c9, 2001:db8:1:100::/60 : 0x750000c9, 2001:db8:2::/64 : "
                         "0x750000ca }",

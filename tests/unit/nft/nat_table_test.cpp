@@ -28,8 +28,11 @@ TEST(RenderNatTable, PinsEstablishedConnectionsByTheirNatAddress) {
   EXPECT_EQ(table.chains[0].hook, (nft::ChainHook{"filter", "prerouting", "mangle + 1"}));
   EXPECT_EQ(
       table.chains[0].rules,
-      std::vector<std::string>{"meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map "
-                               "{ 100.64.1.23 : 0x750000c9, 100.64.2.7 : 0x750000ca }"});
+      (std::vector<std::string>{"meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map "
+                                "{ 100.64.1.23 : 0x750000c9, 100.64.2.7 : 0x750000ca }",
+                                // replies of a connection from outside (a forwarded port) by where it came in
+                                "meta nfproto ipv4 ct direction reply meta mark set ct original ip daddr map "
+                                "{ 100.64.1.23 : 0x750000c9, 100.64.2.7 : 0x750000ca }"}));
   EXPECT_EQ(table.chains[1].name, "postrouting");
 }
 
