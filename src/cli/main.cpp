@@ -11,6 +11,7 @@
 #include "cli/event_stream.hpp"
 #include "cli/hook_command.hpp"
 #include "cli/status_table.hpp"
+#include "common/version.hpp"
 
 namespace {
 
@@ -66,6 +67,11 @@ int main(int argc, char** argv) {
                  "seconds to wait for uplinkd's answer, all included (default $UPLINKCTL_TIMEOUT, or 3 for "
                  "hook and 5 for the others)");
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("uplinkctl ") + uplinkd::kVersion);
+  // Global options after the subcommand too (`uplinkctl hook -s SOCK`, as DHCP client configs write it):
+  // each subcommand passes the options it does not know up to the app. Set before the subcommands, which
+  // inherit it.
+  app.fallthrough();
 
   auto* status = app.add_subcommand(
       "status", "show every uplink: state and why, health, address, gateway, weight, tier, table");
@@ -105,8 +111,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    // A DHCP client's hook must never fail, even when it calls us wrongly.
-    if (hook->parsed()) {
+    // A DHCP client's hook must never fail, even when it calls us wrongly. --help and --version are answers,
+    // not mistakes (exit code 0), for hook as for the others.
+    if (hook->parsed() && error.get_exit_code() != 0) {
       uplinkd::report_hook_problem(LOG_WARNING, "bad arguments: " + std::string(error.what()));
       return 0;
     }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "common/version.hpp"
 #include "config/config.hpp"
 #include "daemon/conflicting_hooks.hpp"
 #include "daemon/daemon.hpp"
@@ -27,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check_only, "validate the config and exit (0 when it is good)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
-  app.set_version_flag("--version", "uplinkd 0.1.0");
+  app.set_version_flag("--version", std::string("uplinkd ") + uplinkd::kVersion);
   CLI11_PARSE(app, argc, argv);
 
   uplinkd::Config config;

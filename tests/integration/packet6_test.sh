@@ -14,6 +14,7 @@
 # PACKET_TEST_SECONDS sets the iperf3 time (default 6).
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
+# shellcheck disable=SC2034  # read by lib/equalize.sh
 EQ_IPV6=1
 source "$(dirname "$0")/lib/equalize.sh"
 source "$(dirname "$0")/lib/packet_mode.sh"

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # the variables set here are the sourcing test's
 # What packet_test.sh and packet6_test.sh share: the seed's two hosts joined by two shaped links
 # (lib/equalize.sh), one TCP flow h1 -> h2 measured over the steady part, and the aggregation checks. Source
 # after uplinkd_test.sh and equalize.sh (set EQ_IPV6=1 before equalize.sh for IPv6), then call packet_pair.
