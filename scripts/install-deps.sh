@@ -9,6 +9,7 @@ build_packages=(
   build-essential cmake ninja-build pkg-config clang-format clang libclang-rt-14-dev dpkg-dev
   libmnl-dev libnftables-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libasio-dev libgtest-dev libgmock-dev libbenchmark-dev libnetfilter-conntrack-dev libcap-ng-dev
+  libsystemd-dev  # sd_notify: Type=notify, the watchdog
 )
 runtime_test_packages=(
   iproute2 nftables conntrack iputils-ping iperf3 procps psmisc jq

@@ -69,7 +69,8 @@ Daemon::Daemon(Config config)
       applier_(*kernel_),
       sweeper_(io_),
       host_(config_.rt_tables),
-      notifier_(io_, config_.on_change, milliseconds(config_.on_change_timeout_s)) {
+      notifier_(io_, config_.on_change, milliseconds(config_.on_change_timeout_s)),
+      service_(io_) {
   kernel_->claim_tables(claimed_tables(config_));
   leases_ = load_leases(config_.state_file);
   for (const auto& [interface, lease] : leases_.leases) state_.restore_lease(interface, lease);
@@ -90,6 +91,7 @@ int Daemon::run() {
                mode_name(config_.mode), config_.socket);
   for (const auto& warning : conflicting_hook_warnings(config_)) spdlog::warn("{}", warning);
   resync("start");
+  service_.ready(service_status(config_, plan_));
   for (const auto& [uplink, why] : ignored_advertisements())
     spdlog::warn("uplink {}: the kernel ignores its IPv6 router advertisements: {}", uplink, why);
   host_watch_ = std::make_unique<HostWatch>(
@@ -352,6 +354,7 @@ void Daemon::converge(const std::string& reason) {
   // Only what the last pass applied is reported: an uplink refused by the first pass was never active.
   report_transitions(before ? &*before : nullptr, plan_);
   schedule_refusal_retry();
+  service_.status(service_status(config_, plan_));
 }
 
 bool Daemon::converge_once(const std::string& reason) {
@@ -694,10 +697,12 @@ void Daemon::check_host() {
 }
 
 void Daemon::reload() {
+  service_.reloading();
   Config fresh;
   try {
     fresh = load_config(config_.path);
   } catch (const InputError& error) {
+    service_.ready(service_status(config_, plan_));  // the old config goes on
     throw InputError(error.where(), error.problem(),
                      (error.hint().empty() ? "" : error.hint() + "; ") + "the running config stays in force");
   }
@@ -711,9 +716,11 @@ void Daemon::reload() {
   kernel_->claim_tables(claimed_tables(config_));
   host_.set_rt_tables_path(config_.rt_tables);
   resync("reload");
+  service_.ready(service_status(config_, plan_));
 }
 
 void Daemon::shutdown() {
+  service_.stopping();
   retry_timer_.cancel();
   host_watch_.reset();
   refusal_timer_.cancel();

@@ -19,6 +19,7 @@
 #include "daemon/control_server.hpp"
 #include "daemon/host_watch.hpp"
 #include "daemon/lease_store.hpp"
+#include "daemon/service_notifier.hpp"
 #include "daemon/status_report.hpp"
 #include "daemon/uplink_health.hpp"
 #include "netlink/monitor.hpp"
@@ -85,6 +86,7 @@ class Daemon {
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<HostWatch> host_watch_;
   ChangeNotifier notifier_;
+  ServiceNotifier service_;
   // By uplink name and family, for the families with targets of their own.
   std::map<std::pair<std::string, Family>, std::unique_ptr<UplinkHealth>> health_;
   Plan plan_;
