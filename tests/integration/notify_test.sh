@@ -53,7 +53,9 @@ before=$(watchdogs)
 sleep 2
 pings=$(($(watchdogs) - before))
 log "$pings watchdog pings in 2 s"
-assert_between "$pings" 8 12 "WATCHDOG=1 messages in 2 s at WATCHDOG_USEC=400000"
+# Every 200 ms gives 10; systemd needs one per 400 ms (5), and more than 12 would be pings not paced by the
+# timer. The bounds are the contract, not the machine's speed.
+assert_between "$pings" 5 12 "WATCHDOG=1 messages in 2 s at WATCHDOG_USEC=400000"
 
 log "RELOADING=1 and READY=1 around a reload"
 uplinkctl_in router reload >/dev/null
