@@ -219,7 +219,7 @@ EOF
   wait_for --deadline 20 --what "wan2's IPv6 address from isp2's router advertisements" has_slaac router wan2 2
   echo "  wan1 $(slaac_address router wan1 1) router fe80::1 (SLAAC: uplinkd set accept_ra = 2)"
   echo "  wan2 $(slaac_address router wan2 2) router fe80::1"
-  wait_for --deadline 20 --what "both uplinks in the IPv6 group" _group6_is "$BOTH6"
+  wait_for --deadline 20 --what "both uplinks in the IPv6 group" group6_is router "$BOTH6"
   echo
   uplinkctl_in router status | sed 's/^/  /'
 }
@@ -295,7 +295,6 @@ _families_down() {
 # The IPv6 group's members as their nexthop ids (0x76000000 + table), "ID,ID".
 BOTH6="$((0x76000000 + 101)),$((0x76000000 + 102))"
 ONLY2_6="$((0x76000000 + 102))"
-_group6_is() { [ "$(group6_members router)" == "$1" ]; }
 # ms_since START — milliseconds since START (${EPOCHREALTIME/./} then).
 ms_since() { echo $(((${EPOCHREALTIME/./} - $1) / 1000)); }
 
@@ -358,7 +357,7 @@ run_flow_part() {
   wait_for_carrier router wan1 down
   wait_for --deadline 10 --what "isp1 out of the IPv4 group" _h_not in_group router isp1
   out4=$(ms_since "$cut_at")
-  wait_for --deadline 10 --what "isp1 out of the IPv6 group" _group6_is "$ONLY2_6"
+  wait_for --deadline 10 --what "isp1 out of the IPv6 group" group6_is router "$ONLY2_6"
   out6=$(ms_since "$cut_at")
   echo "  out of the IPv4 group ${out4} ms and of the IPv6 group ${out6} ms (or earlier) after the cut," \
     "as this script polls"

@@ -79,10 +79,9 @@ start_dhcpcd router wan2
 wait_for --deadline 10 --what "the IPv4 group of wan1 (weight 1) and wan2 (weight 3)" has_members router 1:1 2:3
 wait_for --deadline 15 --what "wan1's IPv6 table" uplink6_ok router 1
 wait_for --deadline 15 --what "wan2's IPv6 table" uplink6_ok router 2
-health6_is() { [ "$(uplink_json router "$1" | jq -r .ipv6.health.state)" == "$2" ]; }
 wait_for --deadline 15 --what "both uplinks' IPv4 health up" healths_are router "wan1=up wan2=up"
-wait_for --deadline 15 --what "wan1's IPv6 health up" health6_is wan1 up
-wait_for --deadline 15 --what "wan2's IPv6 health up" health6_is wan2 up
+wait_for --deadline 15 --what "wan1's IPv6 health up" health6_is router wan1 up
+wait_for --deadline 15 --what "wan2's IPv6 health up" health6_is router wan2 up
 WAN1=$(slaac_address router wan1 1) WAN2=$(slaac_address router wan2 2)
 log "wan1 $WAN1 (mark $M1), wan2 $WAN2 (mark $M2)"
 # isp1 delegates 2001:db8:1:100::/60 to the router (as dhclient -6's exit hook reports it); the LAN host has an
@@ -184,7 +183,7 @@ assert_between "$n1" 9 11 "d. wan1's share after the weight change (3 of 6)"
 # ---------------------------------------------------------------------------------------------------------
 log "e. isp1's IPv6 upstream goes silent (it carries $ON1 of the held connections)"
 blackhole_upstream6 1
-wait_for --deadline 10 --what "wan1's IPv6 health down" health6_is wan1 down
+wait_for --deadline 10 --what "wan1's IPv6 health down" health6_is router wan1 down
 json=$(uplink_json router wan1)
 assert_eq "active up" "$(jq -r '"\(.state) \(.health.state)"' <<<"$json")" "wan1's IPv4 side (state, health)"
 # The held connections are idle and the short ones closed: nothing of theirs passes to make the kernel drop
@@ -196,14 +195,8 @@ wait_for --deadline 5 --what "the daemon's log of the sweep into wan1's prefix" 
 log "e. $(grep "conntrack entries masqueraded into" "$(uplinkd_log router)" | tr '\n' ' ')"
 # The sweep of the delegated prefix takes nothing: those connections were routed, not translated.
 assert_eq "mark=0×12 " "$(delegated_marks)" "the delegated address's (closed) connections, after the sweep"
-held_destroyed() {
-  local gone port _
-  gone=$(destroyed_entries failure)
-  while read -r port _; do
-    grep -q "sport=$port dport=$ECHO_PORT .*dst=$WAN1 .*by=userspace" <<<"$gone" || return 1
-  done <<<"$HELD0_ON1"
-}
-wait_for --deadline 5 --what "DESTROY events (by a request) of the held connections NATed to wan1" held_destroyed
+wait_for --deadline 5 --what "DESTROY events (by a request) of the held connections NATed to wan1" \
+  held_destroyed failure "$ECHO_PORT" "$WAN1" "$HELD0_ON1"
 assert_eq "$HELD0_ON2" "$(held_on "$(held_ct router held)" "$WAN2")" "wan2's held connections after wan1's IPv6 failure"
 assert_eq "$ON2" "$(echo_all held)" "held connections echoing after wan1's IPv6 failure (wan2's)"
 seen=$(sources_seen6 12 $((0x300)) "$PORT")
@@ -212,7 +205,7 @@ assert_eq active "$(uplink_field router wan1 state)" "wan1's IPv4 side after its
 
 log "e. isp1's IPv6 upstream answers again"
 restore_upstream6 1
-wait_for --deadline 15 --what "wan1's IPv6 health up" health6_is wan1 up
+wait_for --deadline 15 --what "wan1's IPv6 health up" health6_is router wan1 up
 wait_for --deadline 5 --what "wan1's IPv6 pinned again" nft_has "$PIN6"
 seen=$(sources_seen6 20 $((0x500)) "$PORT")
 n1=$(count_of "$seen" "$WAN1") n2=$(count_of "$seen" "$WAN2")

@@ -201,16 +201,8 @@ log "c. wan1 down after $((($(_h_now_usec) - t0) / 1000)) ms"
 # included), and the deleted ones were deleted by uplinkd, not timed out.
 none_nated_to() { [ -z "$(entries_nated_to "$(conntrack_entries router)" "$1")" ]; }
 wait_for --deadline 5 --what "no conntrack entry NATed to wan1 ($A1)" none_nated_to "$A1"
-# held_destroyed — conntrack -E has reported the deletion (by a request, not a timeout) of every held
-# connection's entry that was NATed to wan1.
-held_destroyed() {
-  local gone port _
-  gone=$(destroyed_entries failure)
-  while read -r port _; do
-    grep -q "sport=$port dport=$ECHO_PORT .*dst=$A1 .*by=userspace" <<<"$gone" || return 1
-  done <<<"$HELD0_ON1"
-}
-wait_for --deadline 5 --what "DESTROY events (by a request) of the held connections NATed to wan1" held_destroyed
+wait_for --deadline 5 --what "DESTROY events (by a request) of the held connections NATed to wan1" \
+  held_destroyed failure "$ECHO_PORT" "$A1" "$HELD0_ON1"
 gone=$(destroyed_entries failure)
 log "c. conntrack entries destroyed: $(line_count "$gone") ($(grep -c "by=userspace" <<<"$gone" || true) by a request)"
 assert_eq "" "$(entries_nated_to "$gone" "$A2" | grep "by=userspace$")" "entries NATed to wan2 deleted by a request"

@@ -32,13 +32,10 @@ wait_for --deadline 10 --what "wan2's IPv6 table and prefix rule" uplink6_ok rou
 both6="$((0x76000000 + 201)),$((0x76000000 + 202))"
 only1="$((0x76000000 + 201))"
 only2="$((0x76000000 + 202))"
-group6_is() { [ "$(group6_members router)" == "$1" ]; }
-wait_for --deadline 10 --what "the IPv6 group of wan1 and wan2" group6_is "$both6"
+wait_for --deadline 10 --what "the IPv6 group of wan1 and wan2" group6_is router "$both6"
 
-# health6_is UPLINK STATE — the uplink's IPv6 health is STATE.
-health6_is() { [ "$(uplink_json router "$1" | jq -r .ipv6.health.state)" == "$2" ]; }
 wait_for --deadline 10 --what "wan1's IPv4 health up" eval '[ "$(health_state router wan1)" == up ]'
-wait_for --deadline 10 --what "wan1's IPv6 health up" health6_is wan1 up
+wait_for --deadline 10 --what "wan1's IPv6 health up" health6_is router wan1 up
 
 log "part 1: what status shows for each family"
 json=$(uplink_json router wan1)
@@ -62,7 +59,7 @@ event_log_sync router health6 wan1
 events_before=$(wc -l <"$(event_log health6)")
 t0=$(_h_now_usec)
 blackhole_upstream6 1
-wait_for --deadline 10 --what "wan1's IPv6 out of the IPv6 group" group6_is "$only2"
+wait_for --deadline 10 --what "wan1's IPv6 out of the IPv6 group" group6_is router "$only2"
 log "wan1's IPv6 left the group $(( ($(_h_now_usec) - t0) / 1000 )) ms after its upstream went silent"
 has_members router 1:1 2:1 || fail "the IPv4 group lost a member when only IPv6 failed: $(group_members router)"
 json=$(uplink_json router wan1)
@@ -84,18 +81,18 @@ assert_eq "$CONNECTIONS" "$OK" "IPv6 connections connect by isp2"
 [ "$C2" -ge "$CONNECTIONS" ] || fail "IPv6 connections went missing: isp2 $C2"
 
 restore_upstream6 1
-wait_for --deadline 10 --what "wan1's IPv6 back in the IPv6 group" group6_is "$both6"
-wait_for --deadline 5 --what "wan1's IPv6 health up" health6_is wan1 up
+wait_for --deadline 10 --what "wan1's IPv6 back in the IPv6 group" group6_is router "$both6"
+wait_for --deadline 5 --what "wan1's IPv6 health up" health6_is router wan1 up
 
 log "part 3: isp2's IPv4 upstream goes silent; wan2's IPv6 follows its IPv4 verdict"
 blackhole_upstream 2
 wait_for --deadline 10 --what "wan2 out of the IPv4 group" has_members router 1:1
-wait_for --deadline 5 --what "wan2 out of the IPv6 group" group6_is "$only1"
+wait_for --deadline 5 --what "wan2 out of the IPv6 group" group6_is router "$only1"
 json=$(uplink_json router wan2)
 assert_eq down "$(jq -r .ipv6.health.state <<<"$json")" "wan2's IPv6 health follows its IPv4"
 assert_eq ipv4 "$(jq -r .ipv6.health.follows <<<"$json")" "status says whose verdict it is"
 assert_contains "$(jq -r .ipv6.why <<<"$json")" "as IPv4" "and why the IPv6 side is down"
 restore_upstream 2
 wait_for --deadline 10 --what "wan2 back in the IPv4 group" has_members router 1:1 2:1
-wait_for --deadline 5 --what "wan2 back in the IPv6 group" group6_is "$both6"
+wait_for --deadline 5 --what "wan2 back in the IPv6 group" group6_is router "$both6"
 pass

@@ -35,8 +35,7 @@ wait_for --deadline 15 --what "wan2's SLAAC address (its RAs taken)" has_slaac r
 wait_for --deadline 10 --what "wan2's IPv6 table and prefix rule" uplink6_ok router 2
 only2="$((0x76000000 + 202))"
 both6="$((0x76000000 + 201)),$((0x76000000 + 202))"
-group6_is() { [ "$(group6_members router)" == "$1" ]; }
-wait_for --deadline 10 --what "wan2 alone balancing IPv6" group6_is "$only2"
+wait_for --deadline 10 --what "wan2 alone balancing IPv6" group6_is router "$only2"
 assert_eq 2 "$(in_ns router sysctl -n net.ipv6.conf.wan2.accept_ra)" "uplinkd set wan2's accept_ra"
 assert_eq 1 "$(in_ns router sysctl -n net.ipv6.conf.wan1.accept_ra)" "wan1's accept_ra is left alone"
 has_slaac router wan1 1 && fail "wan1 took an RA although the kernel should ignore them"
@@ -60,7 +59,7 @@ wait_for --deadline 5 --what "uplinkd setting wan1's accept_ra" eval \
 wait_for --deadline 10 --what "wan1's SLAAC address, from the RA its solicitation brought" has_slaac router wan1 1
 assert_contains "$(cat "$(uplinkd_log router)")" "uplink on wan1 takes router advertisements now: solicited its routers" \
   "the daemon says it solicited"
-wait_for --deadline 10 --what "both uplinks balancing IPv6" group6_is "$both6"
+wait_for --deadline 10 --what "both uplinks balancing IPv6" group6_is router "$both6"
 assert_eq null "$(uplinkctl_in router status --json | jq -r '.uplinks[0].ipv6.router_advertisements')" \
   "wan1's RAs are taken now"
 assert_eq "" "$(ip -N -n "$(ns router)" -4 route show table 1000)" "nothing balanced for IPv4 without IPv4"
@@ -76,7 +75,7 @@ log "part 3: kill -9 and restart"
 before=$(ip -N -n "$(ns router)" -6 rule show; ip -N -n "$(ns router)" -6 route show table all proto "$UPLINKD_PROTO")
 kill9_uplinkd router
 start_uplinkd router "$CONFIG"
-wait_for --deadline 10 --what "the IPv6 balance after the restart" group6_is "$both6"
+wait_for --deadline 10 --what "the IPv6 balance after the restart" group6_is router "$both6"
 wait_for --deadline 10 --what "wan1's IPv6 table after the restart" uplink6_ok router 1
 after=$(ip -N -n "$(ns router)" -6 rule show; ip -N -n "$(ns router)" -6 route show table all proto "$UPLINKD_PROTO")
 assert_eq "$before" "$after" "the restarted daemon converged on the same IPv6 rules and routes, once each"

@@ -38,8 +38,7 @@ wait_for --deadline 10 --what "wan1's IPv6 table and prefix rule" uplink6_ok rou
 wait_for --deadline 10 --what "wan2's IPv6 table and prefix rule" uplink6_ok router 2
 both6="$((0x76000000 + 201)),$((0x76000000 + 202))"
 only2="$((0x76000000 + 202))"
-group6_is() { [ "$(group6_members router)" == "$1" ]; }
-wait_for --deadline 10 --what "the IPv6 group of wan1 and wan2" group6_is "$both6"
+wait_for --deadline 10 --what "the IPv6 group of wan1 and wan2" group6_is router "$both6"
 route6=$(ip -N -n "$(ns router)" -6 route show table 1000 default)
 assert_contains "$route6" "default proto $UPLINKD_PROTO" "default6 is balanced in the balance table"
 assert_contains "$route6" "nexthop via fe80::1 dev wan1 weight 1" "by a multipath route, one leg per uplink"
@@ -91,7 +90,7 @@ done
 
 log "isp1 withdraws its router (RA with router lifetime 0)"
 start_ra 1 0
-wait_for --deadline 10 --what "wan1's IPv6 out of the group" group6_is "$only2"
+wait_for --deadline 10 --what "wan1's IPv6 out of the group" group6_is router "$only2"
 has_members router 1:1 2:1 || fail "the IPv4 group lost a member when only IPv6 failed: $(group_members router)"
 json=$(uplinkctl_in router status --json)
 assert_contains "$(jq -r '.uplinks[0].ipv6.why' <<<"$json")" "no IPv6 router known for wan1" "status says why"
@@ -103,22 +102,22 @@ assert_eq 0 "$C1" "no IPv6 connection goes to the withdrawn router"
 
 log "isp1 announces its router again"
 start_ra 1
-wait_for --deadline 15 --what "wan1's IPv6 back in the group" group6_is "$both6"
+wait_for --deadline 15 --what "wan1's IPv6 back in the group" group6_is router "$both6"
 
 log "wan1 loses its carrier"
 link_down isp1 rtr
-wait_for --deadline 5 --what "wan1 out of the IPv6 group" group6_is "$only2"
+wait_for --deadline 5 --what "wan1 out of the IPv6 group" group6_is router "$only2"
 wait_for --deadline 5 --what "wan1 out of the IPv4 group" has_members router 2:1
 link_up isp1 rtr
 wait_for --deadline 15 --what "wan1 back in the IPv4 group" has_members router 1:1 2:1
-wait_for --deadline 15 --what "wan1 back in the IPv6 group" group6_is "$both6"
+wait_for --deadline 15 --what "wan1 back in the IPv6 group" group6_is router "$both6"
 
 log "kill -9 and restart"
 before=$(ip -N -n "$(ns router)" -6 rule show; ip -N -n "$(ns router)" -6 route show table all proto "$UPLINKD_PROTO")
 kill9_uplinkd router
 start_uplinkd router "$CONFIG"
 wait_for --deadline 10 --what "wan1's IPv6 table after the restart" uplink6_ok router 1
-wait_for --deadline 10 --what "the IPv6 group after the restart" group6_is "$both6"
+wait_for --deadline 10 --what "the IPv6 group after the restart" group6_is router "$both6"
 after=$(ip -N -n "$(ns router)" -6 rule show; ip -N -n "$(ns router)" -6 route show table all proto "$UPLINKD_PROTO")
 assert_eq "$before" "$after" "the restarted daemon converged on the same IPv6 rules and routes, once each"
 
@@ -144,6 +143,6 @@ renumbered() {
 }
 wait_for --deadline 1 --what "wan1's rules and routes for the new prefix only, within a second" renumbered
 log "renumbered $(( ($(_h_now_usec) - t0) / 1000 )) ms after the test saw the new address (its polling included)"
-wait_for --deadline 10 --what "wan1 back in the IPv6 group" group6_is "$both6"
+wait_for --deadline 10 --what "wan1 back in the IPv6 group" group6_is router "$both6"
 assert_contains "$(uplink_json router wan1 | jq -c .ipv6)" "2001:db8:11:" "status shows wan1's new address"
 pass

@@ -113,8 +113,7 @@ wait_for --deadline 10 --what "wan1's IPv6 table" uplink6_ok router 1
 wait_for --deadline 10 --what "wan2's IPv6 table" uplink6_ok router 2
 both6="$((0x76000000 + 201)),$((0x76000000 + 202))"
 only2="$((0x76000000 + 202))"
-group6_is() { [ "$(group6_members router)" == "$1" ]; }
-wait_for --deadline 10 --what "the IPv6 group of wan1 and wan2" group6_is "$both6"
+wait_for --deadline 10 --what "the IPv6 group of wan1 and wan2" group6_is router "$both6"
 
 # The delegations, as dhclient -6's exit hook reports them, and the ISPs' routes for them.
 for n in 1 2; do
@@ -149,13 +148,13 @@ assert_eq 10 "$(count_of "$seen" "$lan2")" "isp2's delegated address arrives as 
 
 log "NAT66: wan1 loses its carrier"
 link_down isp1 rtr
-wait_for --deadline 5 --what "wan1 out of the IPv6 group" group6_is "$only2"
+wait_for --deadline 5 --what "wan1 out of the IPv6 group" group6_is router "$only2"
 seen=$(sources_seen 20 "$ULA")
 assert_eq 20 "$(count_of "$seen" "$WAN2")" "every new ULA connection arrives from wan2's address"
 
 log "NAT66: the carrier returns"
 carrier_back 1
-wait_for --deadline 15 --what "wan1 back in the IPv6 group" group6_is "$both6"
+wait_for --deadline 15 --what "wan1 back in the IPv6 group" group6_is router "$both6"
 wait_for --deadline 15 --what "the LAN host's isp1 address preferred again" lan_preferred 1
 WAN1=$(slaac_address router wan1 1)
 
@@ -217,7 +216,7 @@ lan1=$(lan_address 1) lan2=$(lan_address 2)
 seen=$(sources_seen 10 "$lan1")
 assert_eq 10 "$(count_of "$seen" "$lan1")" "the host's isp1 address leaves by isp1"
 link_down isp1 rtr
-wait_for --deadline 5 --what "wan1 out of the IPv6 group" group6_is "$only2"
+wait_for --deadline 5 --what "wan1 out of the IPv6 group" group6_is router "$only2"
 wait_for --deadline 5 --what "radvd-deprecate run for wan1" grep -q "AdvPreferredLifetime 0; # uplinkd: was 600" "$RADVD_CONF"
 wait_for --deadline 10 --what "the LAN host's isp1 address deprecated" lan_deprecated 1
 log "LAN host: $(ip -n "$(ns lan)" -6 -o addr show dev eth0 scope global | awk '{print $4, $NF}' | tr '\n' ' ')"
@@ -227,7 +226,7 @@ assert_eq 20 "$(count_of "$seen" "$lan2")" "every new connection of the host com
 _h_alive "$RADVD" || fail "radvd died: $(tail -n 5 "$H_TMP/radvd.log")"
 
 carrier_back 1
-wait_for --deadline 15 --what "wan1 back in the IPv6 group" group6_is "$both6"
+wait_for --deadline 15 --what "wan1 back in the IPv6 group" group6_is router "$both6"
 wait_for --deadline 10 --what "radvd-deprecate restored wan1's prefix" _h_not grep -q "uplinkd: was" "$RADVD_CONF"
 wait_for --deadline 10 --what "the LAN host's isp1 address preferred again" lan_preferred 1
 pass

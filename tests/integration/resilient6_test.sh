@@ -33,7 +33,6 @@ configure() {
 
 all3="$((0x76000000 + 201)),$((0x76000000 + 202)),$((0x76000000 + 203))"
 only12="$((0x76000000 + 201)),$((0x76000000 + 202))"
-group6_is() { [ "$(group6_members router)" == "$1" ]; }
 
 # paths — one line per flow: the uplink the kernel routes a UDP flow from the LAN host's ULA with source
 # port 20000+i to the internet host by (one `ip -batch` for all of them).
@@ -56,13 +55,13 @@ moves() {
 # fail_wan3 — isp3's IPv6 upstream goes silent; returns once wan3 is out of the IPv6 group.
 fail_wan3() {
   blackhole_upstream6 3
-  wait_for --deadline 10 --what "wan3 out of the IPv6 group" group6_is "$only12"
+  wait_for --deadline 10 --what "wan3 out of the IPv6 group" group6_is router "$only12"
 }
 
 configure resilient
 start_uplinkd router "$CONFIG"
 for n in 1 2 3; do wait_for --deadline 15 --what "wan$n's IPv6 table" uplink6_ok router "$n"; done
-wait_for --deadline 10 --what "the IPv6 group of wan1, wan2 and wan3" group6_is "$all3"
+wait_for --deadline 10 --what "the IPv6 group of wan1, wan2 and wan3" group6_is router "$all3"
 group=$(ip -n "$(ns router)" -d nexthop show id "$(sed -n 's/.* nhid \([0-9]*\).*/\1/p' <<<"$(ip -N -n "$(ns router)" -6 route show table 1000 default)")")
 log "IPv6 group: $group"
 assert_contains "$group" "type resilient" "the IPv6 group in mode resilient"
@@ -82,12 +81,12 @@ assert_eq "$failed" "$left" "wan3's flows that left it"
 
 log "2. flow, for contrast: the same failure rehashes the multipath route"
 restore_upstream6 3
-wait_for --deadline 15 --what "wan3 back in the IPv6 group" group6_is "$all3"
+wait_for --deadline 15 --what "wan3 back in the IPv6 group" group6_is router "$all3"
 configure flow
 uplinkctl_in router reload >/dev/null
 wait_for --deadline 5 --what "default6 as a multipath route" \
   sh -c "ip -n $(ns router) -6 route show table 1000 default | grep -q '^default proto'"
-wait_for --deadline 10 --what "the IPv6 legs of wan1, wan2 and wan3" group6_is "$all3"
+wait_for --deadline 10 --what "the IPv6 legs of wan1, wan2 and wan3" group6_is router "$all3"
 before=$(paths)
 fail_wan3
 after=$(paths)

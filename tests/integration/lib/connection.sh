@@ -83,6 +83,17 @@ held_ct() {
 # held_on HELD_CT ADDRESS — the lines of a held_ct result NATed to ADDRESS.
 held_on() { awk -v a="$2" '$2 == a' <<<"$1"; }
 
+# held_destroyed LOG PORT ADDRESS HELD — conntrack -E's log LOG (destroyed_entries, failover.sh) has reported
+# the deletion, by a request and not a timeout, of the entry of every held connection in HELD (held_on lines:
+# source port first) to PORT that was NATed to ADDRESS.
+held_destroyed() {
+  local gone sport _
+  gone=$(destroyed_entries "$1")
+  while read -r sport _; do
+    grep -q "sport=$sport dport=$2 .*dst=$3 .*by=userspace" <<<"$gone" || return 1
+  done <<<"$4"
+}
+
 # uplinkd_nft ROLE — uplinkd's nftables table in ROLE as nft lists it (empty if there is none).
 uplinkd_nft() { in_ns "$1" nft list table inet uplinkd 2>/dev/null || true; }
 

@@ -126,6 +126,12 @@ group6_members() {
   done | sort -n | paste -sd,
 }
 
+# group6_is ROLE IDS — group6_members ROLE is IDS ("ID,ID", empty for none).
+group6_is() { [ "$(group6_members "$1")" == "$2" ]; }
+
+# health6_is ROLE UPLINK STATE — the uplink's IPv6 health state in ROLE's status is STATE (uplink_json: failover.sh).
+health6_is() { [ "$(uplink_json "$1" "$2" | jq -r .ipv6.health.state)" == "$3" ]; }
+
 # isp6_counter N — new IPv6 TCP connections ispN forwarded upstream since its counters were reset.
 isp6_counter() {
   in_ns "isp$1" nft list counter ip6 harness6 tcpflows | sed -n 's/.*packets \([0-9]*\).*/\1/p'

@@ -29,6 +29,24 @@ std::string expect_listing(NftTable& nft, const std::string& expected, const cha
   return {};
 }
 
+// Replaces uplinkd's table with the marks in both spreads (packet, then connection with its sticky maps);
+// what went wrong: a refusal, or a listing without `expected`.
+std::string accepted_in_both_spreads(NftTable& nft, const NatPlan& nat, MarkPlan marks,
+                                     const std::string& expected) {
+  std::string problems;
+  for (auto spread : {Spread::packet, Spread::connection}) {
+    marks.spread = spread;
+    marks.sticky_timeout_s = spread == Spread::connection ? 600 : 0;
+    if (auto error = nft.replace(nft::uplinkd_table(nat, marks)))
+      problems += "replace: " + error->message() + "\n";
+    auto listing = nft.list();
+    if (!listing || listing->find(expected) == std::string::npos)
+      problems +=
+          "the listing lacks " + expected + ": " + (listing ? *listing : listing.error().message()) + "\n";
+  }
+  return problems;
+}
+
 TEST(NftTableKernel, ReplaceListRemove) {
   in_own_namespace([] {
     std::string problems;
@@ -90,7 +108,6 @@ TEST(NftTableKernel, PinnedUplinksAreAcceptedAndListAsRendered) {
 // sticky sources, rules, exclusions, pinning and NAT, in one table.
 TEST(NftTableKernel, MarkChainsOfEveryKindAreAccepted) {
   in_own_namespace([] {
-    std::string problems;
     NftTable nft;
     MarkPlan marks;
     marks.excluded = {*Prefix::parse("192.168.77.0/24"), *Prefix::parse("203.0.113.7/32")};
@@ -105,16 +122,7 @@ TEST(NftTableKernel, MarkChainsOfEveryKindAreAccepted) {
                    {bulk, false, Spread::packet, marks.v4.shares},
                    {TrafficMatch{{}, {}, 50, {}, ""}, true, Spread::connection, {}}};
     NatPlan nat{{"wan1", "wan2"}, {{*IpAddress::parse("100.64.1.23"), 0x750000c9}}};
-    for (auto spread : {Spread::packet, Spread::connection}) {
-      marks.spread = spread;
-      marks.sticky_timeout_s = spread == Spread::connection ? 600 : 0;
-      if (auto error = nft.replace(nft::uplinkd_table(nat, marks)))
-        problems += "replace: " + error->message() + "\n";
-      auto listing = nft.list();
-      if (!listing || listing->find("numgen inc mod 4") == std::string::npos)
-        problems += "the listing lacks the balancing rule\n";
-    }
-    return problems;
+    return accepted_in_both_spreads(nft, nat, marks, "numgen inc mod 4");
   });
 }
 
@@ -122,7 +130,6 @@ TEST(NftTableKernel, MarkChainsOfEveryKindAreAccepted) {
 // exclusions, both sticky maps, the IPv6 pin map of prefixes (an interval map) and NAT66 with NPTv6.
 TEST(NftTableKernel, DualStackMarkChainsAreAccepted) {
   in_own_namespace([] {
-    std::string problems;
     NftTable nft;
     const uint32_t a = 0x750000c9, b = 0x750000ca;
     MarkPlan marks;
@@ -144,17 +151,7 @@ TEST(NftTableKernel, DualStackMarkChainsAreAccepted) {
     nat.pinned6 = {{*Prefix::parse("2001:db8:1::/64"), a},
                    {*Prefix::parse("2001:db8:1:100::/60"), a},
                    {*Prefix::parse("2001:db8:2::/64"), b}};
-    for (auto spread : {Spread::packet, Spread::connection}) {
-      marks.spread = spread;
-      marks.sticky_timeout_s = spread == Spread::connection ? 600 : 0;
-      if (auto error = nft.replace(nft::uplinkd_table(nat, marks)))
-        problems += "replace: " + error->message() + "\n";
-      auto listing = nft.list();
-      if (!listing || listing->find("ip6 daddr map { 2001:db8:1::/64 : 0x750000c9") == std::string::npos)
-        problems +=
-            "the listing lacks the IPv6 pin map: " + (listing ? *listing : listing.error().message()) + "\n";
-    }
-    return problems;
+    return accepted_in_both_spreads(nft, nat, marks, "ip6 daddr map { 2001:db8:1::/64 : 0x750000c9");
   });
 }
 
