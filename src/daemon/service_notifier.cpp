@@ -9,27 +9,21 @@
 namespace uplinkd {
 namespace {
 
-size_t usable_in_group(const Plan& plan, Family family) {
+size_t in_group(const Plan& plan, Family family) {
   size_t count = 0;
   for (const auto& uplink : plan.uplinks) count += uplink.in_group_of(family);
   return count;
-}
-
-bool plans_ipv6(const Plan& plan) {
-  for (const auto& uplink : plan.uplinks)
-    if (uplink.status6.address) return true;
-  return false;
 }
 
 }  // namespace
 
 std::string service_status(const Config& config, const Plan& plan) {
   const size_t total = config.uplinks.size();
-  const size_t v4 = usable_in_group(plan, Family::v4);
+  const size_t v4 = in_group(plan, Family::v4);
   std::string text = v4 ? "balancing over " + std::to_string(v4) + " of " + std::to_string(total) + " uplinks"
                         : "no uplink usable for IPv4";
   if (plans_ipv6(plan)) {
-    const size_t v6 = usable_in_group(plan, Family::v6);
+    const size_t v6 = in_group(plan, Family::v6);
     text += v6 ? "; IPv6 over " + std::to_string(v6) + " of " + std::to_string(total)
                : "; no uplink usable for IPv6";
   }

@@ -48,4 +48,8 @@ struct Plan {
 
 Plan make_plan(const Config& config, const State& state);
 
+// IPv6 is planned once an uplink has a global IPv6 address: on an IPv4-only network, uplinkd adds no IPv6
+// rules, and `status` has no IPv6 outage to report.
+bool plans_ipv6(const Plan& plan);
+
 }  // namespace uplinkd

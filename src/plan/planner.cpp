@@ -185,13 +185,6 @@ Members plan_family(const Config& config, Family family, Plan& plan) {
   return members;
 }
 
-// IPv6 is planned once an uplink has a global IPv6 address: on an IPv4-only network, uplinkd adds no IPv6
-// rules, and `status` has no IPv6 outage to report.
-bool any_uplink_has_v6(const Plan& plan) {
-  return std::any_of(plan.uplinks.begin(), plan.uplinks.end(),
-                     [](const PlannedUplink& uplink) { return uplink.status6.address.has_value(); });
-}
-
 // Unmarked traffic to a contested destination (plan/destinations.hpp) is balanced before main is asked.
 void plan_destination_rules(const Config& config, Plan& plan) {
   for (const auto& destination : contested_destinations(config, plan.uplinks)) {
@@ -202,6 +195,11 @@ void plan_destination_rules(const Config& config, Plan& plan) {
 }
 
 }  // namespace
+
+bool plans_ipv6(const Plan& plan) {
+  return std::any_of(plan.uplinks.begin(), plan.uplinks.end(),
+                     [](const PlannedUplink& uplink) { return uplink.status6.address.has_value(); });
+}
 
 Plan make_plan(const Config& config, const State& state) {
   Plan plan;
@@ -217,7 +215,7 @@ Plan make_plan(const Config& config, const State& state) {
   const Members members = plan_family(config, Family::v4, plan);
   plan_destination_rules(config, plan);
   std::optional<Members> members6;
-  if (any_uplink_has_v6(plan)) members6 = plan_family(config, Family::v6, plan);
+  if (plans_ipv6(plan)) members6 = plan_family(config, Family::v6, plan);
 
   plan_nat(config, state, plan);
   for (const auto& uplink : config.uplinks)
@@ -228,7 +226,7 @@ Plan make_plan(const Config& config, const State& state) {
   if (config.multipath_hash_policy) {
     plan.sysctls.push_back(
         {"net.ipv4.fib_multipath_hash_policy", std::to_string(*config.multipath_hash_policy)});
-    if (any_uplink_has_v6(plan))
+    if (plans_ipv6(plan))
       plan.sysctls.push_back(
           {"net.ipv6.fib_multipath_hash_policy", std::to_string(*config.multipath_hash_policy)});
   }
