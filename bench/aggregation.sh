@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/aggregation.sh — what `mode = "packet"` gives ONE TCP flow over several links: the equalize seed's
 # topology (tests/integration/lib/equalize.sh: two hosts joined by direct links, the same address on every
 # link of a host), each link tbf-shaped in both directions, uplinkd on both hosts with the seed's config.

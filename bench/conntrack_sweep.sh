@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/conntrack_sweep.sh — issue 12's conntrack figure: the sweep of a dead uplink's masqueraded conntrack
 # entries in a table of 160,000 (by default), and the longest stall of uplinkd's event loop during it.
 #

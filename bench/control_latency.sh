@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/control_latency.sh — the event loop's latency while clients stall the control socket (issue 12): the
 # round trip of a `status` request (connect, request, whole answer; control_clients latency, no process
 # start in the figure) COUNT times in a row, median and max, with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // converge_latency: how long uplinkd takes from an event to the kernel state it calls for (issues 2 and 13).
 //
 // Runs inside the router namespace that bench/run.sh builds (latency/topology.hpp: wanK, K = 1..N, dual

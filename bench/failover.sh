@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/failover.sh — the failover figures of issue 3, measured on traffic: a LAN host sends a 1 ms packet
 # stream (udp_stream, 16 flows by default) through the router to the internet host, balanced by flow over two
 # DHCP uplinks with masquerade and three ICMP health targets each; then one uplink fails. Per run it records

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # The measurements of bench/failover.sh: topology, health profiles, one failover run, probe counting and the
 # report. Sourced after the integration-test harness (tests/integration/lib/uplinkd_test.sh), whose helpers

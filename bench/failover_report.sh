@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # The tables bench/failover.sh prints from $RESULTS and $RESULTS6 (one line per run: the IPv4 stream's and the
 # IPv6 stream's figures, columns below) and $PROBES (one line per profile and target), ready to paste into the

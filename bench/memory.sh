@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/memory.sh — does memory grow with load? The equalize seed's "Known bugs": every balanced packet left a
 # little memory behind for a while, so memory grew with the load until network I/O stopped. This runs the
 # router of bench/overhead.sh (bench/modes_lib.sh draws it) at full rate for --duration seconds per mode:

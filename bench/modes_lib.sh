@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Shared by the balancing-mode benchmarks of issue 4 (bench/aggregation.sh, bench/overhead.sh,
 # bench/memory.sh): finding the binaries, the router topology of overhead.sh and memory.sh, uplinkd configs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/nft_repair.sh — the nftables figures of issue 12 (items 6 and 8), on a NAT router in mode "connection"
 # with sticky sources and two masquerading DHCP uplinks:
 #   - repair: the time from `nft flush ruleset` in the router's namespace to uplinkd's table being back (its

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/overhead.sh — what uplinkd's balancing modes cost a router in forwarding throughput. A client sends
 # TCP (iperf3; one stream and --streams parallel streams) through a router namespace to a server reachable
 # over both of the router's uplinks (bench/modes_lib.sh draws the topology); the links are unshaped veths, so

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/run.sh — the figures of issues 2 and 13: event-to-kernel latency for 2, 32 and 64 dual-stack uplinks
 # (IPv4: hook renew, address change; IPv6: SLAAC renumbering, RA router leaving and returning), cold start,
 # and the daemon's RSS and idle CPU with 32 uplinks. Needs root: run `bench/run.sh` as root.

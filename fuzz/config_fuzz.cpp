@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // parse_config() reads a file an administrator wrote, but also whatever `uplinkd --check -c FILE` is pointed
 // at: any bytes must end in a Config or an InputError. A Config that comes out must also keep the promises
 // docs/configuration.md makes, since the planner relies on them without checking again.

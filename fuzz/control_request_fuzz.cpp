@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The control socket's request path without the socket: the bytes a local client sends, cut at the first
 // newline as the server reads them (or taken whole, as after a half close), parsed by parse_request() and
 // dispatched by a CommandRegistry whose commands do what the daemon's do with a request: read fields, refuse

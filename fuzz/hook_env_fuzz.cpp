@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // parse_hook() reads a DHCP client's environment, whose values come from a DHCP server on the uplink's
 // network: any of them may be hostile. The bytes are read as text lines so that seeds stay readable:
 //   line 1          the client (dhclient, dhcpcd, udhcpc), anything else lets parse_hook() guess;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // hook_event_from_json() reads requests from any local client of the control socket. The daemon parses a
 // request without exceptions and refuses what is not JSON itself, so only what parses reaches the reader.
 // An event it accepts must survive the trip back to JSON unchanged.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The per-object netlink decoders (codec.hpp) read what arrives on the event socket. The kernel's messages
 // are well formed, but the decoders promise more: a malformed message is nullopt, never a read past its end.
 //

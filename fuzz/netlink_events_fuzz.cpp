@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // decode_events() turns a receive buffer of the event socket into typed events, skipping what does not
 // decode (monitor.hpp). Whatever the buffer holds, it must return, and never read past the buffer.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Writes the seed corpus of netlink_decode_fuzz: messages made by uplinkd's own encoders, as the kernel would
 // echo them, alone and several to a receive buffer, plus a few cut short or with lengths that lie.
 // Usage: netlink_seed_writer DIRECTORY (fuzz/corpus/netlink_decode_fuzz/ and netlink_events_fuzz/ came from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs a fuzz target over saved inputs, without libFuzzer, so that any compiler (and the ASan+UBSan build of
 // the unit tests) replays the corpus. Arguments are files or directories (read recursively, in name order).
 // Fails when an input crashes the target, as libFuzzer would, and when no input was found at all, so that a

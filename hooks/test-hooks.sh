@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tests of the hook scripts with a stand-in uplinkctl that records how it was called:
 #   - the dhclient and dhcpcd snippets, sourced the way the clients source them, with hostile values;
 #   - the udhcpc script, configuring a dummy interface inside a network namespace of its own (unshare -n),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tests of radvd-deprecate on radvd configs in a temp dir, with a stand-in radvd (a shell that counts the
 # SIGHUPs it gets): which blocks change for which uplink, family and state, that a restore gives back exactly
 # the file that was there, that nothing changes (and radvd is not signalled) when nothing has to, and the

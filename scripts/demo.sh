@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uplinkd demo: two dual-stack ISPs, a router that balances both families over both, failovers (IPv4 and
 # IPv6 alike, and one family alone), connections that keep their ISP, and one TCP flow over two links — all inside network namespaces that this script creates and removes; nothing
 # in the machine's own network is touched. About 1–2 minutes once built.

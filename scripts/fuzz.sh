@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the fuzz targets under fuzz/ (one per fuzz/corpus/<target>/) as libFuzzer binaries (clang,
 # ASan+UBSan) in build-fuzz/ and runs each for SECONDS (default 60) on a fresh copy of its seed corpus.
 # Prints, per target, how many inputs it ran and whether it crashed; a crashing input is left in

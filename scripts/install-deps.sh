@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs every Debian package uplinkd needs to build, test, benchmark and run its demo.
 # Service-less variants are chosen on purpose (dnsmasq-base, dhcpcd-base): the tests start these
 # programs themselves inside network namespaces, and a service started by the package in the machine's own

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what the tests need, builds uplinkd, and runs every test: unit tests, the namespace integration
 # tests (as root), and the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 # Warnings are errors in these builds (UPLINKD_WERROR). It also builds the daemon and CLI as a Debian packager

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // uplinkd's kernel changes as the bench's own netlink monitor sees them. Every path names the changes it
 // waits for as keys ("+route6 2001:db8:1::/64 table 201", "-rule4 20100 from 100.64.1.10/32 table 201",
 // "+group 1978662913 1979711689,1979711690") built by the same functions that name the events, so what a path

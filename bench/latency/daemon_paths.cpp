@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The paths that start at uplinkd itself: its start, and a DHCP client's hook call.
 #include <linux/rtnetlink.h>
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What every latency path of converge_latency shares that is not about kernel objects: refusing the
 // machine's own namespace, timing and percentiles, talking to uplinkd and starting it.
 #pragma once

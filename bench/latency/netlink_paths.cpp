@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The paths that start with a fact in the kernel (docs/benchmarks.md says what each starts and ends with).
 #include <linux/rtnetlink.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The latency paths of converge_latency; each prints RESULT lines for run.sh's table and returns 0.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The addressing of the namespaces bench/run.sh builds, in one place for every latency path: uplink K
 // (1-based) is wanK in table 300 + K (200 + K would reach the kernel's 253 with 64 uplinks), dual stack:
 //   IPv4  100.64.K.10/24 (or .11 after an address change), gateways 100.64.K.1 and .2 in the ISP namespace;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Makes the kernel match a plan: dump what uplinkd owns, diff, apply the difference in one batch. Running
 // it twice changes nothing the second time; after a crash it converges from whatever was left.
 #pragma once

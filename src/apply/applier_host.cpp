@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The applier's part for the nftables table and the sysctls: dumped and compared on every converge like the
 // routing objects, and ordered with them (sysctl_diff.hpp's arrange()).
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "apply/conntrack_cleanup.hpp"
 
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>

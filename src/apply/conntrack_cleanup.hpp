@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // When an uplink dies, the connections that were masqueraded out of it are dead too, but their conntrack
 // entries live on: every further packet of such a connection matches its entry and keeps the dead uplink's
 // address as its source, so its answers (if any) come back by the dead uplink — until the entry times out,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // diff(plan, kernel) → the ordered changes that turn what the kernel has into what the plan wants.
 // Pure. The order is what keeps a default route at every moment while one uplink is usable:
 //   1. add/replace, in dependency order: single nexthops, groups, routes, rules;

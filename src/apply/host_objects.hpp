@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kernel objects of uplinkd's that are not routing objects: its nftables table and the sysctls it sets.
 // They go through the same Kernel interface as routes (kernel.hpp): dumped, compared (nft_diff.hpp,
 // sysctl_diff.hpp), and changed by Changes placed in the same ordered list.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "apply/host_settings.hpp"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one part of a plan that is not a kernel object: the table names in the rt_tables file, written only
 // when they differ from what was last written, so a converge with nothing new touches nothing. (uplinkd's
 // nftables table and its sysctls are kernel objects, reconciled by the Applier like routes.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The applier's whole view of the kernel: the objects uplinkd owns, and a way to change them in one batch.
 // Two implementations: NetlinkKernel (src/apply/netlink_kernel.*) and the in-memory FakeKernel that unit
 // tests use (tests/fakes/fake_kernel.hpp).

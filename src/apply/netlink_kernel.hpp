@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The real Kernel: uplinkd's objects read and changed over rtnetlink.
 #pragma once
 

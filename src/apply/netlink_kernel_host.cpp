@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // NetlinkKernel's part for the objects that are not routing objects: uplinkd's nftables table (dumped over
 // NETLINK_NETFILTER, written with libnftables) and the sysctls it sets.
 #include <linux/netfilter.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // diff for uplinkd's nftables table: the planned Table against the kernel's dump → at most one NftPatch.
 // Pure.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "apply/plan_commands.hpp"
 
 #include "nft/nft_script.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A plan as the `ip`, `sysctl` and `nft` commands that would build it by hand: what `uplinkctl plan` prints.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Fault isolation: which uplink a change the kernel refused belongs to. An uplink's own objects are its
 // nexthop, the routes of its table and the rules that lead to its table; when the kernel refuses one of them
 // (a gateway it will not take, say), that uplink alone becomes unusable, and the group and every other

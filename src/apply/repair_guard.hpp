@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Own decisively, never fight blindly: an object of uplinkd's that someone removed or replaced, or a foreign
 // object that took its place, is repaired at once the first time, and then no sooner than 0.25 s, 0.5 s,
 // 1 s, … 30 s after the previous repair, so that a program fighting uplinkd over the same object (a dhcp-lb

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One request to the daemon's control socket and its response (see src/daemon/control_server.hpp).
 //
 // Every call has one deadline for the whole exchange: connect, write and read. A daemon that is stopped

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where uplinkctl looks for the daemon when neither -s nor $UPLINKD_SOCKET says.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A subscription to the daemon's events (`uplinkctl events`): the request, its response, then one JSON line
 // per event until the daemon closes the connection (see src/daemon/control_server.hpp).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "cli/hook_command.hpp"
 
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `uplinkctl hook`: what DHCP clients' hooks call. It reads the client's environment, tells the daemon, and
 // always exits 0 within its deadline: dhclient, dhcpcd and udhcpc run hooks synchronously, so a hook that
 // failed or hung would make the client fail or hang, whether uplinkd is down, stopped, or confused.

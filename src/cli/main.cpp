@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // uplinkctl: talks to a running uplinkd over its control socket.
 #include <syslog.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `uplinkctl status` for people: the daemon's status response as an aligned table.
 #pragma once
 

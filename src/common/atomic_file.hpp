@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one way uplinkd replaces a file it owns (the saved leases, its rt_tables names): a reader, or the
 // machine after a crash or power loss, sees the old content or the new one, never a part or an empty file.
 #pragma once

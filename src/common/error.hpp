@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // uplinkd's error policy, one rule for each kind of failure (docs/errors.md says the same for users):
 //
 //  * Bad input — a config file, a DHCP hook's environment, a control request — throws InputError. It carries

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Addresses and prefixes of either family. Everything above the netlink layer speaks these types, so that
 // IPv6 support is a matter of planning, not of re-plumbing.
 #pragma once

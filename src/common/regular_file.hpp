@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one way uplinkd reads a file at a path it was given (its config, the rt_tables file, the saved leases,
 // dhclient's hooks): a FIFO or a device there would block open() or read() — in the daemon, for ever — and
 // /dev/zero behind a symlink would never end. So the file is opened without blocking, checked on the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a traffic rule matches. Shared by the config (what the user wrote), the plan (the nftables chains and
 // the routing rules made from it) and the renderers, so one definition says what "matches" means.
 #pragma once

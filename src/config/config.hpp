@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The validated configuration. load_config() is the only way to make one, so every Config in the program
 // has passed validation as a whole.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reads dhcp-lb's /etc/dhcp-lb format: one uplink per line, `interface table-name table-id weight`, `#`
 // comments. The format is four whitespace-separated words, so a dozen lines of tokenizer read it exactly
 // and know each word's column; no library parses this format, and bending a general one to it would cost

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The two config formats uplinkd reads, and the rule that tells them apart.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The forms a health target is written in. A probe to an unspecified address (0.0.0.0, ::) would go
 // nowhere useful, so those are refused like any other non-address.
 #include <algorithm>

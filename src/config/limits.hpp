@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Numbers that bound a valid configuration, with where each comes from.
 #pragma once
 

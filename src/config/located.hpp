@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the format readers hand to validation: each setting as written, with where it was written, so that
 // one validator serves both formats and every message points at the offending text.
 #pragma once

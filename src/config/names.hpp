@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Checks of single names and ids that more than one setting needs.
 #pragma once
 

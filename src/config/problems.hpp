@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Collects the problems found in one input and reports the one nearest its top, so that a user who fixes
 // errors one at a time works down the file instead of being sent back and forth. toml++ hands tables over
 // sorted by key, not in file order, which is why "first" cannot simply mean "first found".

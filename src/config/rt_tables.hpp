@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Writes uplinkd's table names into an iproute2 rt_tables file, so `ip route show table uplinkd-eth0` works,
 // without disturbing anything else in that file.
 #pragma once

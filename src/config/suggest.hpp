@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // "Did you mean" for misspelt keys and words.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reads the TOML format with toml++ into a RawConfig. Only the shape is checked here (known keys, value
 // types); what the values mean is validate()'s job, shared with the dhcp-lb format.
 #include <toml++/toml.h>

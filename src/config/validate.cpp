@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The config as a whole: default tables that clash with nothing, and no two uplinks sharing what must be
 // theirs alone.
 #include "config/validate.hpp"

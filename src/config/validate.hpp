@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Turns what a reader found into a Config, checking the config as a whole: ranges, addresses, names, and
 // that no two uplinks share a name, interface, table or table name.
 #pragma once

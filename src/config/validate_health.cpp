@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One [uplink.health] table. The defaults live in HealthConfig; docs/health.md explains them.
 #include <cmath>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `nptv6`: the LAN prefix the masquerading uplinks translate (docs/configuration.md, "nptv6").
 #include "config/validate.hpp"
 

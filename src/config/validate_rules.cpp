@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // [[rule]] sections: what each matches and what it does, checked against the uplinks they name.
 #include <charconv>
 #include <set>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The settings outside [[uplink]]: what to balance, how, and where uplinkd keeps its files.
 #include <cmath>
 #include <set>

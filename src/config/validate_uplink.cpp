@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One [[uplink]] on its own. Whatever involves other uplinks (defaults that must not clash, duplicates) is
 // in validate.cpp.
 #include "config/limits.hpp"

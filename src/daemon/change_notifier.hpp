@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs the configured `on_change` program for each uplink state change, without ever blocking the event
 // loop: the program is started without capabilities (unprivileged_spawn.hpp; no shell, no PATH search),
 // its exit is waited for on the loop through a pidfd, and one that outlives its timeout is killed. Changes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Named control commands taking and returning JSON (the Kea CommandMgr pattern): adding a command is one
 // add() call, and the request format, errors and `help` come for free.
 //   request:  {"command": "status", ...arguments}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Programs that fight uplinkd over its tables, found before they do: a dhclient exit hook that edits routing
 // tables and rules as dhcp-lb's does (the LARTC recipe: flush each uplink's table, add its routes, delete
 // and add its source rule). Run beside uplinkd it undoes uplinkd's objects at every DHCP event, and its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs delete_nated_conntrack() (apply/conntrack_cleanup.hpp) off the event loop. A sweep costs about 1.4 µs
 // of CPU per conntrack entry (225 ms for 160,000), too long to stall netlink events, hooks and `status` for:
 // one worker thread takes the sweeps in order, each with its own conntrack sockets, and hands every result

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The control socket: a Unix stream socket, one JSON request per line, one JSON response per line, then the
 // connection closes. A last request without its newline is complete when the client shuts down its sending
 // side (`printf ... | socat`); what a line may hold is in daemon/request.hpp. Only root (or the daemon's own

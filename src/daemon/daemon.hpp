@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The daemon: one Asio loop, one thread. Sources (netlink monitor, control socket with hook events, signals)
 // update the State; every change re-plans and converges the kernel through the Applier.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The `health` part of `status` and of the events stream: one uplink's verdict, per-target RTT, jitter and
 // loss, and its recent transitions, with times as wall-clock ISO 8601 for people and scripts.
 #pragma once

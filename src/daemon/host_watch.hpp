@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tells the daemon when uplinkd's nftables table or sysctls may no longer be what it wrote, so that a
 // converge repairs them. nftables announces every change (NFNLGRP_NFTABLES): a change of uplinkd's table by
 // another process (`nft flush ruleset`, nftables.service's reload, a firewall manager) asks for a repair

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Gateways learned from DHCP hooks survive a daemon restart: a client that bound before the restart will
 // not call its hook again until the lease renews, possibly hours later. Written atomically on change.
 #pragma once

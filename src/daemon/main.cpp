@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // uplinkd: balances traffic over several uplinks and fails over between them. Runs in the foreground and
 // logs to stderr (systemd's journal picks it up).
 #include <spdlog/sinks/stdout_color_sinks.h>

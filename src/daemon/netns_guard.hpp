@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Tests, the demo and benchmarks set UPLINKD_REQUIRE_NETNS=1 so that a mistake in a script can never let
 // uplinkd rewrite the routing of the machine it runs on: with it set, uplinkd refuses to start in the
 // initial network namespace.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Least privilege: once started, uplinkd keeps only CAP_NET_ADMIN and CAP_NET_RAW, whoever started it
 // (systemd with AmbientCapabilities, or root by hand with every capability). What each is needed for, and
 // why no other is, is in docs/operations.md ("Privileges").

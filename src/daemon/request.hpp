@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One request line of the control socket, from bytes to the response line, without any I/O: what the control
 // server does with a line, and what fuzz/control_request_fuzz.cpp feeds arbitrary bytes to.
 //

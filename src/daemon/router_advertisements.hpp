@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Whether the kernel takes an uplink's router advertisements: without them an uplink has no SLAAC address
 // and no IPv6 router, and nothing in netlink says why. On a router (forwarding on) the kernel ignores RAs
 // unless accept_ra is 2 (ipv6_accept_ra() in the kernel), the classic reason a router's IPv6 uplink stays

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What systemd learns from uplinkd (Type=notify, sd_notify(3)): READY=1 once the first plan is in the kernel,
 // STATUS= with a one-line summary, RELOADING=1 … READY=1 around a reload, STOPPING=1, and WATCHDOG=1 from the
 // event loop at half of WATCHDOG_USEC, so that a stuck loop is restarted. Without NOTIFY_SOCKET (started by

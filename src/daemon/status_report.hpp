@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The `status` command's answer, built from the plan so that what the operator reads is what was applied.
 #pragma once
 

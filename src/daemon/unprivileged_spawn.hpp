@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Starts an `on_change` program with no capabilities at all, as posix_spawn would start it otherwise.
 // posix_spawn cannot run code in the child, and the capabilities have to go there: the daemon keeps
 // CAP_NET_ADMIN and CAP_NET_RAW, and a uid-0 execve would hand the child its whole bounding set.

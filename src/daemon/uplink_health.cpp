@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "daemon/uplink_health.hpp"
 
 #include <spdlog/spdlog.h>

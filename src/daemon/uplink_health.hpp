@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs one uplink's health probes on the daemon's loop and feeds what they see to its HealthMonitor.
 //
 // The monitor (src/state/health.hpp) decides; this class only keeps time and moves packets: it starts a

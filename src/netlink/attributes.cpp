@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "netlink/attributes.hpp"
 
 #include <libmnl/libmnl.h>

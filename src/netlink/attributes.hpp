@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading attributes out of a received message without trusting its lengths: the kernel's messages are
 // well formed, but the codec is also fed by tests and must reject what is cut short rather than read past it.
 #pragma once

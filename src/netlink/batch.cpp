@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Socket::execute: many requests in one sendmsg, each acked on its own and matched back by sequence number.
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Typed objects to rtnetlink messages and back. Encoders write one request into a caller's buffer and return
 // it, or nullptr when it does not fit; the caller sets nlmsg_seq. Decoders return nullopt for a message of
 // another kind or one that is malformed, and ignore attributes they do not know (a newer kernel's).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the per-object codecs share; not part of the netlink layer's interface.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Bounded construction of one netlink message in a caller's buffer. Every put is checked against the buffer,
 // so an object too big for it yields nullptr from finish() instead of a message cut short.
 #pragma once

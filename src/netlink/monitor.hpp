@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The event socket: joins rtnetlink's multicast groups and nothing else, so that it can be drained whenever
 // the loop finds it readable, apart from the command socket's request/ack traffic.
 #pragma once

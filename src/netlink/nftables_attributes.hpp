@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The attributes of an nftables (NETLINK_NETFILTER) message, indexed by type; absent ones are null.
 #pragma once
 

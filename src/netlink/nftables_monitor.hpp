@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Follows nftables' change events (NFNLGRP_NFTABLES) on a NETLINK_NETFILTER socket of its own, to tell when
 // another program changed or removed one table (a `flush ruleset`, a firewall manager's reload). Each
 // transaction ends with an NFT_MSG_NEWGEN event that names the process that committed it, so uplinkd's own

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // uplinkd's nftables table as the kernel dumps it over NETLINK_NETFILTER: only what makes two tables the
 // same, nothing that changes at run time (handles, use counts, the elements of a dynamic set).
 #pragma once

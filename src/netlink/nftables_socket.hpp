@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Dumps one nftables table over NETLINK_NETFILTER: its chains, rules and sets, never its sets' elements.
 // libnftables 1.0.6 fetches every element of every set for any listing (0.6 s for a table whose sticky map
 // holds 65,000 sources, even with --terse), so the reconciliation reads the table itself.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Typed kernel objects. The netlink layer turns these into messages and back; nothing above src/netlink/
 // ever sees an nlmsghdr. Field defaults are what the kernel assumes when an attribute is absent.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The command socket: typed dumps, and batches of requests whose acks are matched back to each request. It
 // never joins a multicast group (that is Monitor's job), so an event storm cannot delay a reply.
 #pragma once

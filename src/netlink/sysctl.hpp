@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading and writing the few sysctls uplinkd manages (fib_multipath_hash_policy, rp_filter,
 // tcp_max_reordering). They are per network namespace, so they follow the daemon into its namespace.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A change of uplinkd's nftables table, as the applier's diff computes it (apply/nft_diff.hpp), and its
 // rendering into one nft transaction. The value is plain data; only render_patch knows nft's syntax.
 #pragma once

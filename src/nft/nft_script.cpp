@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "nft/nft_script.hpp"
 
 namespace uplinkd::nft {

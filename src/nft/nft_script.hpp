@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // uplinkd's nftables table rendered as nft script text: the listing form (render_table) and the
 // transactions that change the kernel's table (render_replace here, render_patch in nft/nft_patch.hpp).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The only code that talks to nftables: libnftables, on uplinkd's own table and nothing else.
 #pragma once
 

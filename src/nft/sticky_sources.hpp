@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The sticky sources in uplinkd's `sticky` and `sticky6` maps, as `nft -j list map` prints them: for tests
 // and for an operator's look. The applier never reads the map: a table change keeps it (apply/nft_diff.hpp).
 #pragma once

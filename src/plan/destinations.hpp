@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where a listed destination and main's routes disagree. main keeps winning for its specific routes (the LAN,
 // a VPN), as it does for "default", except for the uplinks' own connected routes: with the seed's two NICs
 // sharing one address, main holds a connected route per NIC to the very prefix to be balanced, and it would

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Packet marking for modes "packet" and "connection" and for [[rule]]s: the `balance` (prerouting, forwarded
 // traffic) and `balance_local` (output, the machine's own traffic) chains of uplinkd's table, built from the
 // planner's MarkPlan. docs/modes.md walks through the rules they contain.

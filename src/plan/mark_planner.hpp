@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Packet marks: what modes "packet" and "connection", `exclude` and [[rule]]s need from nftables
 // (plan.marks) and from the routing rules that turn a mark into an uplink's table (plan.rules), for IPv4 and,
 // once an uplink has it, IPv6.

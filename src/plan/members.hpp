@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which uplinks take new traffic: the one rule shared by the kernel's nexthop group and every nftables
 // choice (mode packet or connection, [[rule]] uplinks), so that all of them agree on tiers, health and
 // drains.

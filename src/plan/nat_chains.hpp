@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Masquerading for routers: the nat part of uplinkd's table, built from the planner's NatPlan.
 #pragma once
 

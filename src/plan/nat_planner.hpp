@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Address translation for routers (plan.nat): masquerade per uplink for both families, the IPv6 prefixes
 // that stay untranslated, `nptv6` prefix translation, and the pinning of masqueraded connections.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // uplinkd's nftables table as a value: what the planner wants in it (plan/uplinkd_table.hpp builds it from
 // the NatPlan and MarkPlan). Pure: src/nft/ renders it to nft script text and talks to the kernel.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What uplinkd wants in its nftables table, as the planner computes it. Kept free of libnftables so that
 // src/plan/ can include it and stay pure; src/nft/ turns it into a table and the kernel.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A routing rule that is uplinkd's by its marks (plan/ownership.hpp): uplinkd's protocol, a priority in
 // its range. Every rule the planner makes starts from this one.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What marks a kernel object as uplinkd's. Nothing outside these marks is ever changed, so uplinkd coexists
 // with DHCP clients, NetworkManager, firewalls and a human with `ip`.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // plan = f(config, state): every kernel object the current state calls for. Pure: no I/O, so it is unit
 // tested exhaustively, and `uplinkctl plan` shows exactly what the daemon would do.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Sets of IPv6 prefixes that nftables matches as intervals: the uplinks' own and delegated prefixes, which
 // the NAT leaves untranslated, the marks leave unmarked and the pin chain maps to their uplinks.
 #pragma once

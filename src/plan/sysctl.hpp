@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A sysctl the planner wants set. The kernel sends no event when one changes, so the daemon re-reads them on
 // a slow timer (daemon/host_watch.hpp) and the applier restores them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "plan/uplinkd_table.hpp"
 
 #include "plan/mark_chains.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // uplinkd's whole nftables table: packet marking (mark_chains.hpp), pinning and masquerading
 // (nat_table.hpp). It is replaced as a whole on every change, never edited rule by rule.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // DHCP client hook environments → HookEvent. `uplinkctl hook` calls parse_hook() with its own arguments and
 // environment; the result goes to the daemon as JSON (hook_json.hpp). Every value is validated, and bad
 // input throws InputError naming the variable. DHCPv6 events (BOUND6, EXPIRE6, ...) carry the delegated

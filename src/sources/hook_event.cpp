@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "sources/hook_event.hpp"
 
 #include "common/error.hpp"

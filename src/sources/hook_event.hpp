@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a DHCP client's hook tells uplinkd: a lease appeared, changed or went away on an interface.
 // `uplinkctl hook` builds one from the client's environment and sends it to the daemon as JSON.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading a DHCP client's hook variables. Every value is untrusted (it comes from a DHCP server, through a
 // shell script), so each is checked here and every failure is an InputError naming the variable:
 //   hook environment: new_ip_address "10.0.0.x" is not an IPv4 address

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The DHCPv6 readers of hook_fields.hpp.
 #include <charconv>
 

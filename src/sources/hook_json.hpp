@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // HookEvent on the control socket, as JSON (uplinkctl → daemon):
 //   {"client": "dhclient", "interface": "eth0", "reason": "BOUND", "change": "up",
 //    "address": "100.64.1.10/24", "routers": ["100.64.1.1"], "old_address": "100.64.1.9/24"}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which reasons each DHCP client gives its hooks, and what each means for an uplink. The tables are the
 // single source for the parsers, the JSON codec's checks and the table-driven tests.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ARP probes of an uplink's gateway, on the daemon's io_context; nothing here ever blocks.
 //
 // What an answer proves: the gateway is alive on the uplink's link and answers for its address. Nothing

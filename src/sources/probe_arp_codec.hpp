@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ARP for Ethernet and IPv4 (RFC 826) as uplinkd's gateway probes send and read it, and which outstanding
 // request a reply answers. Pure code: no sockets, so every short, foreign or malformed frame is unit-tested
 // (tests/unit/sources/probe_arp_codec_test.cpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ICMP echo probes for one uplink and one family, on the daemon's io_context; nothing here ever blocks.
 //
 // One socket per uplink and family, bound to its interface and address (probe_socket.hpp says why that keeps

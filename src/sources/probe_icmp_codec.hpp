@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ICMP echo packets (ICMPv4, and ICMPv6's echo of RFC 4443 4.1) as uplinkd's health probes send and read
 // them. Pure code: no sockets, so every way a packet can be short, foreign or corrupt is unit-tested
 // (tests/unit/sources/probe_icmp_codec_test.cpp).

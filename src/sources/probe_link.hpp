@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The uplink's Ethernet link as the link-layer probers (ARP, neighbour discovery) need it: its index, to
 // address frames and multicasts to it, and its MAC, to say who asks.
 #pragma once

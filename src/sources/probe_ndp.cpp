@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "sources/probe_ndp.hpp"
 
 #include <netinet/icmp6.h>

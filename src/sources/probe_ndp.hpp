@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Neighbour discovery probes of an uplink's IPv6 router (RFC 4861), IPv6's `arp` target, on the daemon's
 // io_context; nothing here ever blocks.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IPv6 neighbour discovery (RFC 4861) as uplinkd's router probes send and read it: a Neighbour Solicitation
 // for the router, and the checks that make a Neighbour Advertisement its answer. Pure code: no sockets, so
 // every short, foreign or malformed message is unit-tested (tests/unit/sources/probe_ndp_codec_test.cpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The receive side the ICMP and ARP probers share. Their State lives in a shared_ptr that queued waits hold,
 // so a wait that completes after the prober is gone finds `closed` set and does nothing; a reply handler may
 // even destroy the prober while it runs.

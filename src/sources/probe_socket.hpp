@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What every health probe shares: the uplink it tests, and a socket tied to that uplink.
 //
 // A probe must leave by the uplink it tests and count only answers that come back by it. Binding to the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // TCP connect probes for one uplink, on the daemon's io_context; nothing here ever blocks.
 //
 // Each probe is a fresh socket bound to the uplink's interface and address (probe_socket.hpp says why),

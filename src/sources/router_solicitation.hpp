@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Asks the routers on an uplink to announce themselves now (RFC 4861 6.3.7). The kernel solicits routers only
 // when an interface comes up; on a router that ignored RAs until uplinkd set accept_ra = 2, the next
 // unsolicited RA may be minutes away (MaxRtrAdvInterval is up to 1800 s), and until then the uplink's IPv6

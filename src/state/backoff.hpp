@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A growing delay for something that keeps failing or keeps being undone: first, 2×first, 4×first, … up to
 // `cap`. Pure, so the schedule is unit-tested and the daemon only arms a timer.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Holds an uplink that keeps failing down for a growing time, so traffic is not moved back and forth
 // every few seconds. A failure within kFlapWindow of the last recovery is a flap; the n-th flap holds the
 // uplink down for base * 2^(n-1), at most kMaxHold (or base, if larger); every kFlapWindow spent up without

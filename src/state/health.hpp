@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One uplink's health: probes in, a verdict out. Pure: no sockets, no clock; the daemon passes the time of
 // every event, so tests replay hours of probing in microseconds.
 //

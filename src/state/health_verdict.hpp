@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What health checking says about one uplink, as the planner and `status` read it. Kept apart from the
 // monitor that produces it so that the pure decision (evaluate(), the planner) does not depend on probing.
 #pragma once

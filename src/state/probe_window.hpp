@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One target's recent probes: which were answered in time and how fast. Loss, average RTT and jitter are
 // computed over a sliding window of send times, so old history stops counting on its own.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Everything uplinkd knows about its uplinks, updated by typed events from the sources. Pure: no I/O.
 // Each event handler returns whether anything the planner reads has changed, so the daemon only plans when
 // it must.

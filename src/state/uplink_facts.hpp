@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What is known about one uplink, and whether it can carry traffic. evaluate() is the single place that
 // decides; `status` and the planner both read its answer, so what the operator sees is what was planned.
 #pragma once

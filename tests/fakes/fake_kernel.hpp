@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // An in-memory kernel for unit tests of the applier: it keeps uplinkd's objects with the kernel's rules
 // that matter for ordering (a group needs its members, a route needs its nexthop, deleting a nexthop takes
 // its routes and group memberships with it) and reports objects the way the kernel dumps them. It is for

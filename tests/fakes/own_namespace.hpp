@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs a test body against the real kernel, but only inside a network namespace of its own: a forked child
 // unshares its network namespace (which disappears with the child) before it touches anything, so the
 // machine's ruleset, routes and sysctls are never seen or changed. Without CAP_SYS_ADMIN the test is skipped.

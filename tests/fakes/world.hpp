@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Builders for configs and kernel facts, so planner and applier tests read as scenarios.
 #pragma once
 

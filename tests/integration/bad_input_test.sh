@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Garbage never changes anything. With three usable uplinks (and uplinkd's nft table, for masquerade), hook
 # calls with garbage environments from each DHCP client — shell metacharacters, an unknown interface, a
 # valid lease for an interface that is no uplink's, huge values, missing variables — and garbage requests on

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A DHCP server hands out a router that is no unicast address: isp1's dnsmasq gives 255.255.255.255
 # (dhcp-option=3,255.255.255.255) on the first of three uplinks. uplinkd refuses that router at the hook, says
 # why in `status` and its log, plans nothing for wan1 (before: a nexthop the kernel refused, retried every

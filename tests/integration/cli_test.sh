@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uplinkctl's manners (issue 14, item 6), with the real binaries and a real daemon for the uplink names:
 #  - `--version` of both binaries names the same version; every subcommand's `--help` exits 0 with its usage,
 #    `hook --help` included (it used to report "bad arguments");

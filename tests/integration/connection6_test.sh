@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `mode = "connection"` for IPv6 (issue 13) on a dual-stack NAT router: two ISPs give IPv4 by DHCP and IPv6 by
 # router advertisements (isp2's with low preference, so main's own default6 is isp1's), `masquerade = true`
 # translates the LAN host's ULA (NAT66), wan1 has weight 1 and wan2 weight 3, each probes an IPv4 and an IPv6

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `mode = "connection"` on a NAT router with two masquerading DHCP uplinks (wan1 weight 1, wan2 weight 3, an
 # ICMP health target each). The router's conntrack is the judge of which uplink a connection uses: the address
 # it was NATed to, its ct mark (0x75000000 + the uplink's table) and its entry id; the ISPs' counters of new

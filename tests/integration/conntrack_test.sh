@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # delete_nated_conntrack (via tools/conntrack_check) deletes the conntrack entries that were masqueraded out of
 # one uplink and nothing else. A LAN host holds TCP connections to the internet host, spread over wan1 and
 # wan2 by the multipath route; the router holds connections of its own from wan1's address. Deleting wan1's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # No client can stall uplinkd's control socket, crash the daemon, or block it with its config path.
 #  - 200 clients that send half a request and never read, with the daemon's descriptors limited to 64
 #    (prlimit): `status` and a DHCP hook are still answered, the daemon's CPU stays low and its log is not

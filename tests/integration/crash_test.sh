@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kill -9 at any moment, then a restart, converges: nothing duplicated, nothing stale, nothing missing.
 # Gateways that only the DHCP hook told uplinkd (dhclient cannot add a second default route to main) survive
 # the restart through the state file, so the group is whole again without waiting for the next renew.

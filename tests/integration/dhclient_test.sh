@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # dhclient with uplinkd's exit hook on two, then three DHCP uplinks served by real dnsmasq ISPs. dhclient
 # installs only the first default route (the second collides in main), so the other gateways are known
 # through the hook alone.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # dhcpcd on two, then three DHCP uplinks, first without any hook: uplinkd learns every gateway from the
 # default routes dhcpcd installs (one per interface, with its own metric) through netlink alone. Then with
 # uplinkd's dhcpcd hook: the gateways come from the hook too. In between, the router forwards and

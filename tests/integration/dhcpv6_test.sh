@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # DHCPv6 prefix delegation end to end. Two IPv6-only ISPs run kea-dhcp6 (addresses and /60 delegations) and
 # announce their router by RA; the router asks isp1 with `dhclient -6 -P -N` and isp2 with dhcpcd (ia_na +
 # ia_pd), both with uplinkd's hook, and forwards for a LAN host numbered from both delegated prefixes.

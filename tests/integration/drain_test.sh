@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The operator's drain, undrain and weight, on two masquerading uplinks (weights 1:1) carrying long-lived LAN
 # connections spread over both (conntrack in the router says which uplink address each is NATed to).
 # `uplinkctl drain wan1`: wan1 leaves the group (status "drained", in_group false), every new connection goes

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every example config passes `uplinkd --check`: each file in examples/ (README.md aside) and
 # contrib/uplinkd.toml.example, the one the README tells installers to copy. --check must say what the file
 # says: "FILE: OK, N uplinks, mode M" with N the file's [[uplink]] sections (or dhcp-lb lines) and M its

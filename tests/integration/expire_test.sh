@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A lease that expires, and an interface that disappears, drop that uplink and nothing else: the other
 # uplinks' tables, rules and nexthops stay exactly as they were, and the group shrinks in place.
 # The lease expires for real: wan2's dhclient is told the lease lasts 6 s (dnsmasq's minimum is 2 min) and

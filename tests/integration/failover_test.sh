@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Failover with health probes, end to end. Two DHCP ISPs (dhcpcd), masquerade, L4 hashing, three ICMP
 # targets per uplink; a LAN host sends 8 UDP flows at one packet per millisecond to the internet host and
 # holds 64 idle TCP connections.

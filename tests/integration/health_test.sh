@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Health verdicts that must not be fooled, with the real daemon probing through real ISPs (docs/health.md):
 # 1. Flapping is damped. With hold_down = 3, an uplink whose upstream fails, recovers and fails again within
 #    60 s stays down although it answers again ("held down N s more for flapping"), for the whole hold, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A stopped daemon never hangs a DHCP client. dhclient runs its exit hooks synchronously, so `uplinkctl hook`
 # must end, with status 0, within its deadline (3 s by default) whatever uplinkd does. Issue 12: with the
 # daemon stopped (SIGSTOP) the hook still waited after 30 s, and with the listen backlog full `connect`

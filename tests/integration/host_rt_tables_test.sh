@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The integration tests on a machine where uplinkd is installed and has run: its
 # /etc/iproute2/rt_tables.d/uplinkd.conf names tables 200-202 (uplinkd-d1 …) and the README's rt_protos.d
 # line names protocol 117 "uplinkd", so plain `ip rule` / `ip route` / `ip nexthop` print "lookup uplinkd-d1

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Health per family (docs/health.md), with the real daemon probing through two dual-stack ISPs:
 #  1. wan1 probes both families (an IPv4 target; an ICMPv6 target and its link-local router by `ndp`, quorum
 #     2); wan2 probes IPv4 only, so its IPv6 follows its IPv4 verdict and `status` says so.

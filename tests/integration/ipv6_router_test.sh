@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # IPv6-only uplinks on a router (IPv6 forwarding on), where the kernel ignores router advertisements unless
 # accept_ra is 2:
 #  1. Neither ISP serves IPv4 at all. wan2's config sets accept_ra = 2: uplinkd sets it, wan2 takes isp2's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Dual stack from the kernel's own facts. Two ISPs hand out IPv4 by DHCP (dnsmasq, dhcpcd) and IPv6 by router
 # advertisements (dnsmasq enable-ra, SLAAC); the config has no IPv6 key at all.
 #  1. Each uplink gets an IPv6 table (its prefix, default via its link-local router), a `from PREFIX` rule

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Own decisively, never fight blindly (ownership_test.sh has the other cases). Two DHCP uplinks (tables 201,
 # 202). dhcp-lb's hook (the LARTC recipe: flush each uplink's table, add its routes, `while ip rule del from
 #     ADDR table T; do :; done`, add the rule, replace main's default) run beside uplinkd on the same tables

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Reloads and stops. A good reload (uplinkctl reload or SIGHUP) changes the group's weights in place; a bad
 # config file (out-of-range value, TOML syntax error, unknown key) is refused with its file:line:col, by
 # `reload`, by SIGHUP, by `uplinkd --check` and by a second `uplinkd -c`, and changes nothing in the kernel.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # IPv6 for a router with a LAN (issue 13, "Routers with a LAN"). Two ISPs announce their /64 by router
 # advertisements (dnsmasq) and each has delegated a /60 to the router (reported as dhclient -6 reports it, by
 # `uplinkctl hook`; the ISP routes the /60 to the router). A LAN host gets SLAAC addresses out of both

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # NetlinkKernel and Monitor against the real kernel, inside a namespace of this test's own: nexthops, a group,
 # a route via nhid in table 200 and a rule with protocol 117 are added, the group's weights replaced, the owned
 # dump compared with `ip`, everything removed twice (the second time must not fail), foreign objects never

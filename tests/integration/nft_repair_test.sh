@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uplinkd keeps its nftables table and its sysctls as it planned them when another program changes them
 # (issue 12, items 6 and 8). A NAT router in mode "connection" with sticky sources and two masquerading DHCP
 # uplinks, beside a user's own `inet filter` table:

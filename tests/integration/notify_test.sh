@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # systemd's view of uplinkd (Type=notify, issue 14 item 2), without systemd: the test listens on a
 # NOTIFY_SOCKET of its own (a Unix datagram socket in its temp dir, one line per message) and gives uplinkd
 # WATCHDOG_USEC=400000. It checks the messages and their order:

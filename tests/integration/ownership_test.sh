@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Own decisively, never fight blindly. Two DHCP uplinks (tables 201, 202).
 #  1. `ip route replace default … table 201 proto boot` takes uplinkd's route away without a removal event:
 #     uplinkd notices it, puts its own back, and reports it (log, status's "contested") naming proto boot.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mode = "packet" for IPv6, on the equalize seed's topology made dual-stack (lib/equalize.sh, EQ_IPV6=1): two
 # hosts joined by two direct links eq0, eq1 of 10 Mbit/s each, the same IPv6 address on both links of a host
 # (2001:db8:e::1 and ::2, one /64 shared by both links), uplinkd on both with the seed's config plus that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mode = "packet" on the equalize seed's topology (lib/equalize.sh): two hosts joined by two direct links eq0,
 # eq1 of 10 Mbit/s each, the same address on both links of a host (192.168.1.1 and .2), uplinkd on both
 # with the seed's config and nothing else — the test types no `ip route` or `ip rule`: only the topology

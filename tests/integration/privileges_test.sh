@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Least privilege (docs/operations.md, "Privileges and sandboxing"). uplinkd started as root by hand (every
 # capability) keeps only CAP_NET_ADMIN and CAP_NET_RAW — effective, permitted and bounding sets; nothing
 # inheritable or ambient; no_new_privs — and still does its whole job with them: DHCP uplinks' tables, rules

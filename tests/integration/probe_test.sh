@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The health probes (IcmpProber, TcpProber, ArpProber via tools/probe_check) leave by the uplink they test and
 # count only answers that come back by it: probes from wan1 are answered through isp1 and never touch isp2; a
 # silent isp1 (upstream blackholed, carrier up) gets no answers although isp2 works and main's default route

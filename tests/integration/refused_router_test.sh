@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fault isolation: an object the kernel refuses affects only its own uplink. Three uplinks over DHCP (dhcpcd
 # with uplinkd's hook), probed and masqueraded; isp3's DHCP server hands out a router the parsers accept (a
 # unicast address) but the kernel refuses as a gateway: the router's own LAN address, outside wan3's subnet

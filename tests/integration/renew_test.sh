@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A renew that brings a new address and a new gateway moves everything of that uplink — its source rule, its
 # table's connected and default routes, its nexthop — within one second of the new address appearing, and
 # leaves nothing of the old lease behind. One uplink per client: dhclient (with the hook; restarted, so it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mode = "resilient" for IPv6: a failure moves only the failed uplink's flows. Three ISPs announce IPv6 by RA
 # (uplinkd balances IPv6 only: `family = "ipv6"`), each probed by ICMPv6 to the internet host; a LAN host
 # has a ULA, routed (no translation: the kernel's choice of path is what is measured). The path of each of

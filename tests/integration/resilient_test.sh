@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A silent upstream takes only its own connections down. Three DHCP uplinks with masquerade and three health
 # targets each; 30 long-lived TCP connections from the LAN host to an echo server on the internet host, each
 # writing a line every 0.2 s and reading it back. The router's conntrack says which uplink each one uses.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Traffic rules and exclusions (issue 4), in mode "connection" and again in mode "flow": rules work in every
 # mode. Two masquerading DHCP uplinks, wan1 (weight 1) and wan2 (weight 2), behind them the inet host; behind
 # the router the LAN host, a second LAN host (lan2) and a server (srv) reachable only by main's connected route.

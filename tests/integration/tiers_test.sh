@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tiers: wan1 and wan2 (tier 1, weights 1:1) balance, wan3 (tier 2) is the backup, all three probed and
 # masqueraded. The backup carries no new LAN traffic while a tier-1 uplink is usable — with both, and with
 # wan2 alone once wan1's upstream goes silent — and its status says "standby". When wan2 goes silent too,

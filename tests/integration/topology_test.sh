@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Proves the namespace harness without uplinkd: three ISPs with dnsmasq, a router with dhclient (wan1),
 # dhcpcd (wan2) and udhcpc (wan3), leases, pings through each uplink, counters, a dhclient exit hook, a
 # dnsmasq restart with a new range, the uplinkd launcher (with stand-in binaries), the netns guard — and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # busybox udhcpc with uplinkd's udhcpc script (hooks/udhcpc-script.in, which configures the interface as
 # busybox's default script does and then calls `uplinkctl hook`) on two, then three DHCP uplinks.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The shell tests' waits must measure anew on every try. `wait_for test "$(count)" -ge 5` (or poll_until,
 # or with `[`) expands $(count) once, in the caller, so every try compares the same number: the wait passes
 # only if the condition already held at the call, and otherwise always times out (the "holder never reports"

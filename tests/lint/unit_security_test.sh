@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The systemd unit keeps its sandbox: `systemd-analyze security --offline=yes` (no systemd as PID 1 needed)
 # must rate contrib/uplinkd.service at or below MAX_EXPOSURE, `systemd-analyze verify` must have nothing
 # to say about it, and the few settings uplinkd depends on must be as docs/operations.md ("Privileges and

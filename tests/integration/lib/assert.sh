@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Assertions, polling and the PASS/FAIL verdict of an integration test.
 # Sourced by netns.sh; do not source on its own.

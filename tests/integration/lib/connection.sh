@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Helpers for tests of `mode = "connection"` (and anything else that marks connections): short TCP
 # connections from a chosen source address, and what the router's conntrack says about each connection — the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # DHCP server (dnsmasq in the ISP namespaces) and clients (dhclient, dhcpcd, udhcpc in the router).
 # Sourced by netns.sh. Every state, lease, pid and config file lives in the run's temp dir or in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # DHCPv6 with prefix delegation: kea-dhcp6 in the ISP namespaces (made by make_isp and make_isp6), and the
 # DHCPv6 clients dhclient -6 and dhcpcd -6 in the router. Source after netns.sh, dhcp.sh and ipv6.sh.

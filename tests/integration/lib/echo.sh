@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Long-lived TCP connections that can prove they still work: an echo server (perl) and a holder that keeps
 # connections to it open and, when asked, writes a byte on each and counts the echoes; and which uplink

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # The `equalize` seed's topology for packet mode: two hosts joined by several direct links, the SAME address
 # on every link of a host, each host balancing every packet to the other over all links. Source after

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Helpers for failover tests: packet streams that measure outages, a silent upstream, health queries, the
 # event stream and on_change, conntrack snapshots and long-lived TCP connections. Source after

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # IPv6 beside the IPv4 topology of netns.sh. Addresses (documentation prefixes, all inside our namespaces):
 #   ispN  "rtr"  2001:db8:N::1/64 and fe80::1, announced by radvd-like RAs from dnsmasq (SLAAC, ra-only):
 #                the router's wanN takes 2001:db8:N::<EUI-64>/64 and "default via fe80::1 proto ra"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # IPv6 behind a router that translates it (NAT66): the LAN host with a ULA, and an internet host on which every
 # address of 2001:db8:ffff::/64 is its own, with a server that answers each connection with the source address

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # uplinkd integration-test harness: network namespaces, veth topologies, DHCP servers and clients,
 # traffic helpers and the uplinkd launcher. See docs/testing.md.

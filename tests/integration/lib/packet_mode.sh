@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # the variables set here are the sourcing test's
 # What packet_test.sh and packet6_test.sh share: the seed's two hosts joined by two shaped links

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Helpers for tests of traffic rules and exclusions (issue 4): more hosts behind the router, UDP flows from
 # chosen source ports, where conntrack NATed each flow and which ct mark it holds, and a judge table in the

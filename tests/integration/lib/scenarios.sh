@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Scenarios that several integration tests run with different DHCP clients. Source after uplinkd_checks.sh.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Traffic between our namespaces, per-ISP counters and link shaping. Sourced by netns.sh.
 # Only ever send to addresses of namespaces this run created (INET_ADDR, isp_gw N, LAN_ADDR, …).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Starting, stopping and talking to uplinkd inside a test namespace. Sourced by netns.sh.
 # Binaries: $UPLINKD_BIN and $UPLINKCTL_BIN (set by CTest; default build/src/{daemon/uplinkd,cli/uplinkctl}).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # uplinkd-specific helpers for integration tests: configs, status queries and checks of the kernel objects
 # uplinkd owns (see src/plan/ownership.hpp). Source after netns.sh.

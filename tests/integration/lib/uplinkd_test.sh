@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # What an uplinkd integration test sources: the namespace harness (netns.sh: run id, temp dir, cleanup trap),
 # uplinkd's checks and the shared scenarios.

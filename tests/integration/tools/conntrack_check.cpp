@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Driver for tests/integration/conntrack_test.sh, run inside a test namespace:
 //
 //   conntrack_check delete ADDRESS|PREFIX

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Misbehaving clients of uplinkd's control socket, for control_socket_test.sh and bench/control_latency.sh.
 //
 //   control_clients stall SOCKET COUNT SECONDS [--subscribe]

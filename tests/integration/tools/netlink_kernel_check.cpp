@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Drives NetlinkKernel and Monitor against the real kernel for tests/integration/netlink_kernel_test.sh,
 // which runs it inside a namespace of its own. Each subcommand is one step; the script compares with `ip`.
 #include <net/if.h>

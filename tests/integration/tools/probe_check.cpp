@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Driver for tests/integration/probe_test.sh: probes a target from one uplink (interface + address) with the
 // real IcmpProber, TcpProber, ArpProber or NdpProber on an io_context, and prints one line per probe, then a
 // summary (ADDRESS of either family: icmp and tcp probe IPv6 from an IPv6 address):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // udp_stream: a steady packet stream for failover tests and benchmarks, and the receiver that measures it.
 //
 //   udp_stream send DST PORT [--flows N] [--interval-us U] [--seconds S] [--first-port P]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which conntrack entries a dead uplink takes with it: nated_to() on the entries a router holds. The
 // deletion itself runs against the kernel in tests/integration/conntrack_test.sh.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // An object the kernel refuses affects only its own uplink: the applier says which change failed, the
 // refusal is that uplink's, and the next plan leaves the uplink out, so the group and the other uplinks'
 // objects are applied without it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The applier's nftables and sysctl path on the fake kernel: what is compared, what one converge changes and
 // in which order, what a table change keeps (the sticky sources), and how a removal behind uplinkd's back is
 // repaired.

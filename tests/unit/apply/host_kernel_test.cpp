@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The applier's nftables and sysctl path against the real kernel, each test in a network namespace of its
 // own (fakes/own_namespace.hpp): the dump over NETLINK_NETFILTER, the learnt comparison, the chain-by-chain
 // transaction that keeps the sticky map's elements, the repair after a flush, and the nftables monitor.

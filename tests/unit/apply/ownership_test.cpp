@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Own decisively, never fight blindly: others' objects that collide with uplinkd's are replaced, the rest
 // are left alone, and an object someone keeps undoing is repaired with a growing back-off.
 #include "plan/ownership.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `uplinkctl events`' client against the daemon's real control server. The client blocks, so the server's
 // loop runs on a second thread and everything the server does is posted to it.
 #include "cli/event_stream.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "common/atomic_file.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // gateway_problem(): the one check of "can this address be a next hop" for DHCP routers, learned routes,
 // static gateways and saved leases.
 #include <gtest/gtest.h>

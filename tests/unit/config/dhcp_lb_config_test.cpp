@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // dhcp-lb's /etc/dhcp-lb format, accepted as it is and validated like TOML.
 #include <gmock/gmock.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shared by the table-driven error tests: one bad input and the message it must produce.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The written forms of a health target, and that to_string() gives back what parse reads.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // load_config reads a file and reports the file's name in every message.
 #include <gmock/gmock.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The keys of modes packet and connection: exclude, tcp_max_reordering, sticky_timeout and [[rule]], the
 // forms accepted and each mistake's place and message.
 #include <gmock/gmock.h>

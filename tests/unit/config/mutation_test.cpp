@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Damaged configs, made by flipping, dropping and duplicating bytes of good ones, must be refused with an
 // InputError and nothing else: no crash, no other exception. A cheap stand-in for a fuzzer that runs with
 // every unit test build (and under the sanitizer build).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // on_change and on_change_timeout: the forms accepted, the defaults, and each mistake's place and message.
 #include <gmock/gmock.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The rt_tables writer keeps everyone else's lines and rewrites only its own.
 #include "config/rt_tables.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Valid TOML configs: what each key sets, and the defaults when it is left out.
 #include <gmock/gmock.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Every class of mistake in a TOML config, each with the exact place and words of its message.
 #include <gmock/gmock.h>
 

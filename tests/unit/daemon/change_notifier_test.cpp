@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ChangeNotifier with real child processes (no networking). The configured programs are /bin/sh scripts
 // only because that is the easiest way to write a test program; the notifier itself never uses a shell.
 #include "daemon/change_notifier.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The sweeper with a fake sweep (the real one needs a conntrack table, tests/integration/conntrack_test.sh):
 // sweeps run off the loop, results come back on it, one sweep per address at a time, and destruction joins.
 #include "daemon/conntrack_sweeper.hpp"

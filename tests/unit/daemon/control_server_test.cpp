@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The control socket against real Unix sockets in a temporary directory. Server and clients share one thread:
 // clients are non-blocking and the test turns the io_context until what it waits for has happened.
 #include "daemon/control_server.hpp"

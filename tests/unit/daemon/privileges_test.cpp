@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The capability arithmetic of the drop at start, and the on_change child's empty sets with a real child
 // (no networking: /bin/sh reads its own /proc/self/status).
 #include "daemon/privileges.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A request line to its parsed form or refusal, and what errors may quote of it: pure, table-driven.
 #include "daemon/request.hpp"
 

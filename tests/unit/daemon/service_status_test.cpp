@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one-line STATUS= uplinkd gives systemd (`systemctl status uplinkd`).
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shared by the codec tests: literals for addresses, and an encode → decode round trip.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the decoders do with messages that are cut short, corrupt, or of another kind.
 #include <gmock/gmock.h>
 #include <linux/rtnetlink.h>

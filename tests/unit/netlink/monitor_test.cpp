@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Event decoding and ack parsing work on plain buffers, so they are tested without a socket.
 #include "netlink/monitor.hpp"
 

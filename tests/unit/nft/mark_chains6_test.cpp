@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The balance and balance_local chains of a dual-stack plan as text, table driven: one rule where both
 // families agree, one per family (behind `meta nfproto`) where their uplinks differ, the uplinks' own IPv6
 // prefixes never marked, and the pin chain's IPv6 map of prefixes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The balance and balance_local chains as text: what each mode and rule turns into.
 #include "plan/mark_chains.hpp"
 

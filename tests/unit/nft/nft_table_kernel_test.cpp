@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // NftTable against a real kernel, but only inside a network namespace of its own: each test forks a child
 // that unshares its network namespace (which disappears with the child) before it touches nftables, so the
 // machine's ruleset is never seen or changed. Without CAP_SYS_ADMIN the tests are skipped.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Sticky sources across a table replacement: read from nft's JSON listing, written back while their uplink
 // still takes new connections.
 #include "nft/sticky_sources.hpp"

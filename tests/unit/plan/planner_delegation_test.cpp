@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Delegated prefixes in the plan: a source rule to the uplink's IPv6 table, no connected route (they are
 // routed on the LAN side), only while the uplink's IPv6 side is routable.
 #include <gmock/gmock.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A drained uplink takes no new connections (out of the group) but keeps its established ones (still usable,
 // so its masqueraded connections stay pinned to it), unless nothing else is usable.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which uplinks join the group given their health: up (or unconfigured/probing) first, degraded only when
 // no healthy one of the best tier is left, down never (but its own table stays, for the probes).
 #include <gmock/gmock.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IPv6 beside IPv4: each family of an uplink has its own table routes, source rules, nexthop and group
 // membership, so that one family's outage leaves the other's balancing as it was.
 #include <gmock/gmock.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Modes packet and connection, exclude and [[rule]]s for IPv6: each family chooses its uplinks apart, every
 // uplink's own and delegated prefixes are never marked (their source rule sends them, BCP 38), and NATed
 // IPv6 connections are pinned by the prefixes they were translated into.

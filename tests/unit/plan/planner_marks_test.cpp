@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Modes packet and connection, exclude and [[rule]]s: what the planner asks of nftables (plan.marks) and the
 // routing rules that turn marks into uplinks' tables.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Address translation for IPv6 (plan.nat): `masquerade = true` covers IPv6 on the uplinks that carry it, with
 // every uplink's own and delegated prefixes left untranslated; `nptv6` maps the LAN prefix into each
 // uplink's delegated prefix, and masquerades it where there is none.

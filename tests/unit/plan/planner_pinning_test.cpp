@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Established masqueraded connections stay on their uplink while it is usable (a mark from nftables and a
 // fwmark rule into its table), and are released when it dies, so that they can move.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // dhclient -6: one hook call per binding, from environments captured in real runs (hook_test_support.hpp).
 #include <gtest/gtest.h>
 

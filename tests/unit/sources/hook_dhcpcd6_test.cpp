@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // dhcpcd's DHCPv6 calls: the whole lease each time, from environments captured in real runs.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Hostile and broken input: values come from a DHCP server through a shell script, so anything may arrive.
 // Every case must be an InputError (never a crash, never a value that a later shell or nft would run).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A lease's routers are judged one by one in every client's parser: an invalid one is refused with its
 // reason, and the next valid one becomes the gateway. Syntax errors still refuse the whole event
 // (hook_garbage_test.cpp): those are no DHCP server's values but a broken hook.

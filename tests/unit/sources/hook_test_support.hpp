@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Real-looking hook environments, taken from what each client sets (dhclient-script(8),
 // dhcpcd-run-hooks(8) and dhcpcd's 01-test hook, busybox udhcpc's fill_envp()), for the hook parser tests.
 #pragma once

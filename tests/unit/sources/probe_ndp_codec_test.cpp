@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "sources/probe_ndp_codec.hpp"
 
 #include <gtest/gtest.h>

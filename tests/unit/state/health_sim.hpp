@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Drives a HealthMonitor the way the daemon will: one round of probes every interval, answers after their
 // RTT, tick() at every deadline the monitor asks for. `answer` decides each probe's fate.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The health state machine against the figures docs/health.md promises for the defaults.
 #include "state/health.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Delegated prefixes (DHCPv6 IA_PD) in the state: a lease of their own beside the IPv4 one, replaced on
 // renumbering, gone with the lease, restored after a restart.
 #include <gmock/gmock.h>
