@@ -15,22 +15,67 @@
 #include "config/config.hpp"
 #include "daemon/conflicting_hooks.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/flush.hpp"
 #include "daemon/netns_guard.hpp"
 #include "daemon/privileges.hpp"
+
+namespace {
+
+// uplinkd --flush [-c FILE]: for the package's prerm (after the unit is stopped), and for an admin taking
+// uplinkd out of a router whose daemon stopped with on_exit = "keep". The config only names the socket to
+// look for a running daemon at; a config that does not load does not stop the flush.
+int flush_and_exit(const std::string& config_path) {
+  std::string socket = uplinkd::Config{}.socket;
+  if (!config_path.empty()) {
+    try {
+      socket = uplinkd::load_config(config_path).socket;
+    } catch (const uplinkd::InputError& error) {
+      std::cerr << "uplinkd: " << error.what() << "\nuplinkd: looking for a daemon at " << socket
+                << " instead\n";
+    }
+  }
+  if (uplinkd::socket_answers(socket)) {
+    std::cerr << "uplinkd: a daemon answers on " << socket
+              << ": stop it first (systemctl stop uplinkd), or it puts back what --flush removes\n";
+    return 1;
+  }
+  if (auto refusal = uplinkd::netns_guard_refusal()) {
+    std::cerr << "uplinkd: " << *refusal << "\n";
+    return 1;
+  }
+  auto result = uplinkd::flush_owned_objects();
+  for (const auto& error : result.errors) std::cerr << "uplinkd: " << error << "\n";
+  std::cout << "uplinkd: removed " << result.removed << " kernel objects\n";
+  return result.errors.empty() ? 0 : 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"uplinkd — balance traffic over several uplinks and fail over between them"};
   std::string config_path;
   bool check_only = false;
+  bool flush_only = false;
   std::string log_level = "info";
   app.add_option("-c,--config", config_path,
-                 "config file: TOML, or dhcp-lb's `interface table-name table-id weight` lines")
-      ->required();
-  app.add_flag("--check", check_only, "validate the config and exit (0 when it is good)");
+                 "config file: TOML, or dhcp-lb's `interface table-name table-id weight` lines");
+  auto* check = app.add_flag("--check", check_only, "validate the config and exit (0 when it is good)");
+  app.add_flag("--flush", flush_only,
+               "remove every kernel object uplinkd owns (what on_exit = \"flush\" removes) and exit; "
+               "refused while a daemon answers on the control socket (-c names it; default "
+               "/run/uplinkd/uplinkd.sock)")
+      ->excludes(check);
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.set_version_flag("--version", std::string("uplinkd ") + uplinkd::kVersion);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+    if (config_path.empty() && !flush_only) throw CLI::RequiredError("--config");
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+
+  if (flush_only) return flush_and_exit(config_path);
 
   uplinkd::Config config;
   try {

@@ -5,7 +5,8 @@
 # `reload`, by SIGHUP, by `uplinkd --check` and by a second `uplinkd -c`, and changes nothing in the kernel.
 # Table names written to the router's own rt_tables.d (under /etc/netns/NAME, bound over /etc/iproute2 by
 # `ip netns exec`) work with `ip route show table NAME`. SIGTERM with on_exit = "flush" removes everything
-# uplinkd owns and nothing else; with on_exit = "keep" everything stays and a restart adopts it unchanged.
+# uplinkd owns and nothing else; with on_exit = "keep" everything stays and a restart adopts it unchanged,
+# and `uplinkd --flush` (the package's prerm) then removes it: refused while the daemon still answers.
 # A dhcp-lb file is only validated (--check): that format cannot carry `socket`, `rt_tables` or
 # `state_file`, so a daemon started with one would use /run/uplinkd.sock, /etc/iproute2/rt_tables.d and
 # /var/lib/uplinkd — paths outside the run's temp dir and /etc/netns/NAME, which tests must not write.
@@ -226,5 +227,22 @@ wait_for --deadline 5 --what "converged after the restart" eval '[ "$(status_jso
 assert_no_duplicates router
 assert_eq "$kept_all" "$(owned_objects router)" "the restart adopted the kept objects unchanged"
 assert_converged router
+
+log "uplinkd --flush: refused while the daemon answers; after a stop with on_exit = \"keep\" it removes all of it"
+rc=0
+out=$(in_ns router env UPLINKD_REQUIRE_NETNS=1 "$UPLINKD_BIN" --flush -c "$CONFIG" 2>&1) || rc=$?
+assert_ne 0 "$rc" "uplinkd --flush exits non-zero while the daemon runs"
+assert_contains "$out" "a daemon answers on $SOCK" "uplinkd --flush names the running daemon's socket"
+assert_eq "$kept_all" "$(owned_objects router)" "a refused --flush changes nothing"
+stop_uplinkd router
+assert_eq "$kept_all" "$(owned_objects router)" "on_exit = \"keep\" left every object in place again"
+out=$(in_ns router env UPLINKD_REQUIRE_NETNS=1 "$UPLINKD_BIN" --flush -c "$CONFIG" 2>&1) ||
+  fail "uplinkd --flush after the stop failed: $out"
+[[ $out =~ ^uplinkd:\ removed\ [1-9][0-9]*\ kernel\ objects$ ]] || fail "uplinkd --flush said: $out"
+assert_eq "" "$(owned_objects router)" "uplinkd --flush leaves nothing of uplinkd's (rules, routes, nexthops, nft)"
+assert_eq "$main_defaults" "$(ip -n "$netns" route show default)" "dhcpcd's default routes in main are untouched"
+out=$(in_ns router env UPLINKD_REQUIRE_NETNS=1 "$UPLINKD_BIN" --flush 2>&1) ||
+  fail "uplinkd --flush with nothing to remove failed: $out"
+assert_eq "uplinkd: removed 0 kernel objects" "$out" "a second uplinkd --flush (no -c) finds nothing"
 assert_eq "$machine_rt_before" "$(ls -la /etc/iproute2/rt_tables.d)" "the machine's rt_tables.d is untouched"
 pass
