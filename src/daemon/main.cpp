@@ -37,7 +37,7 @@ int flush_and_exit(const std::string& config_path) {
   if (uplinkd::socket_answers(socket)) {
     std::cerr << "uplinkd: a daemon answers on " << socket
               << ": stop it first (systemctl stop uplinkd), or it puts back what --flush removes\n";
-    return 1;
+    return 2;  // apart from a failed flush: the package's prerm stops a removal for this one only
   }
   if (auto refusal = uplinkd::netns_guard_refusal()) {
     std::cerr << "uplinkd: " << *refusal << "\n";

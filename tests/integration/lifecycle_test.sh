@@ -231,7 +231,7 @@ assert_converged router
 log "uplinkd --flush: refused while the daemon answers; after a stop with on_exit = \"keep\" it removes all of it"
 rc=0
 out=$(in_ns router env UPLINKD_REQUIRE_NETNS=1 "$UPLINKD_BIN" --flush -c "$CONFIG" 2>&1) || rc=$?
-assert_ne 0 "$rc" "uplinkd --flush exits non-zero while the daemon runs"
+assert_eq 2 "$rc" "uplinkd --flush's exit status while the daemon runs"
 assert_contains "$out" "a daemon answers on $SOCK" "uplinkd --flush names the running daemon's socket"
 assert_eq "$kept_all" "$(owned_objects router)" "a refused --flush changes nothing"
 stop_uplinkd router
