@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what the tests need, builds uplinkd, and runs every test: unit tests, the namespace integration
 # tests (as root), and the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
-# Warnings are errors in these builds (UPLINKD_WERROR). It also builds the daemon and CLI as a Debian packager
-# would (Release, dpkg-buildflags, no -Werror), so that such a build is known to compile.
+# Warnings are errors in these builds (UPLINKD_WERROR). It also builds the Debian package as
+# scripts/package.sh does (Release, dpkg-buildflags, no -Werror), which the tests then unpack and check.
 # Exits non-zero when any test fails. Usage, as root: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,14 +18,12 @@ cmake -G Ninja -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DUPLINKD_SANITIZE=ON
   -DUPLINKD_INTEGRATION_TESTS=OFF -DUPLINKD_BENCHMARKS=OFF >/dev/null
 ninja -C build-asan -j"$jobs"
 
-# The packager's build: Debian's flags (CMake reads no CPPFLAGS, so they join CXXFLAGS, as debhelper does),
-# given as -D so that a build-release/ left from another run cannot keep old ones; daemon and CLI only.
-echo "== Release build of uplinkd and uplinkctl with dpkg-buildflags"
-cmake -G Ninja -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DUPLINKD_WERROR=OFF -DBUILD_TESTING=OFF \
-  -DUPLINKD_BENCHMARKS=OFF -DUPLINKD_INTEGRATION_TESTS=OFF \
-  -DCMAKE_CXX_FLAGS="$(dpkg-buildflags --get CXXFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
-  -DCMAKE_EXE_LINKER_FLAGS="$(dpkg-buildflags --get LDFLAGS)" >/dev/null
-ninja -C build-release -j"$jobs" uplinkd uplinkctl
+# The packager's build and the Debian package, before ctest: lint.package checks build-release/'s .deb and
+# would skip without it. scripts/package.sh builds as Debian's tools do: Release, dpkg-buildflags' flags
+# (CMake reads no CPPFLAGS, so they join CXXFLAGS, as debhelper does), given as -D so that a build-release/
+# left from another run cannot keep old ones; no tests, no -Werror.
+echo "== Release build with dpkg-buildflags and the Debian package (scripts/package.sh)"
+scripts/package.sh
 
 status=0
 echo "== unit tests under ASan+UBSan"
