@@ -7,7 +7,7 @@
 # on this machine (docs/packaging.md says how to install the package). Usage: scripts/package.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=build-release
+build="build-release"
 
 # Debian's flags (CMake reads no CPPFLAGS, so they join CXXFLAGS, as debhelper does), given as -D so that a
 # build-release/ left from another run cannot keep old ones. SOURCE_DATE_EPOCH (the last commit's time, as

@@ -137,7 +137,7 @@ usr/share/man/man8/uplinkd.8.gz 644"
 
 # check_package DEB — prints one line per problem, nothing when the package is good.
 check_package() {
-	local pkg=$1 dir root control stubs field expected actual path mode name
+	local pkg=$1 dir root control stubs field expected actual path name
 	dir=$(mktemp -d "$tmp/check.XXXXXX")
 	root=$dir/root control=$dir/control stubs=$dir/stubs
 	dpkg-deb -x "$pkg" "$root"
@@ -162,7 +162,7 @@ check_package() {
 	# conffiles: exactly the files under /etc.
 	expected=$(cd "$root" && find etc ! -type d -printf '/%p\n' | sort)
 	actual=$(sort "$control/conffiles" 2>/dev/null || true)
-	[ "$actual" = "$expected" ] || echo "conffiles ($(echo $actual)) are not the files under /etc ($(echo $expected))"
+	[ "$actual" = "$expected" ] || echo "conffiles ($(paste -sd' ' <<<"$actual")) are not the files under /etc ($(paste -sd' ' <<<"$expected"))"
 
 	# What is inside the files.
 	grep -qx 'ConditionPathExists=/etc/uplinkd/uplinkd.toml' "$root/$unit_dir/uplinkd.service" ||

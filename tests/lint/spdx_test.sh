@@ -9,8 +9,10 @@
 # Usage: spdx_test.sh SOURCE_DIR
 set -euo pipefail
 cd "${1:?usage: spdx_test.sh SOURCE_DIR}"
-command -v git >/dev/null && git rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
-	{ echo "SKIP: $PWD is not a git checkout"; exit 77; }
+if ! command -v git >/dev/null || ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	echo "SKIP: $PWD is not a git checkout"
+	exit 77
+fi
 
 line='SPDX-License-Identifier: GPL-2.0-or-later'
 
