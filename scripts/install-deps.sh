@@ -11,6 +11,8 @@ build_packages=(
   libmnl-dev libnftables-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libasio-dev libgtest-dev libgmock-dev libbenchmark-dev libnetfilter-conntrack-dev libcap-ng-dev
   libsystemd-dev  # sd_notify: Type=notify, the watchdog
+  libcpp-httplib-dev  # the [web] endpoint: /metrics, /api/status, /api/events, the status page
+  scdoc  # the man pages (docs/man/*.scd) are built to roff at build time
 )
 runtime_test_packages=(
   iproute2 nftables conntrack iputils-ping iperf3 procps psmisc jq
@@ -18,6 +20,11 @@ runtime_test_packages=(
   kea-dhcp6-server  # DHCPv6 with prefix delegation (tests/integration/dhcpv6_test.sh)
   radvd  # router advertisements to the LAN, deprecated by hooks/radvd-deprecate (tests/integration/nat66_test.sh)
   systemd  # systemd-analyze, for the unit's sandboxing check (tests/lint/unit_security_test.sh)
+  man-db  # man -l: the man pages render (tests/lint/man_pages_test.sh)
+  prometheus  # promtool check metrics on /metrics (tests/integration/web_test.sh); its service is kept from starting
+  chromium chromium-driver python3-selenium  # the status page in headless Chromium (tests/integration/web_page_test.sh)
+  lintian  # the package's checks (tests/lint/package_test.sh)
+  curl  # HTTP requests to the [web] endpoint, and uplinkctl exec's test
 )
 
 missing=()
