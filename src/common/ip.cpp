@@ -49,6 +49,13 @@ bool IpAddress::is_unspecified() const {
   return true;
 }
 
+bool IpAddress::is_loopback() const {
+  if (family_ == Family::v4) return bytes_[0] == 127;
+  for (size_t i = 0; i < 15; ++i)
+    if (bytes_[i] != 0) return false;
+  return bytes_[15] == 1;
+}
+
 std::string IpAddress::to_string() const {
   char buffer[INET6_ADDRSTRLEN] = {};
   inet_ntop(to_af(family_), bytes_.data(), buffer, sizeof buffer);

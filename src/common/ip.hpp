@@ -31,6 +31,7 @@ class IpAddress {
   const uint8_t* data() const { return bytes_.data(); }
   size_t size() const { return family_ == Family::v4 ? 4 : 16; }
   bool is_unspecified() const;
+  bool is_loopback() const;  // 127.0.0.0/8 or ::1
   std::string to_string() const;
 
   auto operator<=>(const IpAddress&) const = default;

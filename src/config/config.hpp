@@ -100,6 +100,15 @@ struct TrafficRule {
   SourceLocation where;              // the [[rule]] header
 };
 
+// Where the HTTP endpoint listens ([web] listen): /metrics, /api/status, /api/events and the status page.
+struct WebEndpoint {
+  static constexpr uint16_t kDefaultPort = 9470;  // when `listen` gives only an address
+  IpAddress address;
+  uint16_t port = kDefaultPort;
+  std::string to_string() const;  // "127.0.0.1:9470", "[::1]:9470"
+  bool operator==(const WebEndpoint&) const = default;
+};
+
 struct Config {
   std::string path;
   Mode mode = Mode::flow;
@@ -127,6 +136,7 @@ struct Config {
   // A LAN prefix (a ULA) that the masquerading uplinks translate to their delegated prefix, keeping the host
   // part, instead of masquerading it (docs/configuration.md, "nptv6").
   std::optional<Prefix> nptv6;
+  std::optional<WebEndpoint> web;  // off unless [web] listen is given
   std::vector<UplinkConfig> uplinks;
 
   const UplinkConfig* find_uplink(std::string_view name) const;

@@ -84,6 +84,8 @@ struct RawConfig {
   Located<int64_t> tcp_max_reordering;
   Located<double> sticky_timeout;
   Located<std::string> nptv6;
+  Located<std::string> web_listen;  // [web]
+  Located<bool> web_allow_remote;
   std::vector<RawUplink> uplinks;
   std::vector<RawRule> rules;
 };

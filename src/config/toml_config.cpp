@@ -14,7 +14,7 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 19> kTopKeys = {"mode",
+constexpr std::array<std::string_view, 20> kTopKeys = {"mode",
                                                        "family",
                                                        "destinations",
                                                        "socket",
@@ -32,8 +32,10 @@ constexpr std::array<std::string_view, 19> kTopKeys = {"mode",
                                                        "sticky_timeout",
                                                        "nptv6",
                                                        "uplink",
-                                                       "rule"};
+                                                       "rule",
+                                                       "web"};
 constexpr std::array<std::string_view, 2> kResilientKeys = {"buckets", "idle_timer"};
+constexpr std::array<std::string_view, 2> kWebKeys = {"listen", "allow_remote"};
 constexpr std::array<std::string_view, 12> kUplinkKeys = {"name",     "interface", "table",      "table_name",
                                                           "weight",   "tier",      "family",     "gateway",
                                                           "gateway6", "accept_ra", "masquerade", "health"};
@@ -97,6 +99,11 @@ class TomlReader {
       check_keys(*resilient, "[resilient]", kResilientKeys);
       raw.resilient_buckets = get<int64_t>(*resilient, "buckets");
       raw.resilient_idle_timer = get<int64_t>(*resilient, "idle_timer");
+    }
+    if (const auto* web = table(root, "web", "a table ([web])")) {
+      check_keys(*web, "[web]", kWebKeys);
+      raw.web_listen = get<std::string>(*web, "listen");
+      raw.web_allow_remote = get<bool>(*web, "allow_remote");
     }
     read_uplinks(root, raw);
     read_rules(root, raw);

@@ -111,6 +111,7 @@ Config validate(const RawConfig& raw) {
   for (const auto& checked : uplinks) config.uplinks.push_back(checked.uplink);
   check_rules(raw, config, problems);
   check_nptv6(raw.nptv6, config, problems);
+  check_web(raw, config, problems);
   problems.throw_first();
   return config;
 }

@@ -38,6 +38,9 @@ std::optional<IpFamilies> checked_families(const Located<std::string>& raw, Prob
 // After the uplinks: `nptv6` translates for the masquerading ones.
 void check_nptv6(const Located<std::string>& raw, Config& config, Problems& problems);
 
+// [web]: `listen` as "ADDR:PORT", "[IPV6]:PORT" or an address alone; off the loopback only with allow_remote.
+void check_web(const RawConfig& raw, Config& config, Problems& problems);
+
 // After the uplinks: a rule names them.
 void check_rules(const RawConfig& raw, Config& config, Problems& problems);
 

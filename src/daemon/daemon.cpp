@@ -53,6 +53,19 @@ void log_refused_routers(const HookEvent& event) {
                  event.interface, kMaxRouters);
 }
 
+// The kernel's counters of each uplink's interface, read when asked (a dump of links costs well under a ms).
+InterfaceTraffic interface_traffic(netlink::Socket& socket, const Config& config, const State& state) {
+  InterfaceTraffic traffic;
+  auto counters = socket.dump_link_traffic();
+  if (!counters) return traffic;
+  for (const auto& uplink : config.uplinks) {
+    const auto ifindex = state.facts(uplink.interface).ifindex;
+    for (const auto& link : *counters)
+      if (ifindex && link.index == *ifindex) traffic[uplink.interface] = link;
+  }
+  return traffic;
+}
+
 }  // namespace
 
 Daemon::Daemon(Config config)
@@ -80,6 +93,7 @@ Daemon::Daemon(Config config)
   control_ = std::make_unique<ControlServer>(
       io_, config_.socket, [this](const nlohmann::json& request) { return commands_.dispatch(request); });
   control_->set_stream_command("events");
+  start_web();
 }
 
 Daemon::~Daemon() {
@@ -105,16 +119,7 @@ int Daemon::run() {
 
 void Daemon::register_commands() {
   commands_.add("status", "every uplink's state and why, address, gateway, weight, tier, table",
-                [this](const auto&) {
-                  HealthReports health;
-                  for (const auto& [key, probes] : health_)
-                    health[key] = health_json(probes->monitor(), probes->last_error());
-                  auto report = status_report(config_, plan_, errors_, health, ignored_advertisements());
-                  // So that a script can wait until its `uplinkctl events` has subscribed.
-                  report["event_subscribers"] = control_ ? control_->subscribers() : 0;
-                  add_ownership_status(report);
-                  return report;
-                });
+                [this](const auto&) { return status_json(); });
   commands_.add("plan", "the current plan as ip/nft commands; changes nothing", [this](const auto&) {
     InterfaceNames names;
     for (const auto& [interface, facts] : state_.all_facts())
@@ -226,7 +231,56 @@ void Daemon::register_operator_commands() {
 
 void Daemon::publish(nlohmann::json event) {
   event["at"] = iso8601_utc(std::chrono::system_clock::now());
+  deliver(event);
+}
+
+void Daemon::deliver(const nlohmann::json& event) {
   if (control_) control_->publish(event);
+  if (web_) web_->publish(event);
+}
+
+nlohmann::json Daemon::status_json() {
+  HealthReports health;
+  for (const auto& [key, probes] : health_)
+    health[key] = health_json(probes->monitor(), probes->last_error());
+  auto report = status_report(config_, plan_, errors_, health, ignored_advertisements());
+  // So that a script can wait until its `uplinkctl events` has subscribed.
+  report["event_subscribers"] = control_ ? control_->subscribers() : 0;
+  if (web_) report["web_event_streams"] = web_->event_streams();
+  const auto traffic = interface_traffic(socket_, config_, state_);
+  for (auto& entry : report["uplinks"])
+    if (auto link = traffic.find(entry.value("interface", "")); link != traffic.end())
+      entry["traffic"] = {{"rx_bytes", link->second.rx_bytes},
+                          {"tx_bytes", link->second.tx_bytes},
+                          {"rx_packets", link->second.rx_packets},
+                          {"tx_packets", link->second.tx_packets}};
+  add_ownership_status(report);
+  return report;
+}
+
+MetricsSnapshot Daemon::metrics_snapshot() {
+  HealthMonitors monitors;
+  for (const auto& [key, probes] : health_) monitors[key] = &probes->monitor();
+  return metrics_report(config_, plan_, monitors, counters_, interface_traffic(socket_, config_, state_));
+}
+
+void Daemon::start_web() {
+  if (config_.web == web_at_ && (web_ || !web_at_)) return;
+  web_.reset();
+  web_at_.reset();
+  if (!config_.web) return;
+  try {
+    web_ = std::make_unique<WebServer>(
+        io_, *config_.web,
+        WebSources{[this] { return metrics_snapshot(); }, [this] { return status_json(); }});
+    web_at_ = config_.web;
+    spdlog::info("web: listening on http://{}/ (/metrics, /api/status, /api/events)",
+                 config_.web->to_string());
+  } catch (const std::runtime_error& error) {
+    // At start this stops uplinkd (main reports it); on reload the routing goes on without the endpoint.
+    if (!planned_) throw;
+    spdlog::error("{}; the endpoint stays off until a reload can listen there", error.what());
+  }
 }
 
 void Daemon::wait_for_signals() {
@@ -377,6 +431,9 @@ bool Daemon::converge_once(const std::string& reason) {
   }
   auto took =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  counters_.apply_seconds.observe(std::chrono::duration<double>(took).count());
+  counters_.apply_errors +=
+      errors.size() + outcome.failed.size() + (outcome.failed.empty() ? outcome.errors.size() : 0);
 
   for (const auto& change : outcome.changes) spdlog::debug("  {}", describe(change));
   if (!outcome.changes.empty())
@@ -576,7 +633,7 @@ void Daemon::on_health_transition(const std::string& uplink, Family family,
   event["uplink"] = uplink;
   if (family == Family::v6) event["family"] = "ipv6";
   if (const UplinkConfig* config = config_.find_uplink(uplink)) event["interface"] = config->interface;
-  if (control_) control_->publish(event);
+  deliver(event);
 }
 
 void Daemon::schedule_retry() {
@@ -612,6 +669,7 @@ void Daemon::report_transitions(const Plan* previous, const Plan& plan) {
                    status.gateway ? ", gateway " + status.gateway->to_string() : "");
       const std::string from = before ? std::string(uplink_state_name(*before, family)) : "none";
       if (from == state) continue;
+      if (before) ++counters_.transitions[{now.name, family}];
       const UplinkConfig& uplink = config_.uplinks[i];
       const std::string family_text = family == Family::v4 ? "ipv4" : "ipv6";
       publish({{"event", "uplink"},
@@ -653,13 +711,14 @@ void Daemon::sweep_nated(const std::string& uplink, const Prefix& prefix) {
   // An IPv4 uplink's address is a host prefix; logs name it as the address, as before IPv6.
   const std::string into = prefix.length == prefix.max_length() ? "to " + prefix.address.to_string()
                                                                 : "into " + prefix.to_string();
-  sweeper_.sweep(prefix, [name = uplink, into](const Expected<size_t>& deleted, auto took) {
+  sweeper_.sweep(prefix, [this, name = uplink, into](const Expected<size_t>& deleted, auto took) {
     // The kernel drops some itself first: all of them when the address goes, and a connection's entry
     // when its packets change output interface (nf_nat_oif_changed), so a small count is no sign of a
     // miss.
     // Tests and scripts read the info line to its end: the time has a line of its own.
     spdlog::debug("uplink {}: conntrack sweep of {} took {} ms", name, into.substr(into.find(' ') + 1),
                   took.count() / 1000.0);
+    if (deleted) counters_.conntrack_deleted[name] += *deleted;
     if (deleted)
       spdlog::info("uplink {}: deleted {} conntrack entries masqueraded {}", name, *deleted, into);
     else
@@ -716,6 +775,7 @@ void Daemon::reload() {
   state_.reconfigure(config_);
   kernel_->claim_tables(claimed_tables(config_));
   host_.set_rt_tables_path(config_.rt_tables);
+  start_web();
   resync("reload");
   service_.ready(service_status(config_, plan_));
 }
@@ -734,6 +794,7 @@ void Daemon::shutdown() {
     spdlog::info("leaving routes in place (on_exit = \"keep\")");
   }
   control_.reset();
+  web_.reset();
   io_.stop();
 }
 

@@ -20,6 +20,7 @@
 #include "daemon/control_server.hpp"
 #include "daemon/host_watch.hpp"
 #include "daemon/lease_store.hpp"
+#include "daemon/metrics_report.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/status_report.hpp"
 #include "daemon/uplink_health.hpp"
@@ -27,6 +28,7 @@
 #include "netlink/socket.hpp"
 #include "plan/plan.hpp"
 #include "state/state.hpp"
+#include "web/web_server.hpp"
 
 namespace uplinkd {
 
@@ -63,6 +65,10 @@ class Daemon {
   void register_operator_commands();
   size_t uplink_index(const nlohmann::json& request) const;  // throws InputError naming the uplink
   void publish(nlohmann::json event);
+  void deliver(const nlohmann::json& event);  // to `uplinkctl events` subscribers and /api/events streams
+  nlohmann::json status_json();
+  MetricsSnapshot metrics_snapshot();
+  void start_web();  // [web]: (re)starts the endpoint where the config says, or stops it
   void remember_lease(const HookEvent& event);
   void reload();      // throws InputError for a bad config, which then changes nothing
   void check_host();  // the slow check of what the kernel does not announce (host_watch.hpp)
@@ -86,12 +92,15 @@ class Daemon {
   CommandRegistry commands_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<HostWatch> host_watch_;
+  std::unique_ptr<WebServer> web_;
+  std::optional<WebEndpoint> web_at_;  // where web_ listens
   ChangeNotifier notifier_;
   ServiceNotifier service_;
   // By uplink name and family, for the families with targets of their own.
   std::map<std::pair<std::string, Family>, std::unique_ptr<UplinkHealth>> health_;
   Plan plan_;
   bool planned_ = false;
+  DaemonCounters counters_;                 // for /metrics
   std::vector<std::string> errors_;         // of the last converge
   uint32_t error_retries_ = 0;              // converges in a row that failed: the retry backs off
   bool foreign_object_added_ = false;       // by the netlink events being handled

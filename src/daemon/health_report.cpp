@@ -30,9 +30,11 @@ nlohmann::json transition_json(const HealthTransition& transition) {
 
 nlohmann::json health_json(const HealthMonitor& monitor, const std::string& last_error) {
   nlohmann::json targets = nlohmann::json::array();
-  for (const auto& [target, stats] : monitor.targets())
+  for (const auto& [target, stats, totals] : monitor.targets())
     targets.push_back({{"target", to_string(target)},
                        {"samples", stats.samples},
+                       {"probes_sent", totals.sent},  // since the monitor started; samples is the window
+                       {"probes_lost", totals.lost},
                        {"loss_percent", std::round(stats.loss_percent * 10) / 10},
                        {"rtt_ms", milliseconds(stats.rtt_avg)},
                        {"jitter_ms", milliseconds(stats.jitter)},

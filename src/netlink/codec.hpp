@@ -24,11 +24,12 @@ nlmsghdr* encode_route(std::span<char> buffer, Operation operation, const Route&
 nlmsghdr* encode_rule(std::span<char> buffer, Operation operation, const Rule& rule);
 nlmsghdr* encode_nexthop(std::span<char> buffer, Operation operation, const Nexthop& nexthop);
 
-std::optional<Link> decode_link(const nlmsghdr* message);        // RTM_NEWLINK, RTM_DELLINK
-std::optional<Address> decode_address(const nlmsghdr* message);  // RTM_NEWADDR, RTM_DELADDR
-std::optional<Route> decode_route(const nlmsghdr* message);      // RTM_NEWROUTE, RTM_DELROUTE
-std::optional<Rule> decode_rule(const nlmsghdr* message);        // RTM_NEWRULE, RTM_DELRULE
-std::optional<Nexthop> decode_nexthop(const nlmsghdr* message);  // RTM_NEWNEXTHOP, RTM_DELNEXTHOP
+std::optional<Link> decode_link(const nlmsghdr* message);                 // RTM_NEWLINK, RTM_DELLINK
+std::optional<LinkTraffic> decode_link_traffic(const nlmsghdr* message);  // RTM_NEWLINK with IFLA_STATS64
+std::optional<Address> decode_address(const nlmsghdr* message);           // RTM_NEWADDR, RTM_DELADDR
+std::optional<Route> decode_route(const nlmsghdr* message);               // RTM_NEWROUTE, RTM_DELROUTE
+std::optional<Rule> decode_rule(const nlmsghdr* message);                 // RTM_NEWRULE, RTM_DELRULE
+std::optional<Nexthop> decode_nexthop(const nlmsghdr* message);           // RTM_NEWNEXTHOP, RTM_DELNEXTHOP
 
 // Dump requests (NLM_F_DUMP). Route dumps carry the table and protocol so that a kernel with strict checking
 // filters them itself; 0 means any.

@@ -4,7 +4,9 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "netlink/attributes.hpp"
 #include "netlink/codec_common.hpp"
@@ -36,6 +38,21 @@ std::optional<Link> decode_link(const nlmsghdr* message) {
   link.admin_up = header->ifi_flags & IFF_UP;
   link.carrier = header->ifi_flags & IFF_LOWER_UP;
   return link;
+}
+
+std::optional<LinkTraffic> decode_link_traffic(const nlmsghdr* message) {
+  if (message->nlmsg_type != RTM_NEWLINK) return std::nullopt;
+  std::array<const nlattr*, IFLA_STATS64 + 1> table{};
+  if (!index_message(message, sizeof(ifinfomsg), table) || !table[IFLA_STATS64]) return std::nullopt;
+  const auto* header = static_cast<const ifinfomsg*>(family_header(message, sizeof(ifinfomsg)));
+  if (header->ifi_index <= 0) return std::nullopt;
+  // The kernel's struct grew over the years; its first four fields have always been these.
+  if (attr_payload_length(table[IFLA_STATS64]) < 4 * sizeof(uint64_t)) return std::nullopt;
+  rtnl_link_stats64 stats{};
+  std::memcpy(&stats, attr_payload(table[IFLA_STATS64]),
+              std::min<size_t>(sizeof stats, attr_payload_length(table[IFLA_STATS64])));
+  return LinkTraffic{static_cast<uint32_t>(header->ifi_index), stats.rx_packets, stats.tx_packets,
+                     stats.rx_bytes, stats.tx_bytes};
 }
 
 nlmsghdr* encode_address(std::span<char> buffer, Operation operation, const Address& address) {

@@ -21,6 +21,15 @@ struct Link {
   bool operator==(const Link&) const = default;
 };
 
+// A link's counters since it was made (IFLA_STATS64), for /metrics and the status page's traffic shares.
+struct LinkTraffic {
+  uint32_t index = 0;
+  uint64_t rx_packets = 0;
+  uint64_t tx_packets = 0;
+  uint64_t rx_bytes = 0;
+  uint64_t tx_bytes = 0;
+};
+
 struct Address {
   uint32_t ifindex = 0;
   Prefix local;        // the interface's own address with the subnet's length, e.g. 100.64.1.10/24

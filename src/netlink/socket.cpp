@@ -173,6 +173,11 @@ Expected<std::vector<Link>> Socket::dump_links() {
   return dump<Link>(encode_link_dump(request), "dump links", decode_link);
 }
 
+Expected<std::vector<LinkTraffic>> Socket::dump_link_traffic() {
+  std::array<char, 256> request;
+  return dump<LinkTraffic>(encode_link_dump(request), "dump link counters", decode_link_traffic);
+}
+
 Expected<std::vector<Address>> Socket::dump_addresses(Family family) {
   std::array<char, 256> request;
   return dump<Address>(encode_address_dump(request, family),

@@ -47,6 +47,7 @@ class Socket {
   ~Socket();
 
   Expected<std::vector<Link>> dump_links();
+  Expected<std::vector<LinkTraffic>> dump_link_traffic();
   Expected<std::vector<Address>> dump_addresses(Family family);
   // Filtered by the kernel where it does strict checking, and here in any case.
   Expected<std::vector<Route>> dump_routes(Family family, RouteFilter filter = {});

@@ -208,6 +208,7 @@ void HealthMonitor::go(Health to, std::string reason, HealthTime now) {
     good_rounds_ = 0;
   }
   transitions_.push_back({state_, to, reason, now});
+  ++transitions_total_;
   if (transitions_.size() > kHistory) transitions_.pop_front();
   state_ = to;
   reason_ = std::move(reason);
@@ -215,7 +216,8 @@ void HealthMonitor::go(Health to, std::string reason, HealthTime now) {
 
 std::vector<TargetHealth> HealthMonitor::targets() const {
   std::vector<TargetHealth> result;
-  for (size_t i = 0; i < windows_.size(); ++i) result.push_back({config_.targets[i], windows_[i].stats()});
+  for (size_t i = 0; i < windows_.size(); ++i)
+    result.push_back({config_.targets[i], windows_[i].stats(), windows_[i].totals()});
   return result;
 }
 

@@ -28,7 +28,8 @@ struct HealthTransition {
 
 struct TargetHealth {
   HealthTarget target;
-  ProbeStats stats;  // over the configured window
+  ProbeStats stats;    // over the configured window
+  ProbeTotals totals;  // since the monitor was made
 };
 
 class HealthMonitor {
@@ -53,6 +54,7 @@ class HealthMonitor {
   HealthVerdict verdict() const { return {state_, reason_}; }
   std::vector<TargetHealth> targets() const;
   const std::deque<HealthTransition>& transitions() const { return transitions_; }
+  uint64_t transitions_total() const { return transitions_total_; }  // the history above keeps kHistory
   const FlapDamping& damping() const { return damping_; }
   // When tick() must next be called: a round's timeout or the end of a hold-down. nullopt: only events.
   std::optional<HealthTime> next_deadline() const;
@@ -80,6 +82,7 @@ class HealthMonitor {
   Health state_;
   std::string reason_;
   std::deque<HealthTransition> transitions_;
+  uint64_t transitions_total_ = 0;
   FlapDamping damping_;
   bool carrier_ = true;
   int good_rounds_ = 0;      // in a row

@@ -7,6 +7,7 @@ namespace uplinkd {
 
 void ProbeWindow::sent(uint64_t seq, HealthTime now) {
   samples_.push_back({seq, now, std::nullopt, false});
+  ++totals_.sent;
 }
 
 bool ProbeWindow::answered(uint64_t seq, HealthTime now, HealthDuration timeout) {
@@ -14,14 +15,21 @@ bool ProbeWindow::answered(uint64_t seq, HealthTime now, HealthDuration timeout)
       std::find_if(samples_.rbegin(), samples_.rend(), [&](const Sample& s) { return s.seq == seq; });
   if (sample == samples_.rend() || sample->done) return false;
   sample->done = true;
-  if (now - sample->sent > timeout) return false;  // late: lost, as the round already judged it
+  if (now - sample->sent > timeout) {  // late: lost, as the round already judged it
+    ++totals_.lost;
+    return false;
+  }
   sample->rtt = now - sample->sent;
+  totals_.rtt_seconds.observe(std::chrono::duration<double>(*sample->rtt).count());
   return true;
 }
 
 void ProbeWindow::advance(HealthTime now, HealthDuration timeout, HealthDuration window) {
   for (auto& sample : samples_)
-    if (!sample.done && now - sample.sent >= timeout) sample.done = true;
+    if (!sample.done && now - sample.sent >= timeout) {
+      sample.done = true;
+      ++totals_.lost;
+    }
   while (!samples_.empty() && samples_.front().done && samples_.front().sent < now - window)
     samples_.pop_front();
 }

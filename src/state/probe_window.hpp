@@ -8,6 +8,8 @@
 #include <deque>
 #include <optional>
 
+#include "common/histogram.hpp"
+
 namespace uplinkd {
 
 using HealthClock = std::chrono::steady_clock;
@@ -23,6 +25,13 @@ struct ProbeStats {
   std::optional<HealthDuration> last_rtt;
 };
 
+// Since the window was made, for /metrics: counters that only grow, and every answer's RTT.
+struct ProbeTotals {
+  uint64_t sent = 0;
+  uint64_t lost = 0;  // not answered within the timeout (a late answer counts here)
+  Histogram rtt_seconds{kRttBuckets};
+};
+
 class ProbeWindow {
  public:
   void sent(uint64_t seq, HealthTime now);
@@ -33,6 +42,7 @@ class ProbeWindow {
   // Over the probes sent at or after `since`, so an outage already acted on does not count twice.
   ProbeStats stats(HealthTime since = HealthTime::min()) const;
   std::optional<HealthTime> next_timeout(HealthDuration timeout) const;
+  const ProbeTotals& totals() const { return totals_; }
 
  private:
   struct Sample {
@@ -42,6 +52,7 @@ class ProbeWindow {
     bool done = false;
   };
   std::deque<Sample> samples_;  // in sending order
+  ProbeTotals totals_;
 };
 
 }  // namespace uplinkd

@@ -20,7 +20,7 @@ require_udp_stream() {
 }
 
 # require_tools TOOL... — fail clearly unless each TOOL is there: udp_stream ($UDP_STREAM), conntrack (the
-# judge of where connections are NATed) or perl (TCP holders and servers, lib/echo.sh).
+# judge of where connections are NATed), perl (TCP holders and servers, lib/echo.sh), curl, jq or promtool.
 require_tools() {
   local tool
   for tool in "$@"; do
@@ -28,6 +28,8 @@ require_tools() {
       udp_stream) require_udp_stream ;;
       conntrack) command -v conntrack >/dev/null || fail "conntrack not found (package conntrack)" ;;
       perl) command -v perl >/dev/null || fail "perl not found (package perl-base)" ;;
+      curl | jq) command -v "$tool" >/dev/null || fail "$tool not found (package $tool)" ;;
+      promtool) command -v promtool >/dev/null || fail "promtool not found (package prometheus)" ;;
       *) fail "require_tools: unknown tool $tool" ;;
     esac
   done

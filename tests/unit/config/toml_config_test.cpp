@@ -328,5 +328,45 @@ TEST(DhcpLbConfig, DocumentedReservedTableMessage) {
   }
 }
 
+TEST(TomlConfig, WebIsOffByDefault) {
+  EXPECT_FALSE(parse("[[uplink]]\ninterface = \"eth0\"\n").web);
+}
+
+struct ListenCase {
+  std::string listen;
+  std::string address;
+  uint16_t port;
+  std::string shown;
+};
+
+class WebListen : public ::testing::TestWithParam<ListenCase> {};
+
+TEST_P(WebListen, GivesAddressAndPort) {
+  const auto& c = GetParam();
+  const auto config =
+      parse("[web]\nlisten = \"" + c.listen + "\"\nallow_remote = true\n[[uplink]]\ninterface = \"eth0\"\n");
+  ASSERT_TRUE(config.web);
+  EXPECT_EQ(config.web->address.to_string(), c.address);
+  EXPECT_EQ(config.web->port, c.port);
+  EXPECT_EQ(config.web->to_string(), c.shown);
+}
+
+INSTANTIATE_TEST_SUITE_P(Forms, WebListen,
+                         ::testing::Values(ListenCase{"127.0.0.1:8080", "127.0.0.1", 8080, "127.0.0.1:8080"},
+                                           ListenCase{"127.0.0.1", "127.0.0.1", 9470, "127.0.0.1:9470"},
+                                           ListenCase{"127.8.9.10:1", "127.8.9.10", 1, "127.8.9.10:1"},
+                                           ListenCase{"[::1]:9471", "::1", 9471, "[::1]:9471"},
+                                           ListenCase{"[::1]", "::1", 9470, "[::1]:9470"},
+                                           ListenCase{"::1", "::1", 9470, "[::1]:9470"},
+                                           ListenCase{"0.0.0.0:65535", "0.0.0.0", 65535, "0.0.0.0:65535"},
+                                           ListenCase{"[2001:db8::1]:80", "2001:db8::1", 80,
+                                                      "[2001:db8::1]:80"}));
+
+TEST(TomlConfig, WebOnLoopbackNeedsNoAllowRemote) {
+  const auto config = parse("[web]\nlisten = \"[::1]:9470\"\n[[uplink]]\ninterface = \"eth0\"\n");
+  ASSERT_TRUE(config.web);
+  EXPECT_EQ(config.web->to_string(), "[::1]:9470");
+}
+
 }  // namespace
 }  // namespace uplinkd
