@@ -94,7 +94,7 @@ source "$ROOT/tests/integration/lib/equalize.sh"       # the equalize seed's two
 # shellcheck source=../tests/integration/lib/ipv6.sh
 source "$ROOT/tests/integration/lib/ipv6.sh"           # the ISPs' IPv6: router advertisements, counters
 require_tools conntrack perl
-for tool in iperf3 jq tc; do command -v $tool >/dev/null || fail "$tool not found; run scripts/install-deps.sh"; done
+for tool in iperf3 jq tc curl; do command -v $tool >/dev/null || fail "$tool not found; run scripts/install-deps.sh"; done
 
 # claim TEXT CMD... — run CMD; print TEXT marked ✓ if it succeeds, ✗ if not. A ✗ is remembered, the demo goes
 # on, and ends in FAIL listing every claim that did not hold.
@@ -132,6 +132,10 @@ multipath_hash_policy = "l4"
 socket = "$sock"
 rt_tables = "$H_TMP/rt_tables"
 state_file = "$H_TMP/state.json"
+
+# The HTTP endpoint: /metrics for Prometheus, the live status page at / (in the router's namespace).
+[web]
+listen = "127.0.0.1:9470"
 
 [[uplink]]
 name = "isp1"
@@ -280,6 +284,11 @@ _both_used() { probe_flows 30; [ "$LAST_P1" -gt 0 ] && [ "$LAST_P2" -gt 0 ]; }
 _only_isp2() { probe_flows 20; [ "$LAST_P1" -eq 0 ] && [ "$LAST_P2" -gt 0 ]; }
 _both_used6() { probe_flows6 30; [ "$LAST_P1" -gt 0 ] && [ "$LAST_P2" -gt 0 ]; }
 
+# _metrics_down UPLINK — the last /metrics read ($H_TMP/metrics.txt) has UPLINK down in both families.
+_metrics_down() {
+  grep -qx "uplinkd_uplink_state{uplink=\"$1\",family=\"ipv4\",state=\"down\"} 1" "$H_TMP/metrics.txt" &&
+    grep -qx "uplinkd_uplink_state{uplink=\"$1\",family=\"ipv6\",state=\"down\"} 1" "$H_TMP/metrics.txt"
+}
 health_of() { uplinkctl_in router status --json | jq -r --arg u "$1" '.uplinks[] | select(.name == $u) | .health.state'; }
 health6_of() { uplinkctl_in router status --json | jq -r --arg u "$1" '.uplinks[] | select(.name == $u) | .ipv6.health.state'; }
 _health_is() { [ "$(health_of "$1")" = "$2" ]; }
@@ -338,6 +347,11 @@ run_flow_part() {
   uplinkctl_in router status | sed 's/^/  /'
   count_both "isp1 silent"
   claim "no new connection of either family by the silent isp1" test "$V4_1" -eq 0 -a "$V6_1" -eq 0
+  echo "  what Prometheus scrapes now (curl http://127.0.0.1:9470/metrics, the series that are not 0):"
+  in_ns router curl -sS --max-time 5 http://127.0.0.1:9470/metrics >"$H_TMP/metrics.txt"
+  grep -E '^uplinkd_(build_info|uplink_state|uplink_usable|probe_loss_ratio|uplink_transmit_bytes_total|uplink_transitions_total|apply_duration_seconds_count|apply_errors_total)' \
+    "$H_TMP/metrics.txt" | grep -v ' 0$' | grep -v 'target="198.51.100.[23]"\|target="2001:db8:ffff::[23]"' | sed 's/^/    /'
+  claim "/metrics says isp1 is down in both families" _metrics_down isp1
 
   say "Recovery: ISP 1 answers again"
   restore_upstream 1
