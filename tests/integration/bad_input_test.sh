@@ -17,7 +17,7 @@ wait_for --deadline 10 --what "group of wan1:1 wan2:3 wan3:2" has_members router
 wait_for --deadline 5 --what "uplinkd's nft table" in_ns router nft list table inet uplinkd
 assert_converged router
 everything=$(owned_objects router)
-status_before=$(status_json router)
+status_before=$(status_settled router)
 leases_before=$(cat "$H_TMP/state.json" 2>/dev/null || echo "(no state file)")   # leases learned from hooks
 assert_contains "$everything" 'oifname "wan1" masquerade' "the recorded objects include the nft table"
 wan1_addr=$(address_of router wan1)
@@ -28,7 +28,7 @@ TOUCH="touch $PWNED"
 # was executed.
 unchanged() {
   assert_eq "$everything" "$(owned_objects router)" "$1: uplinkd's kernel objects"
-  assert_eq "$status_before" "$(status_json router)" "$1: status"
+  assert_eq "$status_before" "$(status_settled router)" "$1: status"
   assert_eq "$leases_before" "$(cat "$H_TMP/state.json" 2>/dev/null || echo "(no state file)")" "$1: state file"
   [ ! -e "$PWNED" ] || fail "$1: a payload in the input was executed ($PWNED exists)"
 }

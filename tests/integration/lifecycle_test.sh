@@ -91,7 +91,7 @@ assert_no_duplicates router
 assert_converged router
 cp "$CONFIG" "$H_TMP/good.toml"
 everything=$(owned_objects router)
-status_before=$(status_json router)
+status_before=$(status_settled router)
 
 # bad_config KIND FILE [SOCKET] — FILE becomes the good config (socket SOCKET, default ours) spoilt one way;
 # prints the expected "FILE:LINE:" of the problem and, after a space, the expected column (or a regex).
@@ -131,7 +131,7 @@ for kind in weight syntax unknown; do
   esac
   assert_contains "$err" "the running config stays in force" "reload ($kind) says the old config stays"
   assert_eq "$everything" "$(owned_objects router)" "a refused reload ($kind) changes no kernel object"
-  assert_eq "$status_before" "$(status_json router)" "a refused reload ($kind) leaves the status as it was"
+  assert_eq "$status_before" "$(status_settled router)" "a refused reload ($kind) leaves the status as it was"
   has_members router 1:4 2:1 3:1 || fail "the group changed after a refused reload ($kind)"
 
   log "bad config ($kind): SIGHUP refuses it, nothing changes"
@@ -144,7 +144,7 @@ for kind in weight syntax unknown; do
     "the log names where the problem is"
   _h_alive "$(uplinkd_pid router)" || fail "uplinkd died after SIGHUP with a bad config ($kind)"
   assert_eq "$everything" "$(owned_objects router)" "a refused SIGHUP ($kind) changes no kernel object"
-  assert_eq "$status_before" "$(status_json router)" "a refused SIGHUP ($kind) leaves the status as it was"
+  assert_eq "$status_before" "$(status_settled router)" "a refused SIGHUP ($kind) leaves the status as it was"
 
   log "bad config ($kind): uplinkd --check and a second uplinkd -c refuse it"
   rc=0
@@ -168,7 +168,7 @@ done
 cp "$H_TMP/good.toml" "$CONFIG"
 out=$(in_ns router "$UPLINKD_BIN" --check -c "$CONFIG") || fail "uplinkd --check of the good config failed: $out"
 assert_eq "$CONFIG: OK, 3 uplinks, mode flow" "$out" "uplinkd --check of the good config"
-assert_eq "$status_before" "$(status_json router)" "after all refusals the status is as before"
+assert_eq "$status_before" "$(status_settled router)" "after all refusals the status is as before"
 assert_converged router
 assert_eq "$everything" "$(owned_objects router)" "after all refusals the kernel is as before"
 

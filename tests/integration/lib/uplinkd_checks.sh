@@ -44,6 +44,10 @@ add_uplink() {
 # status_json ROLE — `uplinkctl status --json`.
 status_json() { uplinkctl_in "$1" status --json; }
 
+# status_settled ROLE — the status without the counters that move on their own (bytes and packets through each
+# uplink, probes sent and lost): what "the status stays as it was" compares.
+status_settled() { status_json "$1" | jq 'del(.. | objects | .traffic, .probes_sent, .probes_lost)'; }
+
 # uplink_field ROLE UPLINK FIELD — one field of one uplink in the status.
 uplink_field() { status_json "$1" | jq -r --arg u "$2" --arg f "$3" '.uplinks[] | select(.name == $u) | .[$f]'; }
 
