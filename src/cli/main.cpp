@@ -3,13 +3,16 @@
 #include <syslog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 #include "cli/control_client.hpp"
 #include "cli/default_socket.hpp"
 #include "cli/event_stream.hpp"
+#include "cli/exec_command.hpp"
 #include "cli/hook_command.hpp"
 #include "cli/status_table.hpp"
 #include "common/version.hpp"
@@ -108,9 +111,23 @@ int main(int argc, char** argv) {
   int new_weight = 0;
   weight->add_option("uplink", uplink, "the uplink's name")->required();
   weight->add_option("weight", new_weight, "1-256")->required()->check(CLI::Range(1, 256));
+  auto* exec = app.add_subcommand(
+      "exec", "run a command whose connections leave only by one uplink: exec UPLINK -- COMMAND [ARGS...]");
+  std::vector<std::string> exec_command;
+  exec->add_option("uplink", uplink, "the uplink's name")->required();
+  exec->add_option("command", exec_command, "the command and its arguments, after --")->required();
 
   try {
     app.parse(argc, argv);
+    // Without `--`, the command's own options would be taken for uplinkctl's (`exec wan1 ping -t 5 HOST`
+    // would lose its -t 5 to --timeout): the command is whatever follows the first `--`, and nothing else.
+    if (exec->parsed()) {
+      char** end = argv + argc;
+      char** dashes =
+          std::find_if(argv + 1, end, [](const char* word) { return std::string_view(word) == "--"; });
+      if (dashes == end || std::vector<std::string>(dashes + 1, end) != exec_command)
+        throw CLI::ValidationError("command", "put -- before it: uplinkctl exec UPLINK -- COMMAND [ARGS...]");
+    }
   } catch (const CLI::ParseError& error) {
     // A DHCP client's hook must never fail, even when it calls us wrongly. --help and --version are answers,
     // not mistakes (exit code 0), for hook as for the others.
@@ -156,6 +173,7 @@ int main(int argc, char** argv) {
       return response.value("ok", false) ? 0 : 1;
     }
     if (events->parsed()) return stream_events(socket, event_count, answer_within);
+    if (exec->parsed()) return uplinkd::run_exec(socket, answer_within, uplink, exec_command);
     for (auto* command : {drain, undrain, weight}) {
       if (!command->parsed()) continue;
       nlohmann::json request = {{"command", command->get_name()}, {"uplink", uplink}};

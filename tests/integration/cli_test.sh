@@ -6,7 +6,8 @@
 #  - global options are accepted after the subcommand (`uplinkctl hook -s SOCK`, as DHCP client configs
 #    write it): the socket given there is the one used;
 #  - bash completion (contrib/uplinkctl.bash-completion): subcommands, a subcommand's options, the DHCP
-#    clients after --client, and the running daemon's uplink names after drain, undrain and weight.
+#    clients after --client, the running daemon's uplink names after drain, undrain, weight and exec, and
+#    exec's command (a command name after --, then files).
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 
@@ -17,7 +18,7 @@ daemon_version=$("$UPLINKD_BIN" --version)
 ctl_version=$("$UPLINKCTL_BIN" --version)
 [[ $daemon_version =~ ^uplinkd\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "uplinkd --version: '$daemon_version'"
 assert_eq "uplinkctl ${daemon_version#uplinkd }" "$ctl_version" "uplinkctl --version"
-for command in status plan reload call hook events drain undrain weight; do
+for command in status plan reload call hook events drain undrain weight exec; do
   rc=0
   out=$("$UPLINKCTL_BIN" "$command" --help 2>&1) || rc=$?
   assert_eq 0 "$rc" "exit status of uplinkctl $command --help"
@@ -62,4 +63,9 @@ assert_eq "dhclient dhcpcd" "$(complete_words hook --client dh)" "completion of 
 assert_eq "wan1 wan2" "$(complete_words -s "$H_TMP/uplinkd.sock" drain wan)" "uplink names from the running daemon"
 assert_eq "wan2" "$(complete_words weight --socket "$H_TMP/uplinkd.sock" wan2)" "an uplink name after a global option"
 assert_eq "" "$(complete_words -s "$H_TMP/uplinkd.sock" weight wan1 wan)" "no uplink name as weight's second argument"
+assert_eq "exec" "$(complete_words exe)" "completion of 'exe'"
+assert_eq "wan1 wan2" "$(complete_words -s "$H_TMP/uplinkd.sock" exec wan)" "exec: uplink names from the running daemon"
+assert_eq "--" "$(complete_words -s "$H_TMP/uplinkd.sock" exec wan1 -)" "exec: -- after the uplink"
+assert_eq "uplinkctl" "$(complete_words exec wan1 -- uplinkc)" "exec: a command name after --"
+assert_eq "$H_TMP/uplinkd.toml" "$(complete_words exec wan1 -- cat "$H_TMP/uplinkd.to")" "exec: the command's arguments are files"
 pass

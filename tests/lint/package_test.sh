@@ -109,6 +109,7 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 arch=$(dpkg --print-architecture)
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 unit_dir=$(pkg-config --variable=systemdsystemunitdir systemd)
 unit_dir=${unit_dir#/}
 scripts_run=0
@@ -122,6 +123,7 @@ etc/uplinkd/uplinkd.toml.example 644
 $unit_dir/uplinkd.service 644
 usr/lib/dhcpcd/dhcpcd-hooks/95-uplinkd 644
 usr/lib/tmpfiles.d/uplinkd.conf 644
+usr/lib/$multiarch/uplinkd/libuplinkd-exec.so 644
 usr/libexec/uplinkd/radvd-deprecate 755
 usr/libexec/uplinkd/udhcpc-script 755
 usr/sbin/uplinkctl 755
