@@ -11,6 +11,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
+source "$(dirname "$0")/lib/web.sh"
 
 require_tools curl
 PYTHON=${WEB_PAGE_PYTHON:-/usr/bin/python3} # Debian's, which has python3-selenium
@@ -23,16 +24,7 @@ command -v chromedriver >/dev/null || fail "chromedriver not found (package chro
 PORT=9470
 URL=http://127.0.0.1:$PORT/
 
-make_isp 1
-make_isp 2
-CONFIG=$H_TMP/uplinkd.toml
-HEALTH=('[uplink.health]' "targets = [\"$INET_ADDR\"]" 'interval = 0.5')
-write_config "$CONFIG" '[web]' "listen = \"127.0.0.1:$PORT\""
-add_uplink "$CONFIG" 1 1 "masquerade = true" "${HEALTH[@]}"
-add_uplink "$CONFIG" 2 1 "masquerade = true" "${HEALTH[@]}"
-start_uplinkd router "$CONFIG"
-two_uplinks_up
-wait_for --deadline 10 --what "both active" states_are router "wan1=active wan2=active"
+start_web_router "$PORT" '[uplink.health]' "targets = [\"$INET_ADDR\"]" 'interval = 0.5'
 wait_health router wan1 up 15
 wait_health router wan2 up 15
 

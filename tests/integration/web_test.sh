@@ -13,22 +13,14 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
+source "$(dirname "$0")/lib/web.sh"
 
 require_tools curl promtool jq
 
 PORT=9470
 URL=http://127.0.0.1:$PORT
 
-make_isp 1
-make_isp 2
-CONFIG=$H_TMP/uplinkd.toml
-HEALTH=('[uplink.health]' "targets = [\"$INET_ADDR\"]" 'interval = 0.2' 'timeout = 0.4' 'down_after = 2')
-write_config "$CONFIG" '[web]' "listen = \"127.0.0.1:$PORT\""
-add_uplink "$CONFIG" 1 1 "masquerade = true" "${HEALTH[@]}"
-add_uplink "$CONFIG" 2 1 "masquerade = true" "${HEALTH[@]}"
-start_uplinkd router "$CONFIG"
-two_uplinks_up
-wait_for --deadline 10 --what "both active" states_are router "wan1=active wan2=active"
+start_web_router "$PORT" '[uplink.health]' "targets = [\"$INET_ADDR\"]" 'interval = 0.2' 'timeout = 0.4' 'down_after = 2'
 
 get() { in_ns router curl -sS --max-time 5 "$@"; }
 
