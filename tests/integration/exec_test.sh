@@ -73,13 +73,8 @@ configure() {
 }
 configure
 start_uplinkd router "$CONFIG"
-two_uplinks_up
-wait_for --deadline 10 --what "wan1's SLAAC address" has_slaac router wan1 1
-wait_for --deadline 10 --what "wan2's SLAAC address" has_slaac router wan2 2
-wait_for --deadline 10 --what "wan1's IPv6 table and prefix rule" uplink6_ok router 1
-wait_for --deadline 10 --what "wan2's IPv6 table and prefix rule" uplink6_ok router 2
+two_uplinks_up6
 wait_for --deadline 10 --what "the IPv6 group of wan1 and wan2" group6_is router "$((0x76000000 + 201)),$((0x76000000 + 202))"
-S1=$(slaac_address router wan1 1) S2=$(slaac_address router wan2 2)
 log "wan1: $A1 and $S1; wan2: $A2 and $S2"
 
 url() { if [[ $1 == *:* ]]; then echo "http://[$1]:$PORT/"; else echo "http://$1:$PORT/"; fi; }

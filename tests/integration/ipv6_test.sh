@@ -32,11 +32,7 @@ write_config "$CONFIG" 'multipath_hash_policy = "l4"'
 add_uplink "$CONFIG" 1 1
 add_uplink "$CONFIG" 2 1
 start_uplinkd router "$CONFIG"
-two_uplinks_up
-wait_for --deadline 10 --what "wan1's SLAAC address" has_slaac router wan1 1
-wait_for --deadline 10 --what "wan2's SLAAC address" has_slaac router wan2 2
-wait_for --deadline 10 --what "wan1's IPv6 table and prefix rule" uplink6_ok router 1
-wait_for --deadline 10 --what "wan2's IPv6 table and prefix rule" uplink6_ok router 2
+two_uplinks_up6
 both6="$((0x76000000 + 201)),$((0x76000000 + 202))"
 only2="$((0x76000000 + 202))"
 wait_for --deadline 10 --what "the IPv6 group of wan1 and wan2" group6_is router "$both6"

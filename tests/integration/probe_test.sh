@@ -29,14 +29,9 @@ write_config "$CONFIG"
 add_uplink "$CONFIG" 1 1
 add_uplink "$CONFIG" 2 1
 start_uplinkd router "$CONFIG"
-# Waits for the per-uplink tables and `from ADDRESS lookup TABLE` rules that bound probes rely on.
-two_uplinks_up
-wait_for --deadline 10 --what "wan1's SLAAC address" has_slaac router wan1 1
-wait_for --deadline 10 --what "wan2's SLAAC address" has_slaac router wan2 2
-# The per-uplink IPv6 tables and `from PREFIX` rules that route probes from each global address.
-wait_for --deadline 10 --what "wan1's IPv6 table and prefix rule" uplink6_ok router 1
-wait_for --deadline 10 --what "wan2's IPv6 table and prefix rule" uplink6_ok router 2
-S1=$(slaac_address router wan1 1) S2=$(slaac_address router wan2 2)
+# Waits for the per-uplink tables and `from ADDRESS lookup TABLE` rules that bound probes rely on, IPv4 and
+# IPv6 (`from PREFIX`), and the SLAAC addresses probes leave from.
+two_uplinks_up6
 start_tcp_sink inet 80
 
 # probe KIND IF ADDRESS ARGS... — run probe_check in the router; its output goes to stdout and the log.

@@ -100,6 +100,17 @@ uplink6_ok() {
   ip -N -n "$netns" -6 route show table "$table" | grep -q "^$(isp6_prefix "$2")/64 dev wan$2 proto $UPLINKD_PROTO"
 }
 
+# two_uplinks_up6 — two_uplinks_up (failover.sh), then both uplinks' SLAAC addresses and their IPv6 tables and
+# prefix rules; sets S1 and S2 to the router's addresses on wan1 and wan2.
+two_uplinks_up6() {
+  two_uplinks_up
+  wait_for --deadline 10 --what "wan1's SLAAC address" has_slaac router wan1 1
+  wait_for --deadline 10 --what "wan2's SLAAC address" has_slaac router wan2 2
+  wait_for --deadline 10 --what "wan1's IPv6 table and prefix rule" uplink6_ok router 1
+  wait_for --deadline 10 --what "wan2's IPv6 table and prefix rule" uplink6_ok router 2
+  S1=$(slaac_address router wan1 1) S2=$(slaac_address router wan2 2)
+}
+
 # group6_members ROLE — the uplinks that balance IPv6, as their IPv6 nexthop ids "ID,ID" in ascending order
 # (empty: none). In flow mode default6 is a multipath route whose legs name each uplink's router and device
 # (the id is the nexthop of that router and device); in resilient mode, or with one uplink, it names a
