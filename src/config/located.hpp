@@ -27,6 +27,8 @@ struct RawHealth {
   Located<LocatedStrings> targets;
   Located<double> interval;
   Located<double> timeout;
+  Located<std::string> timing;
+  Located<double> min_timeout;
   Located<int64_t> down_after;
   Located<int64_t> up_after;
   Located<int64_t> min_up;

@@ -41,9 +41,9 @@ constexpr std::array<std::string_view, 12> kUplinkKeys = {"name",     "interface
                                                           "gateway6", "accept_ra", "masquerade", "health"};
 constexpr std::array<std::string_view, 8> kRuleKeys = {"src", "dst",     "proto",   "dport",
                                                        "iif", "exclude", "uplinks", "mode"};
-constexpr std::array<std::string_view, 10> kHealthKeys = {"targets",  "interval", "timeout",  "down_after",
-                                                          "up_after", "min_up",   "max_loss", "max_rtt",
-                                                          "window",   "hold_down"};
+constexpr std::array<std::string_view, 12> kHealthKeys = {
+    "targets",  "interval", "timeout",  "timing",  "min_timeout", "down_after",
+    "up_after", "min_up",   "max_loss", "max_rtt", "window",      "hold_down"};
 
 std::string_view type_phrase(toml::node_type type) {
   switch (type) {
@@ -287,6 +287,8 @@ class TomlReader {
       raw.health.targets = strings(*health, "targets");
       raw.health.interval = get<double>(*health, "interval");
       raw.health.timeout = get<double>(*health, "timeout");
+      raw.health.timing = get<std::string>(*health, "timing");
+      raw.health.min_timeout = get<double>(*health, "min_timeout");
       raw.health.down_after = get<int64_t>(*health, "down_after");
       raw.health.up_after = get<int64_t>(*health, "up_after");
       raw.health.min_up = get<int64_t>(*health, "min_up");

@@ -65,6 +65,27 @@ void check_count(std::string_view key, const Located<int64_t>& raw, int64_t min,
     target = static_cast<int>(*raw.value);
 }
 
+// Fixed timing keeps uplinkd 0.1's whole behaviour, its down_after default included (docs/health.md).
+void check_timing(const RawHealth& raw, HealthConfig& health, Problems& problems) {
+  if (raw.timing.given()) {
+    if (*raw.timing.value == "adaptive")
+      health.timing = ProbeTiming::adaptive;
+    else if (*raw.timing.value == "fixed")
+      health.timing = ProbeTiming::fixed;
+    else
+      problems.add(
+          raw.timing.where, "timing " + quoted(*raw.timing.value) + " is not a probe timing",
+          "write timing = \"adaptive\" (a timeout from the measured RTT, a confirmation burst after a "
+          "missed round) or \"fixed\" (every round waits `timeout`)");
+  }
+  if (health.timing == ProbeTiming::fixed) health.down_after = kDownAfterFixed;
+  check_seconds("min_timeout", raw.min_timeout, health.min_timeout_s, problems);
+  if (raw.min_timeout.given() && health.min_timeout_s > health.timeout_s)
+    problems.add(
+        raw.min_timeout.where, "min_timeout is longer than timeout",
+        "min_timeout is the adaptive timeout's floor and timeout its ceiling: make min_timeout smaller");
+}
+
 }  // namespace
 
 void check_health_families(const Located<LocatedStrings>& raw, IpFamilies families, Problems& problems) {
@@ -85,6 +106,7 @@ void check_health(const RawHealth& raw, HealthConfig& health, Problems& problems
   check_targets(raw.targets, health, problems);
   check_seconds("interval", raw.interval, health.interval_s, problems);
   check_seconds("timeout", raw.timeout, health.timeout_s, problems);
+  check_timing(raw, health, problems);
   check_count("down_after", raw.down_after, 1, "down_after counts failed rounds: 1 or more",
               health.down_after, problems);
   check_count("up_after", raw.up_after, 1, "up_after counts good rounds: 1 or more", health.up_after,

@@ -130,9 +130,14 @@ void UplinkHealth::schedule_round() {
 }
 
 void UplinkHealth::start_round() {
+  after(send_round());
+}
+
+// Returns whether the monitor's state changed.
+bool UplinkHealth::send_round() {
   // Without an address the uplink is out anyway (not routable); rounds that could not leave would only
   // take it down again the moment its address arrives.
-  if (!source_) return;
+  if (!source_) return false;
   const uint64_t round = ++round_;
   const auto now = HealthClock::now();
   if (missing_probers()) open_probers();  // a socket that could not be made is retried every round
@@ -158,7 +163,7 @@ void UplinkHealth::start_round() {
       if (auto error = ndp_->send(*gateway_, static_cast<uint16_t>(round))) failed_to_send(*error);
     }
   }
-  after(changed);
+  return changed;
 }
 
 // ICMP carries 16 bits of the round: the newest round with those bits. Answers come within `timeout`, far
@@ -186,6 +191,9 @@ void UplinkHealth::failed_to_send(const KernelError& error) {
 }
 
 void UplinkHealth::after(bool changed) {
+  // The confirmation burst of adaptive timing: after a failed round the next one leaves now, not at the next
+  // interval; the regular rounds go on beside it.
+  if (monitor_.confirming()) changed |= send_round();
   schedule_deadline();
   if (changed && on_transition_ && !monitor_.transitions().empty())
     on_transition_(monitor_.transitions().back());

@@ -2,10 +2,11 @@
 // Runs one uplink's health probes on the daemon's loop and feeds what they see to its HealthMonitor.
 //
 // The monitor (src/state/health.hpp) decides; this class only keeps time and moves packets: it starts a
-// round of probes every `interval`, one probe per target with the round's number, reports each answer, and
-// wakes the monitor at its next deadline (a round's timeout) so a silent uplink is judged on time even though
-// nothing arrives. The probe sockets follow the uplink's address: they are made when it has one and remade
-// when it changes; the monitor, with its history and flap damping, lives as long as the health settings.
+// round of probes every `interval` (and at once when the monitor is confirming a failed round), one probe per
+// target with the round's number, reports each answer, and wakes the monitor at its next deadline (a round's
+// timeout) so a silent uplink is judged on time even though nothing arrives. The probe sockets follow the
+// uplink's address: they are made when it has one and remade when it changes; the monitor, with its history
+// and flap damping, lives as long as the health settings.
 #pragma once
 
 #include <asio.hpp>
@@ -57,6 +58,7 @@ class UplinkHealth {
   std::unique_ptr<Prober> open_neighbour_prober(HealthTarget::Kind kind);
   bool missing_probers() const;
   void start_round();
+  bool send_round();
   void schedule_round();
   void schedule_deadline();
   void answered(size_t target, uint16_t sequence16, HealthTime at);

@@ -28,8 +28,10 @@ std::string milliseconds(HealthDuration value) {
 HealthMonitor::HealthMonitor(HealthConfig config, HealthTime now)
     : config_(std::move(config)),
       timeout_(seconds(config_.timeout_s)),
+      min_timeout_(seconds(config_.min_timeout_s)),
       window_(seconds(config_.window_s)),
       windows_(config_.targets.size()),
+      rtts_(config_.targets.size()),
       state_(config_.targets.empty() ? Health::unconfigured : Health::probing),
       reason_(config_.targets.empty() ? "no health targets" : "no verdict yet"),
       damping_(seconds(config_.hold_down_s)),
@@ -51,11 +53,26 @@ bool HealthMonitor::probe_sent(size_t target, uint64_t seq, HealthTime now) {
 
 bool HealthMonitor::probe_answered(size_t target, uint64_t seq, HealthTime now) {
   if (target >= windows_.size()) return false;
-  if (windows_[target].answered(seq, now, timeout_)) {
+  if (auto rtt = windows_[target].answered(seq, now, timeout_)) {
+    rtts_[target].sample(*rtt);
     auto round = rounds_.find(seq);
-    if (round != rounds_.end()) ++round->second.answered;
+    if (round != rounds_.end())
+      ++round->second.answered;
+    else
+      late_answer(seq, now);
   }
   return judge_rounds(now);
+}
+
+// An answer within `timeout` to a round the adaptive timeout already failed: the RTT grew (a queue filling,
+// a reroute), the path works. Once such a round has its quorum the run of failures is void; the answer has
+// also raised the target's estimate, so the next rounds wait longer. After the verdict it changes nothing:
+// the uplink comes back by up_after good rounds like after any failure.
+void HealthMonitor::late_answer(uint64_t seq, HealthTime) {
+  auto suspect = suspects_.find(seq);
+  if (suspect == suspects_.end() || ++suspect->second.answered < quorum()) return;
+  suspects_.clear();
+  failed_rounds_ = 0;
 }
 
 bool HealthMonitor::tick(HealthTime now) {
@@ -82,6 +99,7 @@ bool HealthMonitor::carrier_back(HealthTime now) {
   failed_rounds_ = 0;
   // Probes sent while the carrier was gone say nothing about the upstream; judge only what comes next.
   rounds_.clear();
+  suspects_.clear();
   judged_since_ = now;
   reason_ = "carrier back, waiting for " + rounds_phrase(config_.up_after) + " answered";
   return false;
@@ -92,12 +110,13 @@ bool HealthMonitor::carrier_back(HealthTime now) {
 bool HealthMonitor::judge_rounds(HealthTime now) {
   if (state_ == Health::unconfigured) return false;
   const Health before = state_;
+  const HealthDuration timeout = round_timeout();
   while (!rounds_.empty()) {
-    const Round& round = rounds_.begin()->second;
+    const auto& [seq, round] = *rounds_.begin();
     if (round.answered >= quorum()) {
       on_good_round(now);
-    } else if (now - round.first_sent >= timeout_) {
-      on_failed_round(round, now);
+    } else if (now - round.first_sent >= timeout) {
+      on_failed_round(seq, round, now);
     } else {
       break;
     }
@@ -111,19 +130,24 @@ void HealthMonitor::on_good_round(HealthTime now) {
   if (!carrier_) return;
   ++good_rounds_;
   failed_rounds_ = 0;
+  suspects_.clear();
   if (state_ == Health::up || state_ == Health::degraded) judge_limits(now);
 }
 
-void HealthMonitor::on_failed_round(const Round& round, HealthTime now) {
+void HealthMonitor::on_failed_round(uint64_t seq, const Round& round, HealthTime now) {
   if (!carrier_) return;
   ++failed_rounds_;
   good_rounds_ = 0;
   within_limits_ = 0;
-  if (state_ == Health::down || failed_rounds_ < config_.down_after) return;
+  if (state_ == Health::down) return;
+  if (now - round.first_sent < timeout_) suspects_.emplace(seq, round);
+  if (failed_rounds_ < config_.down_after) return;
+  std::string waited =
+      config_.timing == ProbeTiming::adaptive ? ", waited " + milliseconds(round_timeout()) : "";
   go(Health::down,
      rounds_phrase(failed_rounds_) + " in a row without quorum (last: " + std::to_string(round.answered) +
          " of " + std::to_string(config_.targets.size()) + " targets answered, " + std::to_string(quorum()) +
-         " needed)",
+         " needed" + waited + ")",
      now);
 }
 
@@ -206,6 +230,7 @@ void HealthMonitor::go(Health to, std::string reason, HealthTime now) {
   if (to == Health::down) {
     damping_.went_down(now);
     good_rounds_ = 0;
+    suspects_.clear();
   }
   transitions_.push_back({state_, to, reason, now});
   ++transitions_total_;
@@ -226,11 +251,28 @@ std::optional<HealthTime> HealthMonitor::next_deadline() const {
   auto consider = [&](HealthTime when) {
     if (!next || when < *next) next = when;
   };
-  for (const auto& [seq, round] : rounds_) consider(round.first_sent + timeout_);
+  const HealthDuration timeout = round_timeout();
+  for (const auto& [seq, round] : rounds_) consider(round.first_sent + timeout);
   for (const auto& window : windows_)
     if (auto when = window.next_timeout(timeout_)) consider(*when);
   if (state_ == Health::down && good_rounds_ >= config_.up_after) consider(damping_.held_until());
   return next;
+}
+
+bool HealthMonitor::confirming() const {
+  return config_.timing == ProbeTiming::adaptive && carrier_ && failed_rounds_ > 0 && rounds_.empty() &&
+         state_ != Health::down && state_ != Health::unconfigured;
+}
+
+// The slowest target's, so that a round fails only when even its slowest target is overdue. A target without
+// an answer yet has no estimate; until one has, rounds wait the whole `timeout`.
+HealthDuration HealthMonitor::round_timeout() const {
+  if (config_.timing == ProbeTiming::fixed) return timeout_;
+  std::optional<HealthDuration> slowest;
+  for (const auto& rtt : rtts_)
+    if (auto timeout = rtt.timeout(min_timeout_, timeout_); timeout && (!slowest || *timeout > *slowest))
+      slowest = timeout;
+  return slowest.value_or(timeout_);
 }
 
 }  // namespace uplinkd

@@ -4,7 +4,9 @@
 //
 // A round is one probe to every target with the same seq (the caller's round counter, increasing). A round
 // is good as soon as min_up targets have answered, failed when its timeout passes without that. Rounds are
-// judged in seq order. docs/health.md has the states, the rule and the arithmetic behind the defaults.
+// judged in seq order. With adaptive timing the timeout follows the targets' RTTs, and after a failed round
+// the monitor asks for the next one at once (confirming()) instead of at the next interval.
+// docs/health.md has the states, the rule and the arithmetic behind the defaults.
 #pragma once
 
 #include <deque>
@@ -16,6 +18,7 @@
 #include "state/flap_damping.hpp"
 #include "state/health_verdict.hpp"
 #include "state/probe_window.hpp"
+#include "state/rtt_estimate.hpp"
 
 namespace uplinkd {
 
@@ -58,6 +61,11 @@ class HealthMonitor {
   const FlapDamping& damping() const { return damping_; }
   // When tick() must next be called: a round's timeout or the end of a hold-down. nullopt: only events.
   std::optional<HealthTime> next_deadline() const;
+  // Adaptive timing: a round has failed and no round is out, so the caller should send one now, not at the
+  // next interval. Its rounds count toward down_after like any other.
+  bool confirming() const;
+  // How long a round waits now: `timeout` with fixed timing, else the slowest target's RTT-based timeout.
+  HealthDuration round_timeout() const;
 
  private:
   struct Round {
@@ -67,7 +75,8 @@ class HealthMonitor {
 
   bool judge_rounds(HealthTime now);
   void on_good_round(HealthTime now);
-  void on_failed_round(const Round& round, HealthTime now);
+  void on_failed_round(uint64_t seq, const Round& round, HealthTime now);
+  void late_answer(uint64_t seq, HealthTime now);
   void judge_recovery(HealthTime now);
   void judge_limits(HealthTime now);
   std::optional<std::string> limits_exceeded(bool clearing) const;
@@ -75,10 +84,15 @@ class HealthMonitor {
   int quorum() const;
 
   HealthConfig config_;
-  HealthDuration timeout_;
+  HealthDuration timeout_;      // the ceiling: a later answer is lost
+  HealthDuration min_timeout_;  // adaptive timing's floor
   HealthDuration window_;
   std::vector<ProbeWindow> windows_;  // one per target
+  std::vector<RttEstimate> rtts_;     // one per target
   std::map<uint64_t, Round> rounds_;  // not yet judged, by seq
+  // Rounds of the current failed run that the adaptive timeout judged before `timeout` passed: an answer
+  // within `timeout` shows the RTT grew, not that the path died, and ends the run (docs/health.md).
+  std::map<uint64_t, Round> suspects_;
   Health state_;
   std::string reason_;
   std::deque<HealthTransition> transitions_;

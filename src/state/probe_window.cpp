@@ -10,18 +10,18 @@ void ProbeWindow::sent(uint64_t seq, HealthTime now) {
   ++totals_.sent;
 }
 
-bool ProbeWindow::answered(uint64_t seq, HealthTime now, HealthDuration timeout) {
+std::optional<HealthDuration> ProbeWindow::answered(uint64_t seq, HealthTime now, HealthDuration timeout) {
   auto sample =
       std::find_if(samples_.rbegin(), samples_.rend(), [&](const Sample& s) { return s.seq == seq; });
-  if (sample == samples_.rend() || sample->done) return false;
+  if (sample == samples_.rend() || sample->done) return std::nullopt;
   sample->done = true;
   if (now - sample->sent > timeout) {  // late: lost, as the round already judged it
     ++totals_.lost;
-    return false;
+    return std::nullopt;
   }
   sample->rtt = now - sample->sent;
   totals_.rtt_seconds.observe(std::chrono::duration<double>(*sample->rtt).count());
-  return true;
+  return sample->rtt;
 }
 
 void ProbeWindow::advance(HealthTime now, HealthDuration timeout, HealthDuration window) {

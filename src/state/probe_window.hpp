@@ -35,8 +35,9 @@ struct ProbeTotals {
 class ProbeWindow {
  public:
   void sent(uint64_t seq, HealthTime now);
-  // True when the answer came within `timeout`; a late, unknown or repeated answer changes nothing.
-  bool answered(uint64_t seq, HealthTime now, HealthDuration timeout);
+  // The RTT when the answer came within `timeout`; nullopt for a late (lost), unknown or repeated answer,
+  // which changes nothing.
+  std::optional<HealthDuration> answered(uint64_t seq, HealthTime now, HealthDuration timeout);
   // Marks probes unanswered for longer than `timeout` lost, and forgets probes sent before now - window.
   void advance(HealthTime now, HealthDuration timeout, HealthDuration window);
   // Over the probes sent at or after `since`, so an outage already acted on does not count twice.

@@ -60,14 +60,29 @@ TEST(TomlConfig, UplinkDefaults) {
   EXPECT_TRUE(uplink.health.targets.empty());
   EXPECT_DOUBLE_EQ(uplink.health.interval_s, 0.36);
   EXPECT_DOUBLE_EQ(uplink.health.timeout_s, 0.4);
-  EXPECT_EQ(uplink.health.down_after, 3);
   EXPECT_EQ(uplink.health.up_after, 5);
   EXPECT_EQ(uplink.health.min_up, 1);
   EXPECT_FALSE(uplink.health.max_loss_percent);
   EXPECT_FALSE(uplink.health.max_rtt_ms);
   EXPECT_DOUBLE_EQ(uplink.health.window_s, 10);
   EXPECT_DOUBLE_EQ(uplink.health.hold_down_s, 10);
+  EXPECT_EQ(uplink.health.timing, ProbeTiming::adaptive);
+  EXPECT_DOUBLE_EQ(uplink.health.min_timeout_s, 0.08);
+  EXPECT_EQ(uplink.health.down_after, 4);
   EXPECT_EQ(uplink.where.to_string(), "uplinkd.toml:3:1");
+}
+
+// fixed timing is uplinkd 0.1's behaviour, down_after's default of 3 included; a down_after given stays.
+TEST(TomlConfig, FixedTimingBringsBackItsDownAfter) {
+  auto fixed = parse("[[uplink]]\ninterface = \"eth0\"\n[uplink.health]\ntiming = \"fixed\"\n").uplinks.at(0);
+  EXPECT_EQ(fixed.health.timing, ProbeTiming::fixed);
+  EXPECT_EQ(fixed.health.down_after, 3);
+  auto given = parse(
+                   "[[uplink]]\ninterface = \"eth0\"\n[uplink.health]\ntiming = \"fixed\"\ndown_after = 6\n"
+                   "min_timeout = 0.05\n")
+                   .uplinks.at(0);
+  EXPECT_EQ(given.health.down_after, 6);
+  EXPECT_DOUBLE_EQ(given.health.min_timeout_s, 0.05);
 }
 
 TEST(TomlConfig, TableNameDefaultsToTheName) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Drives a HealthMonitor the way the daemon will: one round of probes every interval, answers after their
-// RTT, tick() at every deadline the monitor asks for. `answer` decides each probe's fate.
+// Drives a HealthMonitor the way the daemon does (src/daemon/uplink_health.cpp): one round of probes every
+// interval, another at once whenever the monitor is confirming a failed round, answers after their RTT,
+// tick() at every deadline the monitor asks for. `answer` decides each probe's fate.
 #pragma once
 
 #include <functional>
@@ -34,7 +35,8 @@ class HealthSim {
 
   void run_until(HealthTime end) {
     while (true) {
-      HealthTime round_at = start + interval_ * static_cast<int64_t>(seq_);
+      if (monitor.confirming()) send_round();
+      HealthTime round_at = start + interval_ * static_cast<int64_t>(regular_rounds_);
       HealthTime next = round_at;
       if (!answers_.empty()) next = std::min(next, answers_.begin()->first);
       if (auto deadline = monitor.next_deadline()) next = std::min(next, *deadline);
@@ -45,11 +47,8 @@ class HealthSim {
         answers_.erase(answers_.begin());
         monitor.probe_answered(target, seq, now);
       } else if (round_at == now) {
-        for (size_t target = 0; target < targets_; ++target) {
-          monitor.probe_sent(target, seq_, now);
-          if (auto rtt = answer_(target, seq_, now)) answers_.emplace(now + *rtt, std::pair{target, seq_});
-        }
-        ++seq_;
+        send_round();
+        ++regular_rounds_;
       } else {
         monitor.tick(now);
       }
@@ -68,6 +67,7 @@ class HealthSim {
 
   const HealthTime start{std::chrono::hours(1)};
   HealthTime now = start;
+  uint64_t rounds_sent() const { return seq_; }
 
  private:
   HealthDuration interval_;
@@ -77,8 +77,17 @@ class HealthSim {
   HealthMonitor monitor;
 
  private:
+  void send_round() {
+    for (size_t target = 0; target < targets_; ++target) {
+      monitor.probe_sent(target, seq_, now);
+      if (auto rtt = answer_(target, seq_, now)) answers_.emplace(now + *rtt, std::pair{target, seq_});
+    }
+    ++seq_;
+  }
+
   Answer answer_;
   uint64_t seq_ = 0;
+  uint64_t regular_rounds_ = 0;
   std::multimap<HealthTime, std::pair<size_t, uint64_t>> answers_;
 };
 

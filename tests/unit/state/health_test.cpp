@@ -42,25 +42,27 @@ TEST(Health, ProbingUntilUpAfterGoodRounds) {
   EXPECT_EQ(sim.monitor.state(), Health::up);
 }
 
-// The default promise: a silent upstream is down within down_after * interval + timeout = 1.48 s of going
-// silent, whatever the phase of the failure against the probe schedule.
-TEST(Health, SilentUpstreamIsDownWithinTheComputedTime) {
-  const HealthConfig defaults;
-  const auto bound =
-      std::chrono::duration<double>(defaults.down_after * defaults.interval_s + defaults.timeout_s);
+// Fixed timing's promise (uplinkd 0.1's defaults): a silent upstream is down within down_after * interval +
+// timeout = 1.48 s of going silent, whatever the phase of the failure against the probe schedule. Adaptive
+// timing's bound: adaptive_timing_test.cpp.
+TEST(Health, FixedTimingSilentUpstreamIsDownWithinTheComputedTime) {
+  HealthConfig fixed = health_config(1);
+  fixed.timing = ProbeTiming::fixed;
+  fixed.down_after = kDownAfterFixed;
+  const auto bound = std::chrono::duration<double>(fixed.down_after * fixed.interval_s + fixed.timeout_s);
   EXPECT_LE(bound.count(), 1.5);
   HealthDuration worst{};
   for (int phase = 0; phase < 36; ++phase) {
     const HealthTime start{std::chrono::hours(1)};
     const HealthTime silent_at = start + 10s + phase * 10ms;
-    HealthSim sim(health_config(1), silent_from(silent_at));
+    HealthSim sim(fixed, silent_from(silent_at));
     sim.run_until(silent_at + 3s);
     auto down = sim.entered(Health::down, silent_at);
     ASSERT_TRUE(down) << "phase " << phase;
     worst = std::max(worst, *down - silent_at);
     EXPECT_LE(*down - silent_at, bound) << "phase " << phase;
     EXPECT_GE(*down - silent_at,
-              std::chrono::duration<double>(defaults.timeout_s + 2 * defaults.interval_s - 0.02));
+              std::chrono::duration<double>(fixed.timeout_s + 2 * fixed.interval_s - 0.02));
   }
   EXPECT_GT(worst, 1.4s);  // the bound is reached, not just respected
 }
@@ -286,7 +288,8 @@ TEST(Health, TransitionsAreRecordedWithReasonAndTime) {
   EXPECT_EQ(history[0].from, Health::probing);
   EXPECT_EQ(history[0].to, Health::up);
   EXPECT_EQ(history[1].to, Health::down);
-  EXPECT_EQ(history[1].reason, "3 rounds in a row without quorum (last: 0 of 1 targets answered, 1 needed)");
+  EXPECT_EQ(history[1].reason,
+            "4 rounds in a row without quorum (last: 0 of 1 targets answered, 1 needed, waited 80 ms)");
   EXPECT_GT(history[1].at, history[0].at);
 }
 
