@@ -9,7 +9,8 @@
 #     while the failed uplink came back (goal 0: connections stay pinned to the uplink they use);
 #   - how long uplinkd's converge after the verdict took (its log), and when the uplink was back up.
 # Failures: a silent upstream (an nft drop in the ISP, carrier up) of IPv4 alone and of IPv6 alone, each with
-# the default health settings and with a "fast" profile (interval 0.1 s, timeout 0.15 s), and a carrier loss
+# the default health settings and with a "fast" profile (interval 0.1 s, timeout 0.05–0.15 s), both with
+# adaptive timing; of IPv4 with uplinkd 0.1's fixed timing too (the before of issue 15), and a carrier loss
 # (the ISP's end of the link goes down). Both families stream side by side in every run (dual-stack uplinks,
 # IPv6 by SLAAC/RA and uplinkd's NAT66, see failover_lib.sh), so a one-family failure also shows
 # that the other family's flows lose nothing.
@@ -29,7 +30,7 @@
 #
 # Options: --runs N (per failure kind and profile, default 10), --flows N (default 16), --probe-seconds S
 #          (probe counting window per profile, default 20), --only KIND[,KIND] (silent-default, silent-fast,
-#          silent6-default, silent6-fast, carrier; default all), --rt-priority P (SCHED_FIFO priority of the stream's sender and receiver,
+#          silent6-default, silent6-fast, silent-fixed, silent-fast-fixed, carrier; default all), --rt-priority P (SCHED_FIFO priority of the stream's sender and receiver,
 #          default 20, 0 for none), --no-build, --build-dir DIR, --keep DIR (copy raw results and logs there).
 set -euo pipefail
 
@@ -40,7 +41,7 @@ RUNS=10
 FLOWS=16
 PROBE_SECONDS=20
 RT_PRIORITY=20
-ONLY=silent-default,silent6-default,silent-fast,silent6-fast,carrier
+ONLY=silent-fixed,silent-default,silent6-default,silent-fast-fixed,silent-fast,silent6-fast,carrier
 KEEP=
 usage() {
   echo "usage: $0 [--runs N] [--flows N] [--probe-seconds S] [--only KIND,...] [--rt-priority P] [--no-build] [--build-dir DIR]" \
@@ -64,7 +65,7 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $FLOWS =~ ^[1-9][0-9]*$ && $FLOWS -le 64 && $PROBE_SECONDS =~ ^[1-9][0-9]*$ &&
   $RT_PRIORITY =~ ^[0-9]+$ && $RT_PRIORITY -le 99 ]] || usage
 for kind in ${ONLY//,/ }; do
-  [[ $kind =~ ^(silent-default|silent-fast|silent6-default|silent6-fast|carrier)$ ]] || usage
+  [[ $kind =~ ^(silent-default|silent-fast|silent6-default|silent6-fast|silent-fixed|silent-fast-fixed|carrier)$ ]] || usage
 done
 
 if ((EUID != 0)); then
@@ -102,7 +103,7 @@ source "$ROOT/bench/failover_report.sh"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 setup_topology
 SEQ=0
-for kind in silent-default silent6-default carrier silent-fast silent6-fast; do
+for kind in silent-fixed silent-default silent6-default carrier silent-fast-fixed silent-fast silent6-fast; do
   [[ ,$ONLY, == *",$kind,"* ]] || continue
   profile=${kind#*-}
   [[ $kind == carrier ]] && profile=default

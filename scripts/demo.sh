@@ -343,7 +343,7 @@ run_flow_part() {
   silent_at=${EPOCHREALTIME/./} DOWN4_MS="" DOWN6_MS=""
   wait_for --deadline 10 --what "isp1's health to go down in both families" _families_down isp1 "$silent_at"
   echo "  isp1 declared down ${DOWN4_MS} ms (IPv4) and ${DOWN6_MS} ms (IPv6) after its upstream went silent" \
-    "(each family's probes on their own; default probes: at most 1480 ms, plus this script's polling)"
+    "(each family's probes on their own; default probes: at most 0.36 + 4 × 0.08 s = 680 ms, plus this script's polling)"
   uplinkctl_in router status | sed 's/^/  /'
   count_both "isp1 silent"
   claim "no new connection of either family by the silent isp1" test "$V4_1" -eq 0 -a "$V6_1" -eq 0

@@ -50,6 +50,8 @@ nlohmann::json health_json(const HealthMonitor& monitor, const std::string& last
       {"targets", targets},
       {"transitions", transitions},
       {"flaps", monitor.damping().flaps()},
+      // How long a round waits now: adaptive timing's RTO of the slowest target, or the fixed timeout.
+      {"timeout_ms", milliseconds(monitor.round_timeout())},
   };
   if (!last_error.empty()) report["last_error"] = last_error;
   return report;

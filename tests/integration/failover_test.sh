@@ -75,12 +75,6 @@ lan_udp_nated_to() {
 # held_nated_to ADDRESS [ENTRIES] — the entries of the LAN's long-lived TCP connections (to TCP_PORT) NATed
 # to ADDRESS (default: the router's entries now). Short connections are left out: they expire on their own.
 held_nated_to() { entries_from_to "$(lan_entries tcp $TCP_PORT "${2-$(conntrack_entries router)}")" "$LAN_ADDR" "$1"; }
-# ms_of ISO8601 — milliseconds since the epoch.
-ms_of() { date -d "$1" +%s%3N; }
-# last_transition_ms UPLINK — when the uplink's last health transition happened (ms since the epoch).
-last_transition_ms() {
-  ms_of "$(status_json router | jq -r --arg u "$1" '.uplinks[] | select(.name == $u) | .health.transitions[-1].at')"
-}
 # isp_up_grows N PACKETS — wait until ispN has forwarded PACKETS more packets upstream (traffic is flowing).
 isp_up_grows() {
   local start
@@ -181,7 +175,7 @@ destroys_before=$(destroy_log_lines run)
 t_fail=$(date +%s%3N)
 blackhole_upstream 1
 wait_health router wan1 down 10
-detected_ms=$(($(last_transition_ms wan1) - t_fail))
+detected_ms=$(($(last_transition_ms router wan1) - t_fail))
 log "wan1 found down $detected_ms ms after isp1 went silent (the probes' worst case: 0.36 + 4 × 0.08 s = 680 ms)"
 assert_le "$detected_ms" $MOVE_BOUND_MS "ms from the silent upstream to wan1's health down"
 wan1=$(uplink_json router wan1)
@@ -267,7 +261,7 @@ wait_health router wan1 down 5
 assert_eq "up>down: carrier lost" "$(health_transitions router wan1 | tail -n1)" "wan1's last health transition"
 # "At once": on the netlink link event (the reason says so), not after failed probe rounds, which take at least
 # down_after × min_timeout - RTT = 0.32 s; typically tens of ms.
-detected_ms=$(($(last_transition_ms wan1) - t_fail))
+detected_ms=$(($(last_transition_ms router wan1) - t_fail))
 log "wan1 down $detected_ms ms after its carrier went"
 assert_le "$detected_ms" 300 "ms from the carrier loss to wan1's health down"
 assert_contains "$(uplink_field router wan1 why)" "carrier" "why wan1 is down"

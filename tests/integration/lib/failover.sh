@@ -240,6 +240,12 @@ healths_are() {
   [ "$now" == "$2" ]
 }
 
+# last_transition_ms ROLE UPLINK — when the uplink's last health transition happened (ms since the epoch).
+last_transition_ms() {
+  date -d "$(status_json "$1" | jq -r --arg u "$2" '.uplinks[] | select(.name == $u) | .health.transitions[-1].at')" \
+    +%s%3N
+}
+
 # health_transitions ROLE UPLINK — the uplink's health transitions, one "FROM>TO: REASON" per line.
 health_transitions() {
   status_json "$1" | jq -r --arg u "$2" '.uplinks[] | select(.name == $u) | .health.transitions[] | "\(.from)>\(.to): \(.reason)"'
