@@ -95,6 +95,9 @@ struct UplinkConfig {
   // net.ipv6.conf.IF.accept_ra, only when configured: a router (forwarding on) needs 2 to take RAs at all.
   std::optional<int> accept_ra;
   bool masquerade = false;
+  // uplinkd keeps an MPTCP endpoint for each usable address of the uplink (src/plan/mptcp_endpoints.hpp);
+  // the top-level `mptcp` unless the uplink sets its own.
+  bool mptcp = false;
   HealthConfig health;
   SourceLocation where;  // where the uplink is defined, for messages about it at run time
 };
@@ -147,6 +150,7 @@ struct Config {
   // part, instead of masquerading it (docs/configuration.md, "nptv6").
   std::optional<Prefix> nptv6;
   std::optional<WebEndpoint> web;  // off unless [web] listen is given
+  bool mptcp = false;              // the default of every uplink's `mptcp`
   std::vector<UplinkConfig> uplinks;
 
   const UplinkConfig* find_uplink(std::string_view name) const;

@@ -51,6 +51,7 @@ struct RawUplink {
   Located<std::string> gateway6;
   Located<int64_t> accept_ra;
   Located<bool> masquerade;
+  Located<bool> mptcp;
   RawHealth health;
 };
 
@@ -86,6 +87,7 @@ struct RawConfig {
   Located<int64_t> tcp_max_reordering;
   Located<double> sticky_timeout;
   Located<std::string> nptv6;
+  Located<bool> mptcp;
   Located<std::string> web_listen;  // [web]
   Located<bool> web_allow_remote;
   std::vector<RawUplink> uplinks;

@@ -14,7 +14,7 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 20> kTopKeys = {"mode",
+constexpr std::array<std::string_view, 21> kTopKeys = {"mode",
                                                        "family",
                                                        "destinations",
                                                        "socket",
@@ -31,14 +31,15 @@ constexpr std::array<std::string_view, 20> kTopKeys = {"mode",
                                                        "tcp_max_reordering",
                                                        "sticky_timeout",
                                                        "nptv6",
+                                                       "mptcp",
                                                        "uplink",
                                                        "rule",
                                                        "web"};
 constexpr std::array<std::string_view, 2> kResilientKeys = {"buckets", "idle_timer"};
 constexpr std::array<std::string_view, 2> kWebKeys = {"listen", "allow_remote"};
-constexpr std::array<std::string_view, 12> kUplinkKeys = {"name",     "interface", "table",      "table_name",
-                                                          "weight",   "tier",      "family",     "gateway",
-                                                          "gateway6", "accept_ra", "masquerade", "health"};
+constexpr std::array<std::string_view, 13> kUplinkKeys = {
+    "name",    "interface", "table",     "table_name", "weight", "tier",  "family",
+    "gateway", "gateway6",  "accept_ra", "masquerade", "mptcp",  "health"};
 constexpr std::array<std::string_view, 8> kRuleKeys = {"src", "dst",     "proto",   "dport",
                                                        "iif", "exclude", "uplinks", "mode"};
 constexpr std::array<std::string_view, 12> kHealthKeys = {
@@ -95,6 +96,7 @@ class TomlReader {
     raw.tcp_max_reordering = get<int64_t>(root, "tcp_max_reordering");
     raw.sticky_timeout = get<double>(root, "sticky_timeout");
     raw.nptv6 = get<std::string>(root, "nptv6");
+    raw.mptcp = get<bool>(root, "mptcp");
     if (const auto* resilient = table(root, "resilient", "a table ([resilient])")) {
       check_keys(*resilient, "[resilient]", kResilientKeys);
       raw.resilient_buckets = get<int64_t>(*resilient, "buckets");
@@ -282,6 +284,7 @@ class TomlReader {
     raw.gateway6 = get<std::string>(table, "gateway6");
     raw.accept_ra = get<int64_t>(table, "accept_ra");
     raw.masquerade = get<bool>(table, "masquerade");
+    raw.mptcp = get<bool>(table, "mptcp");
     if (const auto* health = this->table(table, "health", "a table ([uplink.health])")) {
       check_keys(*health, "[uplink.health]", kHealthKeys);
       raw.health.targets = strings(*health, "targets");

@@ -104,6 +104,7 @@ Config validate(const RawConfig& raw) {
   for (const auto& uplink : raw.uplinks) {
     uplinks.push_back(check_uplink(uplink, problems));
     if (!uplink.family.given()) uplinks.back().uplink.families = config.families;
+    if (!uplink.mptcp.given()) uplinks.back().uplink.mptcp = config.mptcp;
     check_health_families(uplink.health.targets, uplinks.back().uplink.families, problems);
   }
   assign_default_tables(raw, uplinks, config.balance_table);

@@ -256,6 +256,7 @@ void check_settings(const RawConfig& raw, Config& config, Problems& problems) {
   check_resilient(raw, config, problems);
   check_on_change(raw.on_change, config, problems);
   check_on_change_timeout(raw.on_change_timeout, config, problems);
+  if (raw.mptcp.given()) config.mptcp = *raw.mptcp.value;
 }
 
 }  // namespace uplinkd::detail

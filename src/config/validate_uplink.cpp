@@ -133,6 +133,7 @@ CheckedUplink check_uplink(const RawUplink& raw, Problems& problems) {
               "forwarding is on, 2 takes them also on a router",
               uplink.accept_ra, problems);
   if (raw.masquerade.given()) uplink.masquerade = *raw.masquerade.value;
+  if (raw.mptcp.given()) uplink.mptcp = *raw.mptcp.value;
   check_health(raw.health, uplink.health, problems);
   return checked;
 }

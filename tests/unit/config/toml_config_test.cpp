@@ -343,6 +343,25 @@ TEST(DhcpLbConfig, DocumentedReservedTableMessage) {
   }
 }
 
+TEST(TomlConfig, MptcpIsOffByDefault) {
+  auto config = parse("[[uplink]]\ninterface = \"eth0\"\n");
+  EXPECT_FALSE(config.mptcp);
+  EXPECT_FALSE(config.uplinks.at(0).mptcp);
+}
+
+// The top-level `mptcp` is each uplink's default; an uplink's own wins, either way.
+TEST(TomlConfig, MptcpAtTheTopIsEachUplinksDefault) {
+  auto on = parse(
+      "mptcp = true\n[[uplink]]\ninterface = \"eth0\"\n[[uplink]]\ninterface = \"eth1\"\nmptcp = false\n");
+  EXPECT_TRUE(on.mptcp);
+  EXPECT_TRUE(on.uplinks.at(0).mptcp);
+  EXPECT_FALSE(on.uplinks.at(1).mptcp);
+  auto off = parse("[[uplink]]\ninterface = \"eth0\"\n[[uplink]]\ninterface = \"eth1\"\nmptcp = true\n");
+  EXPECT_FALSE(off.mptcp);
+  EXPECT_FALSE(off.uplinks.at(0).mptcp);
+  EXPECT_TRUE(off.uplinks.at(1).mptcp);
+}
+
 TEST(TomlConfig, WebIsOffByDefault) {
   EXPECT_FALSE(parse("[[uplink]]\ninterface = \"eth0\"\n").web);
 }

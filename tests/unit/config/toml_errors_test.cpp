@@ -34,6 +34,8 @@ std::vector<ErrorCase> syntax_and_shape() {
        "3:9: table must be an integer, not a floating-point number", ""},
       {"MasqueradeNotBool", kUplink + "masquerade = \"yes\"\n",
        "3:14: masquerade must be true or false, not a string", ""},
+      {"MptcpNotBool", "mptcp = \"yes\"\n" + kUplink, "1:9: mptcp must be true or false, not a string", ""},
+      {"UplinkMptcpNotBool", kUplink + "mptcp = 1\n", "3:9: mptcp must be true or false, not an integer", ""},
       {"InterfaceNotString", "[[uplink]]\ninterface = 7\n",
        "2:13: interface must be a string, not an integer", ""},
       {"DestinationsNotArray", "destinations = \"default\"\n" + kUplink,
