@@ -30,7 +30,8 @@
 #
 # Options: --runs N (per failure kind and profile, default 10), --flows N (default 16), --probe-seconds S
 #          (probe counting window per profile, default 20), --only KIND[,KIND] (silent-default, silent-fast,
-#          silent6-default, silent6-fast, silent-fixed, silent-fast-fixed, carrier; default all), --rt-priority P (SCHED_FIFO priority of the stream's sender and receiver,
+#          silent6-default, silent6-fast, silent-fixed, silent-fast-fixed, silent6-fixed, carrier; default all but
+#          silent6-fixed), --rt-priority P (SCHED_FIFO priority of the stream's sender and receiver,
 #          default 20, 0 for none), --no-build, --build-dir DIR, --keep DIR (copy raw results and logs there).
 set -euo pipefail
 
@@ -65,7 +66,7 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $FLOWS =~ ^[1-9][0-9]*$ && $FLOWS -le 64 && $PROBE_SECONDS =~ ^[1-9][0-9]*$ &&
   $RT_PRIORITY =~ ^[0-9]+$ && $RT_PRIORITY -le 99 ]] || usage
 for kind in ${ONLY//,/ }; do
-  [[ $kind =~ ^(silent-default|silent-fast|silent6-default|silent6-fast|silent-fixed|silent-fast-fixed|carrier)$ ]] || usage
+  [[ $kind =~ ^(silent-default|silent-fast|silent6-default|silent6-fast|silent-fixed|silent-fast-fixed|silent6-fixed|carrier)$ ]] || usage
 done
 
 if ((EUID != 0)); then
@@ -103,7 +104,7 @@ source "$ROOT/bench/failover_report.sh"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 setup_topology
 SEQ=0
-for kind in silent-fixed silent-default silent6-default carrier silent-fast-fixed silent-fast silent6-fast; do
+for kind in silent-fixed silent-default silent6-fixed silent6-default carrier silent-fast-fixed silent-fast silent6-fast; do
   [[ ,$ONLY, == *",$kind,"* ]] || continue
   profile=${kind#*-}
   [[ $kind == carrier ]] && profile=default

@@ -44,6 +44,7 @@ label() { # label KIND PROFILE
     silent6/default) echo "silent IPv6 upstream (IPv4 works) | default, adaptive (0.36 s, 0.08–0.4 s, 4)" ;;
     silent6/fast) echo "silent IPv6 upstream (IPv4 works) | fast, adaptive (0.1 s, 0.05–0.15 s, 4)" ;;
     silent/fixed) echo "silent IPv4 upstream (IPv6 works) | uplinkd 0.1's default, fixed (0.36 s, 0.4 s, 3)" ;;
+    silent6/fixed) echo "silent IPv6 upstream (IPv4 works) | uplinkd 0.1's default, fixed (0.36 s, 0.4 s, 3)" ;;
     silent/fast-fixed) echo "silent IPv4 upstream (IPv6 works) | uplinkd 0.1's fast, fixed (0.1 s, 0.15 s, 3)" ;;
     carrier/*) echo "carrier loss | $2" ;;
   esac
@@ -72,7 +73,7 @@ outage_cells() {
 }
 
 print_report() {
-  local kinds=(silent/fixed silent/default silent6/default silent/fast-fixed silent/fast silent6/fast carrier/default) kp k p n f o o1 o2 o3
+  local kinds=(silent/fixed silent/default silent6/fixed silent6/default silent/fast-fixed silent/fast silent6/fast carrier/default) kp k p n f o o1 o2 o3
   local c4 c6 v1 v3
   echo
   echo "uplinkd failover — $(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), load average before the run: $LOAD_BEFORE"

@@ -59,7 +59,7 @@ bool HealthMonitor::probe_answered(size_t target, uint64_t seq, HealthTime now) 
     if (round != rounds_.end())
       ++round->second.answered;
     else
-      late_answer(seq, now);
+      late_answer(seq);
   }
   return judge_rounds(now);
 }
@@ -68,7 +68,7 @@ bool HealthMonitor::probe_answered(size_t target, uint64_t seq, HealthTime now) 
 // a reroute), the path works. Once such a round has its quorum the run of failures is void; the answer has
 // also raised the target's estimate, so the next rounds wait longer. After the verdict it changes nothing:
 // the uplink comes back by up_after good rounds like after any failure.
-void HealthMonitor::late_answer(uint64_t seq, HealthTime) {
+void HealthMonitor::late_answer(uint64_t seq) {
   auto suspect = suspects_.find(seq);
   if (suspect == suspects_.end() || ++suspect->second.answered < quorum()) return;
   suspects_.clear();
@@ -142,7 +142,7 @@ void HealthMonitor::on_failed_round(uint64_t seq, const Round& round, HealthTime
   if (state_ == Health::down) return;
   if (now - round.first_sent < timeout_) suspects_.emplace(seq, round);
   if (failed_rounds_ < config_.down_after) return;
-  std::string waited =
+  const std::string waited =
       config_.timing == ProbeTiming::adaptive ? ", waited " + milliseconds(round_timeout()) : "";
   go(Health::down,
      rounds_phrase(failed_rounds_) + " in a row without quorum (last: " + std::to_string(round.answered) +

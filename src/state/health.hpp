@@ -76,7 +76,7 @@ class HealthMonitor {
   bool judge_rounds(HealthTime now);
   void on_good_round(HealthTime now);
   void on_failed_round(uint64_t seq, const Round& round, HealthTime now);
-  void late_answer(uint64_t seq, HealthTime now);
+  void late_answer(uint64_t seq);
   void judge_recovery(HealthTime now);
   void judge_limits(HealthTime now);
   std::optional<std::string> limits_exceeded(bool clearing) const;
