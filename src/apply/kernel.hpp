@@ -5,13 +5,16 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "apply/host_objects.hpp"
 #include "common/error.hpp"
+#include "netlink/mptcp_objects.hpp"
 #include "netlink/objects.hpp"
+#include "plan/mptcp_endpoints.hpp"
 
 namespace uplinkd {
 
@@ -23,6 +26,14 @@ struct KernelObjects {
   // tables uplinkd claims, rules of another protocol in its priority range or leading to a claimed table.
   std::vector<netlink::Route> foreign_routes;
   std::vector<netlink::Rule> foreign_rules;
+};
+
+// The kernel's MPTCP endpoints and limits (one set per network namespace). All of them: an endpoint records
+// no owner, so which are uplinkd's is told by their ids alone (plan/mptcp_endpoints.hpp), and the others
+// count toward the kernel's cap and show whether another program manages MPTCP.
+struct MptcpObjects {
+  std::vector<netlink::MptcpEndpoint> endpoints;
+  netlink::MptcpLimits limits;
 };
 
 enum class ChangeKind { add, replace, remove };
@@ -61,6 +72,14 @@ class Kernel {
   // uplinkd's nftables table (without its sets' elements) and the sysctls named, as they are now. A sysctl
   // that cannot be read is left out: writing it will say why.
   virtual Expected<HostObjects> dump_host(const std::vector<std::string>& sysctl_keys) = 0;
+
+  // The kernel's MPTCP endpoints and limits. Fails with ENOENT on a kernel without MPTCP.
+  virtual Expected<MptcpObjects> dump_mptcp() = 0;
+  // The endpoint changes one by one, in the given order (the kernel takes one per request): one answer per
+  // change, nullopt where it took effect; a refused change does not stop the ones after it.
+  virtual std::vector<std::optional<KernelError>> apply_mptcp(
+      const std::vector<MptcpEndpointChange>& changes) = 0;
+  virtual std::optional<KernelError> set_mptcp_limits(const netlink::MptcpLimits& limits) = 0;
 };
 
 }  // namespace uplinkd

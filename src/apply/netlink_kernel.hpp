@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "apply/kernel.hpp"
+#include "netlink/mptcp_socket.hpp"
 #include "netlink/nftables_socket.hpp"
 #include "netlink/socket.hpp"
 #include "nft/nft_table.hpp"
@@ -28,6 +29,12 @@ class NetlinkKernel : public Kernel {
   // uplinkd's nftables table over NETLINK_NETFILTER (never its sets' elements), sysctls from /proc/sys.
   Expected<HostObjects> dump_host(const std::vector<std::string>& sysctl_keys) override;
 
+  // Over generic netlink (mptcp_pm), the socket opened on first use (netlink_kernel_mptcp.cpp).
+  Expected<MptcpObjects> dump_mptcp() override;
+  std::vector<std::optional<KernelError>> apply_mptcp(
+      const std::vector<MptcpEndpointChange>& changes) override;
+  std::optional<KernelError> set_mptcp_limits(const netlink::MptcpLimits& limits) override;
+
  private:
   // netlink_kernel_host.cpp: a list with nftables or sysctl changes runs in its order, each run of routing
   // changes as one batch.
@@ -39,6 +46,8 @@ class NetlinkKernel : public Kernel {
   netlink::Socket socket_;
   std::optional<netlink::NftablesSocket> nft_socket_;  // opened on first use
   std::unique_ptr<NftTable> nft_;                      // libnftables, for writing only
+  std::optional<netlink::MptcpSocket> mptcp_socket_;   // opened on first use
+  std::optional<KernelError> open_mptcp();
 };
 
 }  // namespace uplinkd

@@ -21,6 +21,7 @@ std::vector<Change> diff_sysctls(const std::vector<Sysctl>& wanted, const std::v
   for (const auto& sysctl : wanted) {
     const auto current =
         std::find_if(have.begin(), have.end(), [&](const Sysctl& s) { return s.key == sysctl.key; });
+    if (current == have.end() && sysctl.if_present) continue;
     if (current == have.end() || trimmed(current->value) != trimmed(sysctl.value))
       changes.push_back({ChangeKind::replace, sysctl});
   }

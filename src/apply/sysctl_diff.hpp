@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// diff for the sysctls uplinkd sets: one replace per planned value the kernel does not have. Pure. Sysctls a
-// plan no longer names are left as they are (the administrator's again), as they always were.
+// diff for the sysctls uplinkd sets: one replace per planned value the kernel does not have (none for an
+// if_present sysctl the kernel lacks). Pure. Sysctls a plan no longer names are left as they are (the
+// administrator's again), as they always were.
 #pragma once
 
 #include <vector>

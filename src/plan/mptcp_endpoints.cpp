@@ -93,6 +93,22 @@ std::optional<uint8_t> mptcp_endpoint_id(size_t uplink_index, Family family) {
   return static_cast<uint8_t>(kMptcpIdLast - offset);
 }
 
+std::optional<MptcpIdOwner> mptcp_id_owner(uint8_t id) {
+  if (!owns_mptcp_id(id)) return std::nullopt;
+  const size_t offset = kMptcpIdLast - id;
+  return MptcpIdOwner{offset / 2, offset % 2 ? Family::v6 : Family::v4};
+}
+
+bool mptcp_configured(const Config& config) {
+  return std::any_of(config.uplinks.begin(), config.uplinks.end(),
+                     [](const UplinkConfig& uplink) { return uplink.mptcp; });
+}
+
+std::vector<Sysctl> mptcp_sysctls(const Config& config) {
+  if (!mptcp_configured(config)) return {};
+  return {{"net.mptcp.enabled", "1", true}, {"net.mptcp.pm_type", "0", true}};
+}
+
 DesiredMptcpEndpoints desired_mptcp_endpoints(const Config& config, const State& state,
                                               const std::vector<PlannedUplink>& planned,
                                               const std::vector<MptcpEndpoint>& current) {

@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "netlink/mptcp_objects.hpp"
 #include "plan/plan.hpp"
+#include "plan/sysctl.hpp"
 #include "state/state.hpp"
 
 namespace uplinkd {
@@ -36,6 +37,27 @@ inline constexpr bool owns_mptcp_id(uint8_t id) {
 // less for IPv6. Stable while the config keeps its order, whatever the other uplinks do, so an uplink's
 // endpoint is never renumbered under its live subflows. Nullopt past the range (from the 29th uplink on).
 std::optional<uint8_t> mptcp_endpoint_id(size_t uplink_index, Family family);
+
+// Whose id this is, as mptcp_endpoint_id hands them out: the uplink's place in the config and the family.
+// Nullopt outside uplinkd's range. Names a removed endpoint in events and the log.
+struct MptcpIdOwner {
+  size_t uplink_index = 0;
+  Family family = Family::v4;
+  bool operator==(const MptcpIdOwner&) const = default;
+};
+std::optional<MptcpIdOwner> mptcp_id_owner(uint8_t id);
+
+// Whether any uplink has `mptcp` on: uplinkd keeps MPTCP endpoints at all.
+bool mptcp_configured(const Config& config);
+
+// What the kernel needs for the endpoints to be used, when mptcp_configured(): MPTCP sockets allowed
+// (net.mptcp.enabled, 1 by default, but a distribution or an administrator may have turned it off) and the
+// in-kernel path manager, the one that reads endpoints (net.mptcp.pm_type = 0; with the userspace one, the
+// endpoints would open no subflow). pm_type is deprecated since 6.15, where writing it sets path_manager =
+// "kernel" as well, and absent before 5.19, when the in-kernel manager was the only one. Both are if_present:
+// a kernel without MPTCP has neither, and the applier says once that MPTCP is unavailable instead of failing
+// a sysctl on every converge.
+std::vector<Sysctl> mptcp_sysctls(const Config& config);
 
 // An endpoint uplinkd wants, and for which uplink (what status, plan and events name).
 struct PlannedMptcpEndpoint {

@@ -5,6 +5,7 @@
 #include "plan/destinations.hpp"
 #include "plan/mark_planner.hpp"
 #include "plan/members.hpp"
+#include "plan/mptcp_endpoints.hpp"
 #include "plan/nat_planner.hpp"
 #include "plan/owned_rule.hpp"
 #include "plan/ownership.hpp"
@@ -237,6 +238,7 @@ Plan make_plan(const Config& config, const State& state) {
           {ipv6_interface_sysctl(uplink.interface, "accept_ra"), std::to_string(*uplink.accept_ra)});
   if (config.tcp_max_reordering)
     plan.sysctls.push_back({"net.ipv4.tcp_max_reordering", std::to_string(*config.tcp_max_reordering)});
+  for (auto& sysctl : mptcp_sysctls(config)) plan.sysctls.push_back(std::move(sysctl));
   plan.nftables = nft::uplinkd_table(plan.nat, plan.marks);
   return plan;
 }

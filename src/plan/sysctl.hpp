@@ -11,6 +11,9 @@ namespace uplinkd {
 struct Sysctl {
   std::string key;  // below /proc/sys, with dots: "net.ipv4.fib_multipath_hash_policy"
   std::string value;
+  // Set only where the kernel has it: one that lacks it needs none (net.mptcp.pm_type before 5.19, when the
+  // in-kernel path manager was the only one). Without this, a sysctl the kernel lacks is an error.
+  bool if_present = false;
   bool operator==(const Sysctl&) const = default;
 };
 

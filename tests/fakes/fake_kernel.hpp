@@ -7,6 +7,10 @@
 // It also keeps uplinkd's nftables table (as the planned Table it was given, plus the elements the packet
 // path put in its sticky map) and the sysctls, and dumps the table's rules in "the kernel's own words"
 // (kernel_words), so the applier's learning of how a chain comes back is exercised, not assumed.
+//
+// And the MPTCP endpoints and limits, with the kernel's refusals seen on 6.18 (tests/integration/
+// mptcp_kernel_test.sh): EEXIST for an address that has an endpoint, EBUSY for an id in use, ERANGE for a
+// ninth endpoint, EINVAL for an unknown id and for a limit above 8.
 #pragma once
 
 #include <algorithm>
@@ -34,6 +38,50 @@ class FakeKernel : public Kernel {
   std::vector<std::string> sticky_elements;  // what the packet path added to its maps
   std::map<std::string, std::string> sysctls;
   int host_dumps = 0;
+
+  bool has_mptcp = true;  // false: a kernel without MPTCP (ENOENT)
+  MptcpObjects mptcp;
+  int mptcp_dumps = 0;
+  std::vector<MptcpEndpointChange> mptcp_applied;
+  std::vector<netlink::MptcpLimits> limits_set;
+  std::function<std::optional<int>(const MptcpEndpointChange&)> mptcp_fail_with;  // inject a refusal (errno)
+
+  Expected<MptcpObjects> dump_mptcp() override {
+    ++mptcp_dumps;
+    if (!has_mptcp)
+      return KernelError{"resolving generic netlink family mptcp_pm", ENOENT, "the kernel has no MPTCP"};
+    MptcpObjects dumped = mptcp;
+    std::sort(dumped.endpoints.begin(), dumped.endpoints.end(),
+              [](const auto& a, const auto& b) { return a.id < b.id; });
+    return dumped;
+  }
+
+  std::vector<std::optional<KernelError>> apply_mptcp(
+      const std::vector<MptcpEndpointChange>& changes) override {
+    std::vector<std::optional<KernelError>> answers;
+    for (const auto& change : changes) {
+      mptcp_applied.push_back(change);
+      int error = mptcp_fail_with ? mptcp_fail_with(change).value_or(0) : 0;
+      if (!error) error = apply_mptcp_one(change);
+      answers.push_back(error ? std::optional<KernelError>(KernelError{to_string(change), error, {}})
+                              : std::nullopt);
+    }
+    return answers;
+  }
+
+  std::optional<KernelError> set_mptcp_limits(const netlink::MptcpLimits& limits) override {
+    limits_set.push_back(limits);
+    if (limits.subflows > netlink::kMptcpMaxLimit || limits.add_addr_accepted > netlink::kMptcpMaxLimit)
+      return KernelError{"setting MPTCP limits", EINVAL, {}};
+    mptcp.limits = limits;
+    return std::nullopt;
+  }
+
+  const netlink::MptcpEndpoint* find_endpoint(uint8_t id) const {
+    for (const auto& endpoint : mptcp.endpoints)
+      if (endpoint.id == id) return &endpoint;
+    return nullptr;
+  }
 
   // How the kernel lists a rule it was given: never the same text (`meta l4proto udp th dport` is
   // `udp dport` there, and so on), so a diff that compared texts would see a difference every time.
@@ -98,6 +146,30 @@ class FakeKernel : public Kernel {
   }
 
  private:
+  int apply_mptcp_one(const MptcpEndpointChange& change) {
+    auto& list = mptcp.endpoints;
+    auto same_id =
+        std::find_if(list.begin(), list.end(), [&](const auto& e) { return e.id == change.endpoint.id; });
+    switch (change.kind) {
+      case MptcpEndpointChange::Kind::remove:
+        if (same_id == list.end()) return EINVAL;
+        list.erase(same_id);
+        return 0;
+      case MptcpEndpointChange::Kind::set_backup:
+        if (same_id == list.end()) return EINVAL;
+        same_id->backup = change.endpoint.backup;
+        return 0;
+      case MptcpEndpointChange::Kind::add:
+        break;
+    }
+    for (const auto& endpoint : list)
+      if (endpoint.address == change.endpoint.address && endpoint.port == change.endpoint.port) return EEXIST;
+    if (same_id != list.end()) return EBUSY;
+    if (list.size() >= netlink::kMptcpMaxEndpoints) return ERANGE;
+    list.push_back(change.endpoint);
+    return 0;
+  }
+
   static auto route_key(const netlink::Route& route) {
     return std::make_tuple(route.family(), route.table, route.destination, route.priority);
   }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "apply/applier.hpp"
+#include "apply/sysctl_diff.hpp"
 #include "fakes/fake_kernel.hpp"
 #include "fakes/world.hpp"
 
@@ -197,6 +198,16 @@ TEST_F(HostDiffTest, FlushRemovesTheTableAfterTheRoutesAndLeavesSysctls) {
   EXPECT_FALSE(kernel.nftables);
   EXPECT_EQ(kernel.sysctls["net.ipv4.fib_multipath_hash_policy"], "1\n");
   EXPECT_TRUE(applier.flush().changes.empty());
+}
+
+// net.mptcp.pm_type before 5.19, net.mptcp.* on a kernel without MPTCP: nothing to set, and no error.
+TEST(SysctlDiff, AnIfPresentSysctlTheKernelLacksIsLeftOut) {
+  const std::vector<Sysctl> wanted = {{"net.mptcp.enabled", "1", true}, {"net.mptcp.pm_type", "0", true}};
+  EXPECT_TRUE(diff_sysctls(wanted, {}).empty());
+  auto changes = diff_sysctls(wanted, {{"net.mptcp.enabled", "0\n"}, {"net.mptcp.pm_type", "0\n"}});
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(describe(changes[0]), "replace sysctl net.mptcp.enabled = 1");
+  EXPECT_EQ(diff_sysctls({{"net.ipv4.tcp_max_reordering", "3"}}, {}).size(), 1u);  // one that must be there
 }
 
 }  // namespace

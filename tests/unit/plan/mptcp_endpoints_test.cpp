@@ -353,5 +353,25 @@ TEST(MptcpLimits, CoverTheEndpointsWithinTheKernelsRange) {
   EXPECT_EQ(limits_for(9), (netlink::MptcpLimits{8, 8}));
 }
 
+TEST(MptcpIds, TellTheirUplinkAndFamily) {
+  for (size_t index = 0; index < 28; ++index)
+    for (Family family : {Family::v4, Family::v6})
+      EXPECT_EQ(mptcp_id_owner(*mptcp_endpoint_id(index, family)), (MptcpIdOwner{index, family}));
+  EXPECT_FALSE(mptcp_id_owner(199));
+  EXPECT_FALSE(mptcp_id_owner(1));
+}
+
+// The in-kernel path manager, the one that reads endpoints, and MPTCP sockets allowed; nothing without mptcp.
+TEST_F(Mptcp, TheSysctlsEndpointsNeed) {
+  const std::vector<Sysctl> needed = {{"net.mptcp.enabled", "1", true}, {"net.mptcp.pm_type", "0", true}};
+  EXPECT_EQ(mptcp_sysctls(config), needed);
+  EXPECT_THAT(make_plan(config, state).sysctls, ElementsAre(needed[0], needed[1]));
+  config.uplinks[0].mptcp = false;
+  EXPECT_EQ(mptcp_sysctls(config), needed);  // one uplink is enough
+  for (auto& one : config.uplinks) one.mptcp = false;
+  EXPECT_THAT(mptcp_sysctls(config), IsEmpty());
+  EXPECT_THAT(make_plan(config, state).sysctls, IsEmpty());
+}
+
 }  // namespace
 }  // namespace uplinkd
