@@ -105,6 +105,7 @@ MptcpOutcome MptcpApplier::converge(const Config& config, const State* state, co
     outcome.managed = true;
     auto desired = desired_mptcp_endpoints(config, *state, plan->uplinks, have->endpoints);
     outcome.notes = std::move(desired.notes);
+    outcome.wanted = desired.endpoints;
     outcome.changes = diff_mptcp_endpoints(desired.endpoints, have->endpoints);
     const MptcpLimits limits = raised(have->limits, mptcp_limits_for(desired.endpoints));
     if (limits != have->limits) outcome.raised_limits = limits;

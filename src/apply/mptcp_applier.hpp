@@ -36,6 +36,8 @@ struct MptcpOutcome {
   std::vector<KernelError> errors;           // a failed dump or limits change: no one endpoint's
   // uplinkd's endpoints as the kernel has them now (after the changes that took effect), named by uplink.
   std::vector<PlannedMptcpEndpoint> endpoints;
+  // What uplinkd wants (when managed): what `uplinkctl plan` lists.
+  std::vector<PlannedMptcpEndpoint> wanted;
   std::optional<netlink::MptcpLimits> limits;         // as the kernel has them now; nullopt: not read
   std::optional<netlink::MptcpLimits> raised_limits;  // what this apply set them to (a preview: would set)
   std::vector<std::string> notes;                     // desired_mptcp_endpoints()'s

@@ -94,4 +94,22 @@ std::vector<std::string> plan_commands(const Plan& plan, const InterfaceNames& n
   return commands;
 }
 
+std::vector<std::string> mptcp_commands(const std::vector<PlannedMptcpEndpoint>& wanted,
+                                        const std::optional<netlink::MptcpLimits>& limits,
+                                        const InterfaceNames& names) {
+  std::vector<std::string> commands;
+  for (const auto& planned : wanted) {
+    const auto& endpoint = planned.endpoint;
+    std::string command = "ip mptcp endpoint add " + endpoint.address.to_string() + " id " +
+                          std::to_string(endpoint.id) + " dev " + device(endpoint.ifindex, names) +
+                          " subflow";
+    if (endpoint.backup) command += " backup";
+    commands.push_back(command);
+  }
+  if (limits)
+    commands.push_back("ip mptcp limits set subflows " + std::to_string(limits->subflows) +
+                       " add_addr_accepted " + std::to_string(limits->add_addr_accepted));
+  return commands;
+}
+
 }  // namespace uplinkd

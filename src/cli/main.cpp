@@ -165,6 +165,14 @@ int main(int argc, char** argv) {
                     [](const nlohmann::json& response) {
                       for (const auto& command : response.value("commands", nlohmann::json::array()))
                         std::cout << command.get<std::string>() << "\n";
+                      // As comments, so that the output stays a script: what the daemon's next converge
+                      // would change of the MPTCP endpoints, and why it keeps none.
+                      for (const auto& change : response.value("mptcp_changes", nlohmann::json::array()))
+                        if (change.is_string())
+                          std::cout << "# pending: " << change.get<std::string>() << "\n";
+                      if (auto why = response.find("mptcp_unmanaged");
+                          why != response.end() && why->is_string())
+                        std::cout << "# MPTCP endpoints left alone: " << why->get<std::string>() << "\n";
                     });
     }
     if (call->parsed()) {

@@ -152,6 +152,46 @@ std::string ipv6_lines(const Json& uplinks) {
   return text;
 }
 
+namespace {
+
+// uplinkd's MPTCP endpoints, once it keeps some or is asked to: who manages them, the limits, then one line
+// per uplink family with an endpoint (or whose endpoint the kernel refused).
+std::string mptcp_lines(const Json& status) {
+  const Json& mptcp = object_at(status, "mptcp");
+  std::string lines;
+  auto endpoint_line = [&](const std::string& label, const Json& side) {
+    const Json& endpoint = object_at(side, "mptcp_endpoint");
+    if (!endpoint.empty()) {
+      const auto backup = endpoint.find("backup");
+      lines += "mptcp " + label + ": endpoint " + field(endpoint, "id") + " " + field(endpoint, "address") +
+               (backup != endpoint.end() && backup->is_boolean() && backup->get<bool>() ? " backup" : "") +
+               "\n";
+    }
+    if (field(side, "mptcp_refused") != "-")
+      lines += "mptcp " + label + ": refused by the kernel: " + field(side, "mptcp_refused") + "\n";
+  };
+  for (const auto& uplink : array_at(status, "uplinks")) {
+    endpoint_line(field(uplink, "name"), uplink);
+    endpoint_line(field(uplink, "name") + " ipv6", object_at(uplink, "ipv6"));
+  }
+  const bool configured = mptcp.contains("configured") && mptcp["configured"] == true;
+  if (!configured && lines.empty()) return "";
+  std::string head = "mptcp: ";
+  if (mptcp.contains("foreign_manager"))
+    head += "left alone: " + field(mptcp, "foreign_manager");
+  else if (mptcp.contains("unavailable"))
+    head += "unavailable: " + field(mptcp, "unavailable");
+  else
+    head += std::string(configured ? "endpoints kept by uplinkd" : "uplinkd's endpoints being removed");
+  const Json& limits = object_at(mptcp, "limits");
+  if (!limits.empty())
+    head += ", limits subflows " + field(limits, "subflows") + " add_addr_accepted " +
+            field(limits, "add_addr_accepted");
+  return head + "\n" + lines;
+}
+
+}  // namespace
+
 std::string render_status_table(const Json& status) {
   const Json& uplinks = array_at(status, "uplinks");
   // A daemon from before health checking sends neither field; its table stays as it was.
@@ -184,6 +224,7 @@ std::string render_status_table(const Json& status) {
     text += line + "\n";
   }
   text += ipv6_lines(uplinks);
+  text += mptcp_lines(status);
   text += health_details(uplinks);
   for (const auto& sysctl : array_at(status, "sysctls"))
     text += "sysctl: " + field(sysctl, "key") + " = " + field(sysctl, "value") + "\n";

@@ -12,6 +12,7 @@
 #include "apply/refusals.hpp"
 #include "daemon/conflicting_hooks.hpp"
 #include "daemon/health_report.hpp"
+#include "daemon/mptcp_report.hpp"
 #include "daemon/request.hpp"
 #include "daemon/router_advertisements.hpp"
 #include "daemon/status_report.hpp"
@@ -81,6 +82,7 @@ Daemon::Daemon(Config config)
       monitor_stream_(io_, monitor_.fd()),
       kernel_(opened(NetlinkKernel::open(), "netlink socket")),
       applier_(*kernel_),
+      mptcp_(*kernel_),
       sweeper_(io_),
       host_(config_.rt_tables),
       notifier_(io_, config_.on_change, milliseconds(config_.on_change_timeout_s)),
@@ -124,7 +126,10 @@ void Daemon::register_commands() {
     InterfaceNames names;
     for (const auto& [interface, facts] : state_.all_facts())
       if (facts.ifindex) names[*facts.ifindex] = interface;
-    return nlohmann::json{{"commands", plan_commands(make_plan(config_, state_), names)}};
+    const Plan plan = make_plan(config_, state_);
+    nlohmann::json response{{"commands", plan_commands(plan, names)}};
+    add_mptcp_plan(response, plan, names);
+    return response;
   });
   commands_.add("reload", "re-read the config file; a bad one is refused and the old one stays",
                 [this](const auto&) {
@@ -255,6 +260,7 @@ nlohmann::json Daemon::status_json() {
                           {"rx_packets", link->second.rx_packets},
                           {"tx_packets", link->second.tx_packets}};
   add_ownership_status(report);
+  add_mptcp_status(report, config_, mptcp_outcome_);
   return report;
 }
 
@@ -394,6 +400,7 @@ void Daemon::resync(const std::string& reason) {
   addresses->insert(addresses->end(), addresses6->begin(), addresses6->end());
   routes->insert(routes->end(), routes6->begin(), routes6->end());
   state_.reset(*links, *addresses, *routes);
+  mptcp_.forget();  // a start, a reload or a retry: uplinkd's endpoints may be there whatever this run saw
   converge(reason);
 }
 
@@ -460,6 +467,7 @@ bool Daemon::converge_once(const std::string& reason) {
     planned_ = true;
     return true;
   }
+  converge_mptcp(plan, errors);
   std::vector<std::string> messages;
   for (const auto& error : errors) {
     const std::string message = error.message();
@@ -754,6 +762,8 @@ void Daemon::check_host() {
   if (!differences->empty())
     converge(describe(differences->front()) +
              ": the kernel had something else (changed behind uplinkd's back)");
+  else if (mptcp_drifted())
+    converge("MPTCP endpoints: the kernel has something else (changed behind uplinkd's back)");
 }
 
 void Daemon::reload() {
@@ -789,7 +799,10 @@ void Daemon::shutdown() {
   if (config_.on_exit == OnExit::flush) {
     auto outcome = applier_.flush();
     for (const auto& error : outcome.errors) spdlog::warn("shutdown: {}", error.message());
-    spdlog::info("removed uplinkd's {} kernel objects", outcome.changes.size());
+    auto endpoints = mptcp_.flush();
+    for (const auto& failure : endpoints.failed) spdlog::warn("shutdown: {}", failure.error.message());
+    for (const auto& error : endpoints.errors) spdlog::warn("shutdown: {}", error.message());
+    spdlog::info("removed uplinkd's {} kernel objects", outcome.changes.size() + endpoints.changes.size());
   } else {
     spdlog::info("leaving routes in place (on_exit = \"keep\")");
   }

@@ -13,6 +13,8 @@
 #include "apply/applier.hpp"
 #include "apply/host_settings.hpp"
 #include "apply/kernel.hpp"
+#include "apply/mptcp_applier.hpp"
+#include "apply/plan_commands.hpp"
 #include "config/config.hpp"
 #include "daemon/change_notifier.hpp"
 #include "daemon/command_registry.hpp"
@@ -73,6 +75,11 @@ class Daemon {
   void reload();      // throws InputError for a bad config, which then changes nothing
   void check_host();  // the slow check of what the kernel does not announce (host_watch.hpp)
   void shutdown();
+  // daemon_mptcp.cpp: the MPTCP endpoints after each converge, and what status and plan say of them.
+  void converge_mptcp(const Plan& plan, std::vector<KernelError>& errors);
+  void say_mptcp_management(const MptcpOutcome& outcome);
+  bool mptcp_drifted();  // for check_host: the kernel's endpoints differ from what the last converge left
+  void add_mptcp_plan(nlohmann::json& response, const Plan& plan, const InterfaceNames& names);
 
   asio::io_context io_;
   asio::signal_set signals_;
@@ -86,6 +93,7 @@ class Daemon {
   asio::posix::stream_descriptor monitor_stream_;
   std::unique_ptr<Kernel> kernel_;
   Applier applier_;
+  MptcpApplier mptcp_;
   ConntrackSweeper sweeper_;  // after io_: destroyed (its thread joined) before the loop it posts to
   HostSettings host_;
   StoredLeases leases_;
@@ -105,6 +113,8 @@ class Daemon {
   uint32_t error_retries_ = 0;              // converges in a row that failed: the retry backs off
   bool foreign_object_added_ = false;       // by the netlink events being handled
   std::set<std::string> foreign_reported_;  // others' objects left alone, already logged
+  MptcpOutcome mptcp_outcome_;              // of the last converge: what status shows
+  std::optional<std::string> mptcp_said_;   // another manager, or no MPTCP: said once, until it changes
 };
 
 }  // namespace uplinkd

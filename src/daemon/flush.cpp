@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "apply/applier.hpp"
+#include "apply/mptcp_applier.hpp"
 #include "apply/netlink_kernel.hpp"
 
 namespace uplinkd {
@@ -35,6 +36,10 @@ FlushResult flush_owned_objects() {
   auto outcome = applier.flush();
   result.removed = outcome.changes.size() - outcome.failed.size();
   for (const auto& error : outcome.errors) result.errors.push_back(error.message());
+  auto endpoints = MptcpApplier(**kernel).flush();  // ids 200-255 (a kernel without MPTCP has none)
+  result.removed += endpoints.changes.size() - endpoints.failed.size();
+  for (const auto& failure : endpoints.failed) result.errors.push_back(failure.error.message());
+  for (const auto& error : endpoints.errors) result.errors.push_back(error.message());
   return result;
 }
 

@@ -20,9 +20,10 @@ struct FlushResult {
 };
 
 // Removes every kernel object uplinkd owns (plan/ownership.hpp: routes of its protocol in any table, rules
-// of its protocol in its priority range, nexthops in its id ranges, the nftables table inet uplinkd), as
-// Daemon::shutdown does with on_exit = "flush". Needs no config: ownership is by those marks alone, so
-// nothing of anyone else's is touched. Sysctls a config set stay, as they do after a daemon's flush.
+// of its protocol in its priority range, nexthops in its id ranges, the nftables table inet uplinkd; MPTCP
+// endpoints with ids 200-255, plan/mptcp_endpoints.hpp), as Daemon::shutdown does with on_exit = "flush".
+// Needs no config: ownership is by those marks alone, so nothing of anyone else's is touched. Sysctls a
+// config set and the MPTCP limits stay, as they do after a daemon's flush.
 FlushResult flush_owned_objects();
 
 }  // namespace uplinkd

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "apply/plan_commands.hpp"
 #include "fakes/world.hpp"
 
 namespace uplinkd {
@@ -371,6 +372,17 @@ TEST_F(Mptcp, TheSysctlsEndpointsNeed) {
   for (auto& one : config.uplinks) one.mptcp = false;
   EXPECT_THAT(mptcp_sysctls(config), IsEmpty());
   EXPECT_THAT(make_plan(config, state).sysctls, IsEmpty());
+}
+
+// What `uplinkctl plan` lists: the endpoints and limits as `ip mptcp` would make them.
+TEST_F(Mptcp, AsIpMptcpCommands) {
+  auto wanted = desired().endpoints;
+  EXPECT_THAT(mptcp_commands(wanted, netlink::MptcpLimits{3, 3}, {{11, "a"}, {12, "b"}}),
+              ElementsAre("ip mptcp endpoint add 100.64.1.10 id 255 dev a subflow",
+                          "ip mptcp endpoint add 100.64.2.10 id 253 dev b subflow",
+                          "ip mptcp endpoint add 100.64.3.10 id 251 dev if13 subflow backup",
+                          "ip mptcp limits set subflows 3 add_addr_accepted 3"));
+  EXPECT_THAT(mptcp_commands({}, std::nullopt, {}), IsEmpty());
 }
 
 }  // namespace
