@@ -107,6 +107,22 @@ owned_objects() {
   in_ns "$1" nft list table inet uplinkd 2>/dev/null | sed -e '/elements = {.*}$/d' -e '/elements = {/,/}$/d' |
     awk '/^\t(chain|map|set) / { block = $0; next } block != "" { block = block "\a" $0; if ($0 == "\t}") { print block; block = "" }; next } { print }' |
     sort | tr '\a' '\n' || true
+  # MPTCP endpoints with uplinkd's ids (200-255; src/plan/mptcp_endpoints.hpp), none without mptcp = true.
+  mptcp_endpoints "$1" | awk '$1 >= 200' || true
+}
+
+# mptcp_endpoints ROLE — the MPTCP endpoints in ROLE, one "ID ADDRESS FLAGS DEV" line each, by id
+# ("255 100.64.1.10 subflow,backup wan1"; DEV "-" when none).
+mptcp_endpoints() {
+  ip -n "$(_h_ns "$1")" -j mptcp endpoint show 2>/dev/null | jq -r 'sort_by(.id) | .[] |
+    "\(.id) \(.address) \([(if .signal then "signal" else empty end), (if .subflow then "subflow" else empty end),
+    (if .backup then "backup" else empty end), (if .fullmesh then "fullmesh" else empty end)] | join(",")) \(.dev // "-")"'
+}
+
+# mptcp_limits ROLE — "subflows N add_addr_accepted M" (`ip -j mptcp limits` prints no JSON in iproute2 6.1).
+mptcp_limits() {
+  ip -n "$(_h_ns "$1")" mptcp limits show |
+    awk '{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1); printf "subflows %d add_addr_accepted %d\n", v["subflows"], v["add_addr_accepted"] }'
 }
 
 # assert_converged ROLE — the kernel holds what uplinkd plans: its last apply succeeded, and asking it to
