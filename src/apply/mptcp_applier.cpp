@@ -59,6 +59,29 @@ std::vector<PlannedMptcpEndpoint> endpoints_after(const Config& config,
   return named;
 }
 
+// What a converge without mptcp removes. A flush (uplinkd --flush, on_exit = "flush") removes every endpoint
+// of uplinkd's ids, as it removes everything else with uplinkd's marks. But a config without mptcp is also
+// every config that never asked for MPTCP: there, only endpoints that carry all of uplinkd's fingerprint are
+// removed (an id of its range, `subflow`, bound to the interface of the uplink that id is handed to), so that
+// an endpoint someone gave an id of 200-255 by hand, or that the kernel numbered there, is not taken away by
+// a program that was never asked to manage MPTCP. A crashed run's endpoints of uplinks the config has since
+// lost stay: uplinkd --flush removes them.
+std::vector<MptcpEndpoint> leftovers(const Config& config, const State* state,
+                                     const std::vector<MptcpEndpoint>& current, bool flush) {
+  std::vector<MptcpEndpoint> found;
+  for (const auto& endpoint : current) {
+    if (!ours(endpoint)) continue;
+    if (!flush) {
+      const auto owner = mptcp_id_owner(endpoint.id);
+      if (!state || !owner || owner->uplink_index >= config.uplinks.size() || !endpoint.subflow) continue;
+      const auto& ifindex = state->facts(config.uplinks[owner->uplink_index].interface).ifindex;
+      if (!ifindex || *ifindex != endpoint.ifindex) continue;
+    }
+    found.push_back(endpoint);
+  }
+  return found;
+}
+
 }  // namespace
 
 MptcpOutcome MptcpApplier::apply(const Config& config, const State& state, const Plan& plan) {
@@ -93,6 +116,9 @@ MptcpOutcome MptcpApplier::converge(const Config& config, const State* state, co
     return outcome;
   }
   outcome.limits = have->limits;
+  // What the status names as uplinkd's: without mptcp, only what it removes (or failed to).
+  const std::vector<MptcpEndpoint> mine =
+      outcome.configured ? have->endpoints : leftovers(config, state, have->endpoints, mode == Mode::flush);
 
   if (outcome.configured) {
     outcome.foreign_manager = foreign_manager(have->endpoints);
@@ -110,11 +136,11 @@ MptcpOutcome MptcpApplier::converge(const Config& config, const State* state, co
     const MptcpLimits limits = raised(have->limits, mptcp_limits_for(desired.endpoints));
     if (limits != have->limits) outcome.raised_limits = limits;
   } else {
-    outcome.changes = diff_mptcp_endpoints({}, have->endpoints);  // removes uplinkd's, and only those
+    outcome.changes = diff_mptcp_endpoints({}, mine);
   }
 
   if (mode == Mode::preview) {
-    outcome.endpoints = endpoints_after(config, have->endpoints, MptcpOutcome{});
+    outcome.endpoints = endpoints_after(config, mine, MptcpOutcome{});
     return outcome;
   }
   if (!outcome.changes.empty()) {
@@ -131,7 +157,7 @@ MptcpOutcome MptcpApplier::converge(const Config& config, const State* state, co
       outcome.limits = outcome.raised_limits;
     }
   }
-  outcome.endpoints = endpoints_after(config, have->endpoints, outcome);
+  outcome.endpoints = endpoints_after(config, mine, outcome);
   may_have_ours_ = outcome.configured || !outcome.endpoints.empty();
   return outcome;
 }

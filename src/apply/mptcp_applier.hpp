@@ -50,12 +50,14 @@ class MptcpApplier {
   // With an uplink's `mptcp` on: uplinkd's endpoints made to match the plan's uplinks, the limits raised to
   // cover them; nothing at all while another program manages MPTCP (foreign_manager()). With every uplink's
   // `mptcp` off: uplinkd's endpoints removed, if any are left (a config that turned mptcp off leaves
-  // nothing behind), whatever else is there. Each change alone: a refused one does not stop the others.
+  // nothing behind), whatever else is there; only those that are surely uplinkd's (mptcp_applier.cpp,
+  // leftovers()). Each change alone: a refused one does not stop the others.
   MptcpOutcome apply(const Config& config, const State& state, const Plan& plan);
   // What apply would change now, changing nothing: `uplinkctl plan`, and the daemon's slow check for
   // endpoints changed behind its back (the kernel announces no endpoint change).
   MptcpOutcome preview(const Config& config, const State& state, const Plan& plan);
-  // Removes uplinkd's endpoints (on_exit = "flush", uplinkd --flush). The limits stay, as sysctls do.
+  // Removes every endpoint with uplinkd's ids (on_exit = "flush", uplinkd --flush). The limits stay, as
+  // sysctls do.
   MptcpOutcome flush();
 
   // With every uplink's `mptcp` off, apply looks at the kernel only while uplinkd's endpoints may be there.

@@ -236,6 +236,7 @@ TEST_F(MptcpApplierTest, AnUplinkWithMptcpOffLosesItsEndpoint) {
 TEST_F(MptcpApplierTest, WithoutMptcpTheKernelIsLookedAtOnlyForLeftovers) {
   for (auto& one : config.uplinks) one.mptcp = false;
   bring_up(state, "wan1", 1);
+  bring_up(state, "wan2", 2);
   apply();
   apply();
   EXPECT_EQ(kernel.mptcp_dumps, 1);
@@ -314,6 +315,28 @@ TEST_F(MptcpApplierTest, AFlushRemovesUplinkdsEndpointsOnly) {
   EXPECT_EQ(outcome.changes.size(), 2u);
   EXPECT_THAT(kernel.mptcp.endpoints, ElementsAre(plain));
   EXPECT_EQ(kernel.mptcp.limits, (MptcpLimits{2, 2}));
+}
+
+// A config without mptcp is also every config that never asked for MPTCP: it removes only what carries all of
+// uplinkd's marks (its id for that uplink, subflow, that uplink's interface). A flush takes every id of the
+// range, as it takes everything else with uplinkd's marks.
+TEST_F(MptcpApplierTest, WithoutMptcpOnlyEndpointsThatAreSurelyUplinkdsAreRemoved) {
+  for (auto& one : config.uplinks) one.mptcp = false;
+  bring_up(state, "wan1", 1);
+  bring_up(state, "wan2", 2);
+  const MptcpEndpoint left = endpoint(255, "100.64.1.10", 11);  // a crashed run's wan1 endpoint
+  const MptcpEndpoint by_hand = endpoint(220, "192.0.2.20", 0);  // someone's `ip mptcp endpoint add … id 220`
+  const MptcpEndpoint elsewhere = endpoint(253, "192.0.2.53", 99);  // wan2's id, another interface
+  MptcpEndpoint signal_only = endpoint(251, "192.0.2.51", 13);      // no subflow: not what uplinkd adds
+  signal_only.subflow = false;
+  signal_only.signal = true;
+  kernel.mptcp.endpoints = {left, by_hand, elsewhere, signal_only};
+  auto outcome = apply();
+  EXPECT_THAT(texts(outcome.changes), ElementsAre("remove MPTCP endpoint 100.64.1.10 id 255"));
+  EXPECT_THAT(kernel.mptcp.endpoints, ElementsAre(by_hand, elsewhere, signal_only));
+  EXPECT_THAT(outcome.endpoints, IsEmpty());  // none of uplinkd's left for status to name
+  EXPECT_EQ(applier.flush().changes.size(), 3u);
+  EXPECT_THAT(kernel.mptcp.endpoints, IsEmpty());
 }
 
 }  // namespace
