@@ -415,6 +415,9 @@ void Daemon::converge(const std::string& reason) {
     if (!converge_once(pass == 0 ? reason : reason + " (again, after the kernel's answer)")) break;
   // Only what the last pass applied is reported: an uplink refused by the first pass was never active.
   report_transitions(before ? &*before : nullptr, plan_);
+  // After the uplinks' own events: "wan1 down", then "its endpoint removed".
+  for (auto& event : mptcp_events_) publish(std::move(event));
+  mptcp_events_.clear();
   schedule_refusal_retry();
   service_.status(service_status(config_, plan_));
 }

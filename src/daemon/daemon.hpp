@@ -108,13 +108,14 @@ class Daemon {
   std::map<std::pair<std::string, Family>, std::unique_ptr<UplinkHealth>> health_;
   Plan plan_;
   bool planned_ = false;
-  DaemonCounters counters_;                 // for /metrics
-  std::vector<std::string> errors_;         // of the last converge
-  uint32_t error_retries_ = 0;              // converges in a row that failed: the retry backs off
-  bool foreign_object_added_ = false;       // by the netlink events being handled
-  std::set<std::string> foreign_reported_;  // others' objects left alone, already logged
-  MptcpOutcome mptcp_outcome_;              // of the last converge: what status shows
-  std::optional<std::string> mptcp_said_;   // another manager, or no MPTCP: said once, until it changes
+  DaemonCounters counters_;                   // for /metrics
+  std::vector<std::string> errors_;           // of the last converge
+  uint32_t error_retries_ = 0;                // converges in a row that failed: the retry backs off
+  bool foreign_object_added_ = false;         // by the netlink events being handled
+  std::set<std::string> foreign_reported_;    // others' objects left alone, already logged
+  MptcpOutcome mptcp_outcome_;                // of the last converge: what status shows
+  std::optional<std::string> mptcp_said_;     // another manager, or no MPTCP: said once, until it changes
+  std::vector<nlohmann::json> mptcp_events_;  // of this converge, published after the uplinks' events
 };
 
 }  // namespace uplinkd

@@ -37,7 +37,7 @@ void Daemon::converge_mptcp(const Plan& plan, std::vector<KernelError>& errors) 
     spdlog::info("{}{}", to_string(change), uplink ? " (uplink " + uplink->name + ")" : "");
   }
   if (outcome.raised_limits) spdlog::info("MPTCP limits raised to {}", limits_text(*outcome.raised_limits));
-  for (auto& event : mptcp_events(config_, outcome)) publish(std::move(event));
+  for (auto& event : mptcp_events(config_, outcome)) mptcp_events_.push_back(std::move(event));
   for (const auto& failure : outcome.failed) errors.push_back(mptcp_refusal(config_, failure));
   errors.insert(errors.end(), outcome.errors.begin(), outcome.errors.end());
   for (const auto& note : outcome.notes)
@@ -55,12 +55,12 @@ void Daemon::say_mptcp_management(const MptcpOutcome& outcome) {
   if (said == mptcp_said_) return;
   if (outcome.foreign_manager) {
     spdlog::warn("{}", *outcome.foreign_manager);
-    publish({{"event", "mptcp"}, {"action", "unmanaged"}, {"why", *outcome.foreign_manager}});
+    mptcp_events_.push_back({{"event", "mptcp"}, {"action", "unmanaged"}, {"why", *outcome.foreign_manager}});
   } else if (outcome.unavailable) {
     spdlog::warn("{}", *outcome.unavailable);
   } else if (outcome.managed) {
     spdlog::info("MPTCP endpoints: no other program manages them now, uplinkd does again");
-    publish({{"event", "mptcp"}, {"action", "managed"}});
+    mptcp_events_.push_back({{"event", "mptcp"}, {"action", "managed"}});
   }
   mptcp_said_ = said;
 }
