@@ -4,14 +4,15 @@
 # `ip mptcp endpoint/limits show`: three static uplinks (wan1 and wan2 in tier 1, wan3 in tier 2), given their
 # addresses after uplinkd started. Each usable uplink gets one subflow endpoint bound to its interface, ids
 # from 255 down (255 wan1, 253 wan2, 251 wan3), and the limits cover them; net.mptcp.enabled and pm_type are
-# put right. A drain makes wan2's endpoint a backup and undrain takes that back; the tier-2 wan3 is a backup;
-# wan1 renumbered keeps id 255 with its new address; wan1's carrier lost removes its endpoint, its return puts
-# it back. Every change is an mptcp event; status (JSON and table) and plan show the endpoints. kill -9 and a
-# restart converge with nothing stale (an address gone while uplinkd was dead, an endpoint id of an uplink the
-# config no longer has) and nothing twice. Another program's endpoint (10.9.9.9 id 5, subflow) present at start:
-# uplinkd changes no endpoint (not even for a drain), says why once in its log and in status and plan;
-# mptcp = false then removes uplinkd's endpoints and leaves that one. Without it, mptcp = true again puts
-# them back, and a stop with on_exit = "flush" removes them (the limits stay).
+# put right. An endpoint deleted by hand is put back. A drain makes wan2's endpoint a backup and undrain takes
+# that back; the tier-2 wan3 is a backup; wan1 renumbered keeps id 255 with its new address; wan1's carrier
+# lost removes its endpoint, its return puts it back. Every change is an mptcp event; status (JSON and table)
+# and plan show the endpoints. kill -9 and a restart converge with nothing stale (an address gone while
+# uplinkd was dead, an endpoint id of an uplink the config no longer has) and nothing twice. Another program's
+# endpoint (10.9.9.9 id 5, subflow) present at start: uplinkd changes no endpoint (not even for a drain), says
+# why once in its log and in status and plan; mptcp = false then removes uplinkd's endpoints and leaves that
+# one. Without it, mptcp = true again puts them back, and a stop with on_exit = "flush" removes them (the
+# limits stay).
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
@@ -79,6 +80,11 @@ plan=$(uplinkctl_in router plan)
 assert_contains "$plan" "ip mptcp endpoint add 100.64.1.10 id 255 dev wan1 subflow" "uplinkctl plan"
 assert_contains "$plan" "ip mptcp limits set subflows 2 add_addr_accepted 2" "uplinkctl plan"
 assert_not_contains "$plan" "# pending" "uplinkctl plan once converged"
+
+log "an endpoint deleted behind uplinkd's back is put back (the kernel announces no endpoint change)"
+in_ns router ip mptcp endpoint delete id 253
+wait_for --deadline 10 --what "endpoint 253 back (the 5 s check)" \
+  has_endpoints router "253 100.64.2.10 subflow wan2" "255 100.64.1.10 subflow wan1"
 
 log "drain wan2: its endpoint becomes a backup (its subflows go on); undrain takes that back"
 events=$(event_lines)
