@@ -59,19 +59,19 @@ std::vector<PlannedMptcpEndpoint> endpoints_after(const Config& config,
   return named;
 }
 
-// What a converge without mptcp removes. A flush (uplinkd --flush, on_exit = "flush") removes every endpoint
-// of uplinkd's ids, as it removes everything else with uplinkd's marks. But a config without mptcp is also
+// What a converge or a stop without mptcp removes. uplinkd --flush removes every endpoint of uplinkd's ids
+// (`whole_range`), as it removes everything else with uplinkd's marks. But a config without mptcp is also
 // every config that never asked for MPTCP: there, only endpoints that carry all of uplinkd's fingerprint are
 // removed (an id of its range, `subflow`, bound to the interface of the uplink that id is handed to), so that
 // an endpoint someone gave an id of 200-255 by hand, or that the kernel numbered there, is not taken away by
 // a program that was never asked to manage MPTCP. A crashed run's endpoints of uplinks the config has since
 // lost stay: uplinkd --flush removes them.
 std::vector<MptcpEndpoint> leftovers(const Config& config, const State* state,
-                                     const std::vector<MptcpEndpoint>& current, bool flush) {
+                                     const std::vector<MptcpEndpoint>& current, bool whole_range) {
   std::vector<MptcpEndpoint> found;
   for (const auto& endpoint : current) {
     if (!ours(endpoint)) continue;
-    if (!flush) {
+    if (!whole_range) {
       const auto owner = mptcp_id_owner(endpoint.id);
       if (!state || !owner || owner->uplink_index >= config.uplinks.size() || !endpoint.subflow) continue;
       const auto& ifindex = state->facts(config.uplinks[owner->uplink_index].interface).ifindex;
@@ -96,6 +96,10 @@ MptcpOutcome MptcpApplier::flush() {
   return converge(Config{}, nullptr, nullptr, Mode::flush);
 }
 
+MptcpOutcome MptcpApplier::flush(const Config& config, const State& state) {
+  return converge(config, &state, nullptr, Mode::flush);
+}
+
 MptcpOutcome MptcpApplier::converge(const Config& config, const State* state, const Plan* plan, Mode mode) {
   MptcpOutcome outcome;
   outcome.configured = mode != Mode::flush && mptcp_configured(config);
@@ -117,8 +121,9 @@ MptcpOutcome MptcpApplier::converge(const Config& config, const State* state, co
   }
   outcome.limits = have->limits;
   // What the status names as uplinkd's: without mptcp, only what it removes (or failed to).
+  const bool whole_range = mode == Mode::flush && (!state || mptcp_configured(config));
   const std::vector<MptcpEndpoint> mine =
-      outcome.configured ? have->endpoints : leftovers(config, state, have->endpoints, mode == Mode::flush);
+      outcome.configured ? have->endpoints : leftovers(config, state, have->endpoints, whole_range);
 
   if (outcome.configured) {
     outcome.foreign_manager = foreign_manager(have->endpoints);

@@ -56,9 +56,12 @@ class MptcpApplier {
   // What apply would change now, changing nothing: `uplinkctl plan`, and the daemon's slow check for
   // endpoints changed behind its back (the kernel announces no endpoint change).
   MptcpOutcome preview(const Config& config, const State& state, const Plan& plan);
-  // Removes every endpoint with uplinkd's ids (on_exit = "flush", uplinkd --flush). The limits stay, as
-  // sysctls do.
+  // Removes uplinkd's endpoints; the limits stay, as sysctls do. Without a config (uplinkd --flush): every
+  // endpoint with uplinkd's ids, as it removes everything else with uplinkd's marks. A daemon's stop
+  // (on_exit = "flush") passes its config and state: with mptcp on, every id of the range is uplinkd's, as
+  // in apply; without, only what apply would remove too (leftovers() in mptcp_applier.cpp).
   MptcpOutcome flush();
+  MptcpOutcome flush(const Config& config, const State& state);
 
   // With every uplink's `mptcp` off, apply looks at the kernel only while uplinkd's endpoints may be there.
   // After a restart or a reload that may be so whatever this process saw: look again.

@@ -802,7 +802,7 @@ void Daemon::shutdown() {
   if (config_.on_exit == OnExit::flush) {
     auto outcome = applier_.flush();
     for (const auto& error : outcome.errors) spdlog::warn("shutdown: {}", error.message());
-    auto endpoints = mptcp_.flush();
+    auto endpoints = mptcp_.flush(config_, state_);
     for (const auto& failure : endpoints.failed) spdlog::warn("shutdown: {}", failure.error.message());
     for (const auto& error : endpoints.errors) spdlog::warn("shutdown: {}", error.message());
     spdlog::info("removed uplinkd's {} kernel objects", outcome.changes.size() + endpoints.changes.size());

@@ -311,8 +311,9 @@ TEST_F(MptcpApplierTest, AFlushRemovesUplinkdsEndpointsOnly) {
   plain.id = 7;
   plain.address = ip("192.0.2.7");
   kernel.mptcp.endpoints.push_back(plain);
-  auto outcome = applier.flush();
-  EXPECT_EQ(outcome.changes.size(), 2u);
+  kernel.mptcp.endpoints.push_back(endpoint(220, "192.0.2.20", 0));  // with mptcp on, the range is uplinkd's
+  auto outcome = applier.flush(config, state);
+  EXPECT_EQ(outcome.changes.size(), 3u);
   EXPECT_THAT(kernel.mptcp.endpoints, ElementsAre(plain));
   EXPECT_EQ(kernel.mptcp.limits, (MptcpLimits{2, 2}));
 }
@@ -335,7 +336,10 @@ TEST_F(MptcpApplierTest, WithoutMptcpOnlyEndpointsThatAreSurelyUplinkdsAreRemove
   EXPECT_THAT(texts(outcome.changes), ElementsAre("remove MPTCP endpoint 100.64.1.10 id 255"));
   EXPECT_THAT(kernel.mptcp.endpoints, ElementsAre(by_hand, elsewhere, signal_only));
   EXPECT_THAT(outcome.endpoints, IsEmpty());  // none of uplinkd's left for status to name
-  EXPECT_EQ(applier.flush().changes.size(), 3u);
+  kernel.mptcp.endpoints.push_back(left);
+  EXPECT_EQ(applier.flush(config, state).changes.size(), 1u);  // a daemon's stop: the same rule
+  EXPECT_THAT(kernel.mptcp.endpoints, ElementsAre(by_hand, elsewhere, signal_only));
+  EXPECT_EQ(applier.flush().changes.size(), 3u);  // uplinkd --flush: the whole range
   EXPECT_THAT(kernel.mptcp.endpoints, IsEmpty());
 }
 
