@@ -20,7 +20,8 @@ assert_ping() { ping_from "$@" || fail "no reply to ping from $1 (-I $2) to $3";
 #   up    packets forwarded from the router to inet through ispN (default)
 #   flows new connections forwarded from the router to inet: conntrack state new, and for TCP only an initial
 #         SYN (conntrack's loose pick-up would count a stray ACK after a connection's end as new)
-#   tcpflows  new TCP connections only (exact: a retransmitted SYN is not new; health probes are not TCP)
+#   tcpflows  new TCP connections only (health probes are not TCP); a SYN retransmitted before any answer is
+#         conntrack state new again and counts twice: for exact counts read the ISP's conntrack entries
 #   syn   TCP SYNs (without ACK) forwarded from the router to inet
 #   down  packets forwarded from inet to the router
 #   local packets from the router addressed to ispN itself (e.g. pings to its gateway address)
