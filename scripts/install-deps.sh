@@ -25,6 +25,7 @@ runtime_test_packages=(
   chromium chromium-driver python3-selenium  # the status page in headless Chromium (tests/integration/web_page_test.sh)
   lintian  # the package's checks (tests/lint/package_test.sh)
   curl  # HTTP requests to the [web] endpoint, and uplinkctl exec's test
+  mptcpize  # an unmodified iperf3 speaks MPTCP (tests/integration/mptcp_test.sh); not mptcpd, whose service would keep endpoints
 )
 
 missing=()
