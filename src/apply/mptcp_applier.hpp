@@ -25,8 +25,8 @@ struct MptcpFailure {
 
 struct MptcpOutcome {
   bool configured = false;  // an uplink has `mptcp` on
-  bool managed =
-      false;  // the endpoints were compared with the plan's (and changed to match, unless a preview)
+  // The endpoints were compared with the plan's (and changed to match, unless a preview).
+  bool managed = false;
   // foreign_manager()'s words: another program manages MPTCP here, and uplinkd changed nothing.
   std::optional<std::string> foreign_manager;
   // The kernel has no MPTCP (only said when configured): why, and that uplinkd keeps no endpoint.
