@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/fake_kernel.hpp"
+#include "fakes/mptcp.hpp"
 #include "fakes/world.hpp"
 
 namespace uplinkd {
@@ -19,6 +20,7 @@ using netlink::MptcpLimits;
 using testing::bring_up;
 using testing::config_with;
 using ::testing::ElementsAre;
+using testing::endpoint;
 using testing::FakeKernel;
 using ::testing::HasSubstr;
 using testing::ip;
@@ -26,16 +28,6 @@ using ::testing::IsEmpty;
 using testing::prefix;
 using testing::uplink;
 using Kind = MptcpEndpointChange::Kind;
-
-MptcpEndpoint endpoint(uint8_t id, const std::string& address, uint32_t ifindex, bool backup = false) {
-  MptcpEndpoint made;
-  made.id = id;
-  made.address = ip(address);
-  made.ifindex = ifindex;
-  made.subflow = true;
-  made.backup = backup;
-  return made;
-}
 
 // Another program's: NetworkManager's `mptcp-flags subflow` on an address of its own, id picked by the
 // kernel.

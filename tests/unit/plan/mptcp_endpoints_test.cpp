@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "apply/plan_commands.hpp"
+#include "fakes/mptcp.hpp"
 #include "fakes/world.hpp"
 
 namespace uplinkd {
@@ -18,6 +19,7 @@ using testing::bring_up;
 using testing::bring_up6;
 using testing::config_with;
 using ::testing::ElementsAre;
+using testing::endpoint;
 using ::testing::HasSubstr;
 using testing::ip;
 using ::testing::IsEmpty;
@@ -26,16 +28,6 @@ using testing::uplink;
 using Kind = MptcpEndpointChange::Kind;
 
 constexpr uint8_t kScopeLink = 253;
-
-MptcpEndpoint endpoint(uint8_t id, const std::string& address, uint32_t ifindex, bool backup = false) {
-  MptcpEndpoint made;
-  made.id = id;
-  made.address = ip(address);
-  made.ifindex = ifindex;
-  made.subflow = true;
-  made.backup = backup;
-  return made;
-}
 
 MptcpEndpoint foreign(uint8_t id, const std::string& address) {
   MptcpEndpoint made;
