@@ -81,9 +81,10 @@ spawn "radvd(router)" "$H_TMP/radvd.log" in_ns router radvd --nodaemon --logmeth
   --config "$RADVD_CONF" --pidfile "$RADVD_PID"
 RADVD=$H_SPAWNED_PID
 
-# lan_address N — the LAN host's SLAAC address out of ispN's delegation (empty until it has one).
+# lan_address N — the LAN host's SLAAC address out of ispN's delegation (empty until it has one that has
+# passed duplicate address detection: a tentative address cannot be bound, "Cannot assign requested address").
 lan_address() {
-  ip -n "$(ns lan)" -6 -o addr show dev eth0 scope global |
+  ip -n "$(ns lan)" -6 -o addr show dev eth0 scope global -tentative |
     awk -v p="2001:db8:$1:100:" '$4 ~ "^" p {sub("/.*", "", $4); print $4; exit}'
 }
 has_lan_address() { [ -n "$(lan_address "$1")" ]; }
