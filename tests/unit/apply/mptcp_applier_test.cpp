@@ -46,17 +46,8 @@ std::vector<std::string> texts(const std::vector<MptcpEndpointChange>& changes) 
 }
 
 // wan1 and wan2 share tier 1, wan3 is tier 2; wanN is world.hpp's uplink N: 100.64.N.10, ifindex 10 + N.
-class MptcpApplierTest : public ::testing::Test {
+class MptcpApplierTest : public ::testing::Test, protected testing::MptcpWorld {
  protected:
-  Config config = config_with({uplink("wan1", 201), uplink("wan2", 202), uplink("wan3", 203, 1, 2)});
-  State state{config};
-  FakeKernel kernel;
-  MptcpApplier applier{kernel};
-
-  void SetUp() override {
-    for (auto& one : config.uplinks) one.mptcp = true;
-  }
-
   MptcpOutcome apply() { return applier.apply(config, state, make_plan(config, state)); }
 
   // Applied twice: the second finds nothing to change.

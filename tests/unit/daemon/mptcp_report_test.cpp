@@ -9,6 +9,7 @@
 #include "cli/status_table.hpp"
 #include "daemon/status_report.hpp"
 #include "fakes/fake_kernel.hpp"
+#include "fakes/mptcp.hpp"
 #include "fakes/world.hpp"
 
 namespace uplinkd {
@@ -26,15 +27,9 @@ using testing::uplink;
 using Json = nlohmann::json;
 
 // wan1 (dual-stack) and wan2 in tier 1, wan3 in tier 2; wanN is world.hpp's uplink N.
-class MptcpReportTest : public ::testing::Test {
+class MptcpReportTest : public ::testing::Test, protected testing::MptcpWorld {
  protected:
-  Config config = config_with({uplink("wan1", 201), uplink("wan2", 202), uplink("wan3", 203, 1, 2)});
-  State state{config};
-  FakeKernel kernel;
-  MptcpApplier applier{kernel};
-
   void SetUp() override {
-    for (auto& one : config.uplinks) one.mptcp = true;
     bring_up(state, "wan1", 1);
     bring_up6(state, 1);
     bring_up(state, "wan2", 2);
