@@ -68,7 +68,10 @@ for t in $TESTS; do
   if bash "$HERE/$t.sh" >"$out" 2>&1; then
     log "ok   $t ($((SECONDS - start)) s)"
   else
-    log "FAIL $t ($((SECONDS - start)) s); its last lines:"
+    # Its verdict first (the FAIL line and the lines before it): the tail is mostly the logs it dumps.
+    log "FAIL $t ($((SECONDS - start)) s); its verdict:"
+    grep -m1 -B8 -A4 ' FAIL: ' "$out" | sed 's/^/    /' || true
+    log "its last lines:"
     tail -n 30 "$out" | sed 's/^/    /'
     failed+=("$t")
   fi
