@@ -65,7 +65,16 @@ std::optional<NftPatch> diff_nftables(const nft::Table& wanted,
     const bool same = dumped && written != known.chains.end() && written->second.planned == chain &&
                       written->second.dumped == *dumped;
     if (same) continue;
-    if (dumped) patch.deleted_chains.push_back(chain.name);
+    // In place only when this process wrote the chain with the same hook and the kernel still has that
+    // hook: declaring a base chain again with another hook or priority is refused (EOPNOTSUPP). After a
+    // restart nothing is known, and the chain is re-created once.
+    const bool same_hook = dumped && written != known.chains.end() &&
+                           written->second.planned.hook == chain.hook &&
+                           written->second.dumped.definition == dumped->definition;
+    if (same_hook)
+      patch.flushed_chains.push_back(chain.name);
+    else if (dumped)
+      patch.deleted_chains.push_back(chain.name);
     patch.chains.push_back(chain);
     patch.before_routing |= masquerades(chain);
   }
@@ -74,7 +83,7 @@ std::optional<NftPatch> diff_nftables(const nft::Table& wanted,
                                           [&](const nft::Chain& c) { return c.name == chain.name; });
     if (!wanted_chain) patch.deleted_chains.push_back(chain.name);
   }
-  if (patch.deleted_chains.empty() && patch.chains.empty()) return std::nullopt;
+  if (patch.deleted_chains.empty() && patch.chains.empty()) return std::nullopt;  // flushed are in chains
   return patch;
 }
 

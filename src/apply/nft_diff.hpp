@@ -8,9 +8,11 @@
 // after the applier writes a chain it dumps it once and remembers which dump that planned chain came back
 // as (NftKnown). From then on the chain is the same while its plan is unchanged and the kernel's dump is the
 // one remembered; anything else — a chain someone edited, flushed or deleted, a plan that changed, a chain
-// not written by this process (after a restart) — is replaced. A wrong "differs" costs one chain replacement
-// (under a millisecond, and the sticky sources stay); a wrong "same" cannot happen without a dump that
-// matches byte for byte. The sets' elements are never read (they are the kernel's: sticky sources).
+// not written by this process (after a restart) — is replaced: refilled in place when this process wrote it
+// with the same hook, deleted and created again otherwise (NftPatch says why in place is better). A wrong
+// "differs" costs one chain replacement (under a millisecond, and the sticky sources stay); a wrong "same"
+// cannot happen without a dump that matches byte for byte. The sets' elements are never read (they are the
+// kernel's: sticky sources).
 #pragma once
 
 #include <map>

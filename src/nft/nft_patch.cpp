@@ -12,6 +12,7 @@ std::string render_patch(const NftPatch& patch) {
   const std::string id = patch.family + " " + patch.table;
   std::string text = "add table " + id + "\n";
   for (const auto& chain : patch.deleted_chains) text += "delete chain " + id + " " + chain + "\n";
+  for (const auto& chain : patch.flushed_chains) text += "flush chain " + id + " " + chain + "\n";
   if (!patch.chains.empty() || !patch.maps.empty()) text += render_table(table);
   return text;
 }

@@ -271,6 +271,10 @@ class FakeKernel : public Kernel {
       if (chain_named(name) == table.chains.end()) return ENOENT;
       table.chains.erase(chain_named(name));
     }
+    for (const auto& name : patch.flushed_chains) {
+      if (chain_named(name) == table.chains.end()) return ENOENT;
+      chain_named(name)->rules.clear();
+    }
     for (const auto& map : patch.maps) {
       auto same = std::find_if(table.maps.begin(), table.maps.end(),
                                [&](const auto& m) { return m.name == map.name; });

@@ -100,9 +100,11 @@ ip -n "$(ns lan)" addr add "$DELEGATED/64" dev eth0 nodad preferred_lft 0
 log "a. uplinkd's table and rules mark IPv6"
 nft_has() { uplinkd_nft router | grep -qF -- "$1"; }
 UNMARKED="ip6 saddr { 2001:db8:1::/64, 2001:db8:1:100::/60, 2001:db8:2::/64, fe80::/10 } return"
-PIN6="ct reply ip6 daddr map { 2001:db8:1::/64 : $M1, 2001:db8:1:100::/60 : $M1, 2001:db8:2::/64 : $M2 }"
+PIN6="ct reply ip6 daddr & ffff:ffff:ffff:ffff:: map { 2001:db8:1:: : $M1, 2001:db8:2:: : $M2 }"
+PIN6_DELEGATED="ct reply ip6 daddr & ffff:ffff:ffff:fff0:: map { 2001:db8:1:100:: : $M1 }"
 wait_for --deadline 5 --what "the uplinks' own prefixes unmarked in uplinkd's table" nft_has "$UNMARKED"
 wait_for --deadline 5 --what "the IPv6 pin map in uplinkd's table" nft_has "$PIN6"
+wait_for --deadline 5 --what "the IPv6 pin map of the delegated prefix in uplinkd's table" nft_has "$PIN6_DELEGATED"
 log "uplinkd's table: $(uplinkd_nft router | tr -s '\t\n' '  ')"
 assert_not_contains "$(uplinkd_nft router)" "meta nfproto ipv6 return" "uplinkd's table (IPv6 is marked)"
 rules6=$(ip -n "$(ns router)" -6 rule show priority 20050)

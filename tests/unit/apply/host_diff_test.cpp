@@ -105,7 +105,9 @@ TEST_F(HostDiffTest, AWeightChangeRewritesOneChainAfterRoutingAndKeepsTheStickyS
   EXPECT_FALSE(patch.whole_table);
   EXPECT_TRUE(patch.maps.empty());
   EXPECT_EQ(names(patch.chains), std::vector<std::string>{"balance"});
-  EXPECT_EQ(patch.deleted_chains, std::vector<std::string>{"balance"});
+  // Refilled in place: a re-created base chain leaves an instant in which a packet meets no rule.
+  EXPECT_EQ(patch.flushed_chains, std::vector<std::string>{"balance"});
+  EXPECT_TRUE(patch.deleted_chains.empty());
   EXPECT_EQ(kernel.sticky_elements.size(), 2u);
   EXPECT_EQ(sorted(*kernel.nftables),
             sorted(make_plan(config, state).nftables));  // no rule twice, none missing
@@ -162,8 +164,44 @@ TEST_F(HostDiffTest, AnEditedChainIsRewrittenAloneAndAForeignChainIsDeleted) {
   ASSERT_TRUE(outcome.converged());
   const auto& patch = patch_of(outcome.changes);
   EXPECT_EQ(names(patch.chains), std::vector<std::string>{edited});
-  EXPECT_THAT(patch.deleted_chains, ::testing::UnorderedElementsAre(patch.chains[0].name, "intruder"));
+  EXPECT_EQ(patch.flushed_chains, std::vector<std::string>{edited});
+  EXPECT_EQ(patch.deleted_chains, std::vector<std::string>{"intruder"});
   EXPECT_EQ(sorted(*kernel.nftables), sorted(make_plan(config, state).nftables));
+}
+
+TEST_F(HostDiffTest, AFailoverRefillsThePinChainInPlace) {
+  apply();
+  state.on_link(netlink::Link{12, "wan2", true, false}, false);
+  const auto outcome = apply();
+  const auto& patch = patch_of(outcome.changes);
+  EXPECT_THAT(patch.flushed_chains, ::testing::Contains("pin"));
+  EXPECT_TRUE(patch.deleted_chains.empty());
+  EXPECT_EQ(sorted(*kernel.nftables), sorted(make_plan(config, state).nftables));
+}
+
+TEST_F(HostDiffTest, AChainWhoseHookChangedIsCreatedAgain) {
+  apply();
+  auto& chain = kernel.nftables->chains[0];
+  const std::string name = chain.name;
+  ASSERT_TRUE(chain.hook);
+  chain.hook->priority = "raw";  // the kernel cannot change a base chain's priority in place
+  const auto outcome = apply();
+  const auto& patch = patch_of(outcome.changes);
+  EXPECT_EQ(patch.deleted_chains, std::vector<std::string>{name});
+  EXPECT_TRUE(patch.flushed_chains.empty());
+  EXPECT_EQ(sorted(*kernel.nftables), sorted(make_plan(config, state).nftables));
+}
+
+TEST_F(HostDiffTest, AfterARestartAChangedChainIsCreatedAgainOnce) {
+  apply();
+  Applier restarted{kernel};  // knows nothing of what the kernel's chains came from
+  config.uplinks[1].weight = 3;
+  const auto first = restarted.apply(make_plan(config, state));
+  EXPECT_FALSE(patch_of(first.changes).deleted_chains.empty());
+  config.uplinks[1].weight = 2;
+  const auto second = restarted.apply(make_plan(config, state));
+  EXPECT_EQ(patch_of(second.changes).flushed_chains, std::vector<std::string>{"balance"});
+  EXPECT_TRUE(patch_of(second.changes).deleted_chains.empty());
 }
 
 TEST_F(HostDiffTest, ASysctlChangedBehindItsBackIsOneDifferenceAndIsRestored) {

@@ -203,19 +203,22 @@ TEST(DualStackPin, Ipv6ConnectionsArePinnedByPrefix) {
   Table table = uplinkd_table(nat, marks);
   ASSERT_EQ(table.chains.size(), 4u);
   EXPECT_EQ(table.chains[2].name, "pin");
-  EXPECT_THAT(
-      table.chains[2].rules,
-      ElementsAreArray({"ip6 daddr fd00:77::/64 return", "ip6 daddr 2001:db8:99::/48 return",
-                        "meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map { "
-                        "100.64.1.10 : 0x750000c9 }",
-                        "meta nfproto ipv4 ct direction reply meta mark set ct original ip daddr map { "
-                        "100.64.1.10 : 0x750000c9 }",
-                        "meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr map { "
-                        "2001:db8:1::/64 : 0x750000c9, 2001:db8:1:100::/60 : 0x750000c9, 2001:db8:2::/64 : "
-                        "0x750000ca }",
-                        "meta nfproto ipv6 ct direction reply meta mark set ct original ip6 daddr map { "
-                        "2001:db8:1::/64 : 0x750000c9, 2001:db8:1:100::/60 : 0x750000c9, 2001:db8:2::/64 : "
-                        "0x750000ca }"}));
+  EXPECT_THAT(table.chains[2].rules,
+              ElementsAreArray(
+                  {"ip6 daddr fd00:77::/64 return", "ip6 daddr 2001:db8:99::/48 return",
+                   "meta nfproto ipv4 ct direction original meta mark set ct reply ip daddr map { "
+                   "100.64.1.10 : 0x750000c9 }",
+                   "meta nfproto ipv4 ct direction reply meta mark set ct original ip daddr map { "
+                   "100.64.1.10 : 0x750000c9 }",
+                   // Per prefix length, shortest first: the longest matching prefix decides last.
+                   "meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr & "
+                   "ffff:ffff:ffff:fff0:: map { 2001:db8:1:100:: : 0x750000c9 }",
+                   "meta nfproto ipv6 ct direction reply meta mark set ct original ip6 daddr & "
+                   "ffff:ffff:ffff:fff0:: map { 2001:db8:1:100:: : 0x750000c9 }",
+                   "meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr & "
+                   "ffff:ffff:ffff:ffff:: map { 2001:db8:1:: : 0x750000c9, 2001:db8:2:: : 0x750000ca }",
+                   "meta nfproto ipv6 ct direction reply meta mark set ct original ip6 daddr & "
+                   "ffff:ffff:ffff:ffff:: map { 2001:db8:1:: : 0x750000c9, 2001:db8:2:: : 0x750000ca }"}));
 }
 
 TEST(DualStackPin, Ipv6AloneHasAPinChainToo) {
@@ -223,12 +226,28 @@ TEST(DualStackPin, Ipv6AloneHasAPinChainToo) {
   nat.pinned6 = {{prefix("2001:db8:1::/64"), kA}};
   Table table = nat_table(nat);
   ASSERT_EQ(table.chains.size(), 2u);
-  EXPECT_THAT(
-      table.chains[0].rules,
-      ElementsAreArray({"meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr map { "
-                        "2001:db8:1::/64 : 0x750000c9 }",
-                        "meta nfproto ipv6 ct direction reply meta mark set ct original ip6 daddr map { "
-                        "2001:db8:1::/64 : 0x750000c9 }"}));
+  EXPECT_THAT(table.chains[0].rules,
+              ElementsAreArray({"meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr & "
+                                "ffff:ffff:ffff:ffff:: map { 2001:db8:1:: : 0x750000c9 }",
+                                "meta nfproto ipv6 ct direction reply meta mark set ct original ip6 daddr & "
+                                "ffff:ffff:ffff:ffff:: map { 2001:db8:1:: : 0x750000c9 }"}));
+}
+
+// A prefix given with host bits, and a /56 and a /60: each length's map has the networks, the /56's first.
+TEST(DualStackPin, Ipv6PrefixesAreMaskedPerLength) {
+  NatPlan nat{{"wan1", "wan2"}, {}};
+  nat.pinned6 = {{prefix("2001:db8:1:100::/60"), kA}, {prefix("2001:db8:2:ff00::1/56"), kB}};
+  Table table = nat_table(nat);
+  ASSERT_FALSE(table.chains.empty());
+  EXPECT_THAT(table.chains[0].rules,
+              ElementsAreArray({"meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr & "
+                                "ffff:ffff:ffff:ff00:: map { 2001:db8:2:ff00:: : 0x750000ca }",
+                                "meta nfproto ipv6 ct direction reply meta mark set ct original ip6 daddr & "
+                                "ffff:ffff:ffff:ff00:: map { 2001:db8:2:ff00:: : 0x750000ca }",
+                                "meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr & "
+                                "ffff:ffff:ffff:fff0:: map { 2001:db8:1:100:: : 0x750000c9 }",
+                                "meta nfproto ipv6 ct direction reply meta mark set ct original ip6 daddr & "
+                                "ffff:ffff:ffff:fff0:: map { 2001:db8:1:100:: : 0x750000c9 }"}));
 }
 
 }  // namespace

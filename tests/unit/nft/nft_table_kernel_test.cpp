@@ -10,11 +10,13 @@
 #include <unistd.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "fakes/own_namespace.hpp"
 #include "nft/nft_table.hpp"
 #include "plan/nat_chains.hpp"
+#include "plan/ownership.hpp"
 #include "plan/uplinkd_table.hpp"
 
 namespace uplinkd {
@@ -152,7 +154,53 @@ TEST(NftTableKernel, DualStackMarkChainsAreAccepted) {
     nat.pinned6 = {{*Prefix::parse("2001:db8:1::/64"), a},
                    {*Prefix::parse("2001:db8:1:100::/60"), a},
                    {*Prefix::parse("2001:db8:2::/64"), b}};
-    return accepted_in_both_spreads(nft, nat, marks, "ip6 daddr map { 2001:db8:1::/64 : 0x750000c9");
+    return accepted_in_both_spreads(nft, nat, marks,
+                                    "ip6 daddr & ffff:ffff:ffff:ffff:: map { 2001:db8:1:: : 0x750000c9");
+  });
+}
+
+// The kernel's handle of one of uplinkd's chains, read with a libnftables context of the test's own
+// (NftTable lists without handles); nullopt when it cannot be read.
+std::optional<std::string> chain_handle(const std::string& chain) {
+  nft_ctx* context = nft_ctx_new(NFT_CTX_DEFAULT);
+  nft_ctx_output_set_flags(context, NFT_CTX_OUTPUT_HANDLE);
+  nft_ctx_buffer_output(context);
+  nft_ctx_buffer_error(context);
+  std::optional<std::string> handle;
+  const std::string command = "list chain inet " + std::string(ownership::kNftTable) + " " + chain;
+  if (nft_run_cmd_from_buffer(context, command.c_str()) == 0) {
+    const std::string listing = nft_ctx_get_output_buffer(context);
+    const std::string marker = "chain " + chain + " { # handle ";
+    if (const auto at = listing.find(marker); at != std::string::npos)
+      handle = listing.substr(at + marker.size(), listing.find('\n', at) - at - marker.size());
+  }
+  nft_ctx_free(context);
+  return handle;
+}
+
+// A changed chain whose hook stays is emptied and refilled in one transaction (NftPatch says why): the kernel
+// takes it, the chain is the same chain (its handle), and it holds the new rules only.
+TEST(NftTableKernel, AChangedChainIsRefilledInPlace) {
+  in_own_namespace([] {
+    std::string problems;
+    NftTable nft;
+    const NatPlan before{{"wan1", "wan2"}, {{*IpAddress::parse("100.64.1.23"), 0x750000c9}}};
+    const NatPlan after{
+        {"wan1", "wan2"},
+        {{*IpAddress::parse("100.64.1.23"), 0x750000c9}, {*IpAddress::parse("100.64.2.7"), 0x750000ca}}};
+    if (auto error = nft.replace(before)) problems += "replace: " + error->message() + "\n";
+    const auto handle = chain_handle("pin");
+    if (!handle) problems += "no handle for the pin chain\n";
+    const nft::Table wanted = nft::nat_table(after);
+    NftPatch patch;
+    patch.table = wanted.name;
+    patch.flushed_chains = {"pin"};
+    for (const auto& chain : wanted.chains)
+      if (chain.name == "pin") patch.chains.push_back(chain);
+    if (auto error = nft.apply(patch, "the pin chain")) problems += "refill: " + error->message() + "\n";
+    if (chain_handle("pin") != handle) problems += "the pin chain was created again\n";
+    problems += expect_listing(nft, nft::render_table(wanted), "after the refill");
+    return problems;
   });
 }
 

@@ -274,9 +274,10 @@ TEST_F(Marks6, TheTableHoldsIpv6MarksAndPins) {
     for (const auto& rule : chain.rules) text += chain.name + ": " + rule + "\n";
   EXPECT_THAT(text, HasSubstr("balance: ip6 saddr { 2001:db8:1::/64, 2001:db8:2::/64, fe80::/10 } return\n"));
   EXPECT_THAT(text, Not(HasSubstr("meta nfproto ipv6 return")));
-  EXPECT_THAT(text,
-              HasSubstr("pin: meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr map "
-                        "{ 2001:db8:1::/64 : 0x750000c9, 2001:db8:2::/64 : 0x750000ca }\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("pin: meta nfproto ipv6 ct direction original meta mark set ct reply ip6 daddr & "
+                "ffff:ffff:ffff:ffff:: map { 2001:db8:1:: : 0x750000c9, 2001:db8:2:: : 0x750000ca }\n"));
 }
 
 }  // namespace
