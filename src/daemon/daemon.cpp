@@ -267,7 +267,8 @@ nlohmann::json Daemon::status_json() {
 MetricsSnapshot Daemon::metrics_snapshot() {
   HealthMonitors monitors;
   for (const auto& [key, probes] : health_) monitors[key] = &probes->monitor();
-  return metrics_report(config_, plan_, monitors, counters_, interface_traffic(socket_, config_, state_));
+  return metrics_report(config_, plan_, monitors, counters_, interface_traffic(socket_, config_, state_),
+                        mptcp_outcome_);
 }
 
 void Daemon::start_web() {

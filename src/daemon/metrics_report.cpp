@@ -17,14 +17,38 @@ uint64_t count_of(const Map& map, const Key& key) {
   return found == map.end() ? 0 : found->second;
 }
 
+// A row per family of each uplink with `mptcp` on, present or not, so that a scrape sees an endpoint go.
+std::optional<MptcpMetrics> mptcp_metrics(const Config& config, const MptcpOutcome& outcome) {
+  if (!outcome.configured) return std::nullopt;
+  MptcpMetrics metrics;
+  metrics.managed = outcome.managed;
+  if (outcome.limits) metrics.subflows_limit = outcome.limits->subflows;
+  for (const auto& uplink : config.uplinks) {
+    if (!uplink.mptcp) continue;
+    for (const Family family : {Family::v4, Family::v6}) {
+      if (!carries(uplink.families, family)) continue;
+      MptcpEndpointMetrics row{uplink.name, family_label(family)};
+      for (const auto& kept : outcome.endpoints)
+        if (kept.uplink == uplink.name && kept.family == family) {
+          row.present = true;
+          row.backup = kept.endpoint.backup;
+        }
+      metrics.endpoints.push_back(row);
+    }
+  }
+  return metrics;
+}
+
 }  // namespace
 
 MetricsSnapshot metrics_report(const Config& config, const Plan& plan, const HealthMonitors& health,
-                               const DaemonCounters& counters, const InterfaceTraffic& traffic) {
+                               const DaemonCounters& counters, const InterfaceTraffic& traffic,
+                               const MptcpOutcome& mptcp) {
   MetricsSnapshot snapshot;
   snapshot.version = kVersion;
   snapshot.apply_seconds = counters.apply_seconds;
   snapshot.apply_errors = counters.apply_errors;
+  snapshot.mptcp = mptcp_metrics(config, mptcp);
   for (size_t i = 0; i < config.uplinks.size() && i < plan.uplinks.size(); ++i) {
     const UplinkConfig& uplink = config.uplinks[i];
     UplinkMetrics metrics{uplink.name, uplink.weight, uplink.tier};

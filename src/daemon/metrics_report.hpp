@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "apply/mptcp_applier.hpp"
 #include "common/histogram.hpp"
 #include "config/config.hpp"
 #include "netlink/objects.hpp"
@@ -28,6 +29,7 @@ using HealthMonitors = std::map<std::pair<std::string, Family>, const HealthMoni
 using InterfaceTraffic = std::map<std::string, netlink::LinkTraffic>;  // by interface name
 
 MetricsSnapshot metrics_report(const Config& config, const Plan& plan, const HealthMonitors& health,
-                               const DaemonCounters& counters, const InterfaceTraffic& traffic);
+                               const DaemonCounters& counters, const InterfaceTraffic& traffic,
+                               const MptcpOutcome& mptcp);
 
 }  // namespace uplinkd

@@ -77,6 +77,28 @@ void per_row(Exposition& out, const std::vector<Row>& rows, const std::string& n
 
 constexpr const char* kStates[] = {"active", "standby", "drained", "down"};
 
+void render_mptcp(Exposition& out, const MptcpMetrics& mptcp) {
+  out.family(
+      "uplinkd_mptcp_managed", "gauge",
+      "1 when uplinkd manages the MPTCP endpoints, 0 when another program does or the kernel has no MPTCP");
+  out.sample("uplinkd_mptcp_managed", {}, mptcp.managed);
+  if (mptcp.subflows_limit) {
+    out.family("uplinkd_mptcp_subflows_limit", "gauge",
+               "the kernel's limit of extra subflows per MPTCP connection");
+    out.sample("uplinkd_mptcp_subflows_limit", {}, *mptcp.subflows_limit);
+  }
+  using Endpoint = MptcpEndpointMetrics;
+  auto labels = [](const Endpoint& e) -> Labels { return {{"uplink", e.uplink}, {"family", e.family}}; };
+  per_row<Endpoint>(out, mptcp.endpoints, "uplinkd_mptcp_endpoint", "gauge",
+                    "1 when uplinkd keeps an MPTCP subflow endpoint for the uplink's address in this family",
+                    [&](const Endpoint& e) { out.sample("uplinkd_mptcp_endpoint", labels(e), e.present); });
+  per_row<Endpoint>(out, mptcp.endpoints, "uplinkd_mptcp_endpoint_backup", "gauge",
+                    "1 when that endpoint is a backup (a backup tier's or a drained uplink's)",
+                    [&](const Endpoint& e) {
+                      out.sample("uplinkd_mptcp_endpoint_backup", labels(e), e.present && e.backup);
+                    });
+}
+
 }  // namespace
 
 std::string render_metrics(const MetricsSnapshot& snapshot) {
@@ -161,6 +183,8 @@ std::string render_metrics(const MetricsSnapshot& snapshot) {
                   "health probes not answered within the timeout", [&](const Target& t) {
                     out.sample("uplinkd_probes_lost_total", labels(t), static_cast<double>(t.totals.lost));
                   });
+
+  if (snapshot.mptcp) render_mptcp(out, *snapshot.mptcp);
 
   out.family("uplinkd_apply_duration_seconds", "histogram",
              "time to plan and bring the kernel to the plan, per converge");

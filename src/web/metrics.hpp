@@ -53,6 +53,21 @@ struct ProbeTargetMetrics {
   std::optional<double> jitter_seconds;
 };
 
+// One family of an uplink with `mptcp` on: whether uplinkd keeps its MPTCP endpoint in the kernel now.
+struct MptcpEndpointMetrics {
+  std::string uplink;
+  std::string family;
+  bool present = false;
+  bool backup = false;  // a backup tier's or a drained uplink's endpoint: subflows only when no other is left
+};
+
+// Only when an uplink has `mptcp` on.
+struct MptcpMetrics {
+  bool managed = false;                    // false: another manager owns the endpoints, or no MPTCP
+  std::optional<uint32_t> subflows_limit;  // the kernel's `ip mptcp limits` subflows; nullopt: not read
+  std::vector<MptcpEndpointMetrics> endpoints;
+};
+
 struct MetricsSnapshot {
   std::string version;
   std::vector<UplinkMetrics> uplinks;
@@ -61,6 +76,7 @@ struct MetricsSnapshot {
   Histogram apply_seconds{kApplyBuckets};  // one converge: plan, then nftables, sysctls and netlink changes
   uint64_t apply_errors = 0;
   uint64_t event_streams = 0;  // open /api/events clients
+  std::optional<MptcpMetrics> mptcp;
 };
 
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";

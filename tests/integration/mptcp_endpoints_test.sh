@@ -12,12 +12,13 @@
 # endpoint (10.9.9.9 id 5, subflow) present at start: uplinkd changes no endpoint (not even for a drain), says
 # why once in its log and in status and plan; mptcp = false then removes uplinkd's endpoints and leaves that
 # one. Without it, mptcp = true again puts them back, and a stop with on_exit = "flush" removes them (the
-# limits stay).
+# limits stay). /metrics shows the endpoints (uplinkd_mptcp_*) along the way.
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
 
 [ -d /proc/sys/net/mptcp ] || skip "the kernel has no MPTCP (CONFIG_MPTCP)"
+require_tools curl promtool
 
 for n in 1 2 3; do make_isp "$n" --no-dhcp; done
 # The namespace starts as a distribution might leave it: MPTCP sockets off, the userspace path manager chosen.
@@ -26,8 +27,9 @@ sysctl_ns router net.mptcp.pm_type=1
 
 CONFIG=$H_TMP/uplinkd.toml
 # write_mptcp_config true|false — the config, with the top-level mptcp as given.
+WEB_PORT=9180 # /metrics, in the router's namespace
 write_mptcp_config() {
-  write_config "$CONFIG" "mptcp = $1"
+  write_config "$CONFIG" "mptcp = $1" '[web]' "listen = \"127.0.0.1:$WEB_PORT\""
   for n in 1 2 3; do
     local tier=1
     [ "$n" -eq 3 ] && tier=2
@@ -50,6 +52,7 @@ mptcp_events_since() {
     else "\(.action) \(.uplink // "-") \(.family // "-") \(.id // "-") \(.address // "-") \(.backup)" end'
 }
 event_lines() { wc -l <"$(event_log all)"; }
+metrics() { in_ns router curl -sS --max-time 5 "http://127.0.0.1:$WEB_PORT/metrics"; }
 endpoint_json() { uplink_json router "$1" | jq -c '.mptcp_endpoint'; }
 
 start_uplinkd router "$CONFIG"
@@ -103,6 +106,13 @@ wait_for --deadline 10 --what "endpoint 251 (wan3) backup" has_endpoints router 
   "251 100.64.3.10 subflow,backup wan3" "253 100.64.2.10 subflow wan2" "255 100.64.1.10 subflow wan1"
 assert_eq "subflows 3 add_addr_accepted 3" "$(mptcp_limits router)" "limits for three endpoints"
 assert_eq '{"address":"100.64.3.10","backup":true,"id":251}' "$(endpoint_json wan3)" "wan3's endpoint in status"
+scraped=$(metrics)
+for line in 'uplinkd_mptcp_managed 1' 'uplinkd_mptcp_subflows_limit 3' \
+  'uplinkd_mptcp_endpoint{uplink="wan1",family="ipv4"} 1' 'uplinkd_mptcp_endpoint_backup{uplink="wan1",family="ipv4"} 0' \
+  'uplinkd_mptcp_endpoint_backup{uplink="wan3",family="ipv4"} 1'; do
+  assert_contains "$scraped" "$line" "/metrics"
+done
+lint=$(promtool check metrics <<<"$scraped" 2>&1) || fail "promtool check metrics: $lint"
 
 log "wan1 renumbered: the same id with the new address"
 events=$(event_lines)
@@ -120,6 +130,7 @@ link_down isp1 rtr
 wait_for --deadline 10 --what "endpoint 255 removed" \
   has_endpoints router "251 100.64.3.10 subflow,backup wan3" "253 100.64.2.10 subflow wan2"
 assert_eq "null" "$(endpoint_json wan1)" "wan1's endpoint in status while it is down"
+assert_contains "$(metrics)" 'uplinkd_mptcp_endpoint{uplink="wan1",family="ipv4"} 0' "/metrics while wan1 is down"
 link_up isp1 rtr
 wait_for --deadline 10 --what "endpoint 255 back" has_endpoints router \
   "251 100.64.3.10 subflow,backup wan3" "253 100.64.2.10 subflow wan2" "255 100.64.1.20 subflow wan1"
@@ -146,6 +157,7 @@ start_uplinkd router "$CONFIG"
 wait_for --deadline 10 --what "status naming the other program's endpoint" \
   eval 'status_json router | jq -r ".mptcp.foreign_manager // empty" | grep -q "10.9.9.9 id 5 (subflow)"'
 assert_eq "false" "$(status_json router | jq .mptcp.managed)" "status: mptcp.managed"
+assert_contains "$(metrics)" 'uplinkd_mptcp_managed 0' "/metrics beside another manager"
 assert_contains "$(uplinkctl_in router status)" "mptcp: left alone: MPTCP endpoint 10.9.9.9 id 5 (subflow) is managed by another program" \
   "uplinkctl status"
 assert_contains "$(uplinkctl_in router plan)" "# MPTCP endpoints left alone: MPTCP endpoint 10.9.9.9 id 5" "uplinkctl plan"

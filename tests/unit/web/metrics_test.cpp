@@ -26,6 +26,7 @@ MetricsSnapshot two_uplinks() {
   snapshot.targets = {target};
   snapshot.apply_seconds.observe(0.0003);
   snapshot.apply_errors = 5;
+  snapshot.mptcp = MptcpMetrics{true, 8, {{"wan1", "ipv4", true, false}, {"wan2", "ipv4", true, true}}};
   return snapshot;
 }
 
@@ -79,6 +80,22 @@ TEST(Metrics, EveryMetricHasHelpAndTypeBeforeItsSamplesOnce) {
     auto name = line.substr(0, line.find_first_of("{ "));
     EXPECT_TRUE(name.starts_with(last_family)) << name << " outside its family " << last_family;
   }
+}
+
+TEST(Metrics, MptcpEndpointsPerUplinkAndFamily) {
+  auto snapshot = two_uplinks();
+  const auto text = render_metrics(snapshot);
+  EXPECT_THAT(text, HasSubstr("uplinkd_mptcp_managed 1\n"));
+  EXPECT_THAT(text, HasSubstr("uplinkd_mptcp_subflows_limit 8\n"));
+  EXPECT_THAT(text, HasSubstr("uplinkd_mptcp_endpoint{uplink=\"wan1\",family=\"ipv4\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("uplinkd_mptcp_endpoint_backup{uplink=\"wan1\",family=\"ipv4\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("uplinkd_mptcp_endpoint_backup{uplink=\"wan2\",family=\"ipv4\"} 1\n"));
+  // Gone with its uplink: its rows stay, at 0.
+  snapshot.mptcp->endpoints[1].present = false;
+  EXPECT_THAT(render_metrics(snapshot),
+              HasSubstr("uplinkd_mptcp_endpoint_backup{uplink=\"wan2\",family=\"ipv4\"} 0\n"));
+  snapshot.mptcp.reset();
+  EXPECT_THAT(render_metrics(snapshot), Not(HasSubstr("uplinkd_mptcp")));
 }
 
 TEST(Metrics, LabelValuesAreEscaped) {
