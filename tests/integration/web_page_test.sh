@@ -6,7 +6,8 @@
 # stream to be open, then isp2 cuts wan2's cable (its end of the veth goes down: the carrier is lost). The card
 # of wan2 must say `down` within 2 s of the daemon publishing the `uplink` event (measured from the event's
 # `at`), on that event and not on a later status sample, the events list must say so, and the console must
-# have no error from the load to the end. Screenshots: web_page.png (1280x900) and web_page_phone.png
+# have no error from the load to the end. With MPTCP (mptcp = true), each card shows its uplink's endpoint
+# before the cut and wan2's "no endpoint" after it. Screenshots: web_page.png (1280x900) and web_page_phone.png
 # (390x844 CSS px) in $WEB_PAGE_OUT_DIR (default: the directory ctest runs it from, build/tests/integration).
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
@@ -24,6 +25,13 @@ command -v chromedriver >/dev/null || fail "chromedriver not found (package chro
 PORT=9470
 URL=http://127.0.0.1:$PORT/
 
+# With MPTCP endpoints (where the kernel has MPTCP): each card names its endpoint, and wan2's goes with it.
+MPTCP_CHECKS=()
+if [ -d /proc/sys/net/mptcp ]; then
+  WEB_ROUTER_TOP='mptcp = true'
+  MPTCP_CHECKS=(--expect "wan1:mptcp:IPv4 endpoint 255" --expect "wan2:mptcp:IPv4 endpoint 253"
+    --expect-after "wan2:mptcp:no endpoint")
+fi
 start_web_router "$PORT" '[uplink.health]' "targets = [\"$INET_ADDR\"]" 'interval = 0.5'
 wait_health router wan1 up 15
 wait_health router wan2 up 15
@@ -42,7 +50,7 @@ log "the page in headless Chromium; isp2 will cut wan2's cable"
 rc=0
 in_ns router timeout 120 "$PYTHON" "$CHECK" --url "$URL" --out-dir "$OUT_DIR" --uplinks wan1,wan2 \
   --down-uplink wan2 --watch 10 --down-command "ip -n $(ns isp2) link set rtr down" --bound-ms 2000 --tmp "$H_TMP" \
-  >"$H_TMP/check.log" 2>&1 || rc=$?
+  "${MPTCP_CHECKS[@]}" >"$H_TMP/check.log" 2>&1 || rc=$?
 sed 's/^/  /' "$H_TMP/check.log" >&2
 [ "$rc" -eq 0 ] || fail "web_page_check.py exited $rc"
 delay=$(sed -n 's/^MEASURED_DELAY_MS=//p' "$H_TMP/check.log")

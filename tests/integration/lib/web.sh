@@ -19,7 +19,9 @@ start_web_router() {
   make_isp 1
   make_isp 2
   CONFIG=$H_TMP/uplinkd.toml
-  write_config "$CONFIG" '[web]' "listen = \"127.0.0.1:$port\""
+  local top=()
+  [ -n "${WEB_ROUTER_TOP:-}" ] && top=("$WEB_ROUTER_TOP") # a top-level setting, e.g. 'mptcp = true'
+  write_config "$CONFIG" "${top[@]}" '[web]' "listen = \"127.0.0.1:$port\""
   add_uplink "$CONFIG" 1 1 "masquerade = true" "$@"
   add_uplink "$CONFIG" 2 1 "masquerade = true" "$@"
   start_uplinkd router "$CONFIG"

@@ -130,6 +130,26 @@ def cards(driver):
       });""")
 
 
+def card_field(driver, uplink, field):
+    """The text of one [data-field] of an uplink's card; None while it is hidden or missing."""
+    return driver.execute_script("""
+      const c = document.querySelector(`[data-uplink="${arguments[0]}"]`);
+      const f = c && c.querySelector(`[data-field="${arguments[1]}"]`);
+      return f && !f.hidden ? f.textContent : null;""", uplink, field)
+
+
+def expect_fields(driver, expectations, deadline_s):
+    """Each "UPLINK:FIELD:TEXT": that field of that card contains TEXT, within deadline_s."""
+    for expectation in expectations:
+        uplink, field, text = expectation.split(":", 2)
+
+        def shown(uplink=uplink, field=field, text=text):
+            now = card_field(driver, uplink, field)
+            return now is not None and text in now, now
+        wait(deadline_s, f"“{text}” in the {field} of {uplink}'s card", shown)
+        say(f"{uplink}'s card: {field} shows {text!r}")
+
+
 def check_log(driver):
     return driver.execute_script("return window.__uplinkdCheck || null")
 
@@ -162,6 +182,7 @@ def run(args, driver, console):
         types = [d["type"] for d in log["dispatches"]]
         return "recent" in types and "status" in types, types
     wait(10, "the events stream's first `status` and `recent`", subscribed)
+    expect_fields(driver, args.expect, args.ready_deadline)
     if args.watch > 0:  # a few status samples in the sparklines and the traffic shares of the screenshots
         time.sleep(args.watch)
     console.read()
@@ -229,6 +250,7 @@ def run(args, driver, console):
         return any(phrase in item for item in items), items[:3]
     wait(2, f"“{phrase}” in #events", listed)
     say(f"events list: {phrase!r} shown")
+    expect_fields(driver, args.expect_after, 3)
 
     # A status sample after the change, so that the header, the traffic and the sparklines agree with it.
     def sampled():
@@ -261,6 +283,10 @@ def main():
     parser.add_argument("--watch", type=float, default=0, help="seconds to watch the page before the cut")
     parser.add_argument("--ready-deadline", type=float, default=20)
     parser.add_argument("--down-deadline", type=float, default=10)
+    parser.add_argument("--expect", action="append", default=[], metavar="UPLINK:FIELD:TEXT",
+                        help="before the cut, the card's [data-field=FIELD] contains TEXT (repeatable)")
+    parser.add_argument("--expect-after", action="append", default=[], metavar="UPLINK:FIELD:TEXT",
+                        help="the same, once the uplink is down")
     parser.add_argument("--tmp", default=None, help="parent of the browser's temp dir (default: $TMPDIR)")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
