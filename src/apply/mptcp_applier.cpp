@@ -100,6 +100,12 @@ MptcpOutcome MptcpApplier::flush(const Config& config, const State& state) {
   return converge(config, &state, nullptr, Mode::flush);
 }
 
+std::optional<std::string> MptcpApplier::other_manager(const Config& config) {
+  if (!mptcp_configured(config)) return std::nullopt;
+  const auto have = kernel_.dump_mptcp();
+  return have ? foreign_manager(have->endpoints) : std::nullopt;
+}
+
 MptcpOutcome MptcpApplier::converge(const Config& config, const State* state, const Plan* plan, Mode mode) {
   MptcpOutcome outcome;
   outcome.configured = mode != Mode::flush && mptcp_configured(config);

@@ -63,6 +63,11 @@ class MptcpApplier {
   MptcpOutcome flush();
   MptcpOutcome flush(const Config& config, const State& state);
 
+  // With an uplink's `mptcp` on: foreign_manager()'s words when another program's endpoints are in the
+  // kernel now; nullopt otherwise (also when the endpoints cannot be read: apply says why). Asked before
+  // planning, so that not even the sysctls are changed beside another manager.
+  std::optional<std::string> other_manager(const Config& config);
+
   // With every uplink's `mptcp` off, apply looks at the kernel only while uplinkd's endpoints may be there.
   // After a restart or a reload that may be so whatever this process saw: look again.
   void forget() { may_have_ours_ = true; }

@@ -426,6 +426,7 @@ void Daemon::converge(const std::string& reason) {
 bool Daemon::converge_once(const std::string& reason) {
   auto started = std::chrono::steady_clock::now();
   sync_health();
+  state_.set_mptcp_other_manager(mptcp_.other_manager(config_));
   Plan plan = make_plan(config_, state_);
   // The order of nftables, sysctl and routing changes is the applier's (apply/host_objects.hpp: masquerading
   // first, a failover's netlink batch before the rest).

@@ -104,8 +104,8 @@ bool mptcp_configured(const Config& config) {
                      [](const UplinkConfig& uplink) { return uplink.mptcp; });
 }
 
-std::vector<Sysctl> mptcp_sysctls(const Config& config) {
-  if (!mptcp_configured(config)) return {};
+std::vector<Sysctl> mptcp_sysctls(const Config& config, bool other_manager) {
+  if (!mptcp_configured(config) || other_manager) return {};
   return {{"net.mptcp.enabled", "1", true}, {"net.mptcp.pm_type", "0", true}};
 }
 

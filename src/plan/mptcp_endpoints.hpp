@@ -56,8 +56,9 @@ bool mptcp_configured(const Config& config);
 // endpoints would open no subflow). pm_type is deprecated since 6.15, where writing it sets path_manager =
 // "kernel" as well, and absent before 5.19, when the in-kernel manager was the only one. Both are if_present:
 // a kernel without MPTCP has neither, and the applier says once that MPTCP is unavailable instead of failing
-// a sysctl on every converge.
-std::vector<Sysctl> mptcp_sysctls(const Config& config);
+// a sysctl on every converge. None while another program manages MPTCP (`other_manager`): its path manager
+// may be the userspace one, and uplinkd changes nothing of MPTCP then.
+std::vector<Sysctl> mptcp_sysctls(const Config& config, bool other_manager = false);
 
 // An endpoint uplinkd wants, and for which uplink (what status, plan and events name).
 struct PlannedMptcpEndpoint {

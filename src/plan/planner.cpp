@@ -238,7 +238,8 @@ Plan make_plan(const Config& config, const State& state) {
           {ipv6_interface_sysctl(uplink.interface, "accept_ra"), std::to_string(*uplink.accept_ra)});
   if (config.tcp_max_reordering)
     plan.sysctls.push_back({"net.ipv4.tcp_max_reordering", std::to_string(*config.tcp_max_reordering)});
-  for (auto& sysctl : mptcp_sysctls(config)) plan.sysctls.push_back(std::move(sysctl));
+  for (auto& sysctl : mptcp_sysctls(config, state.mptcp_other_manager().has_value()))
+    plan.sysctls.push_back(std::move(sysctl));
   plan.nftables = nft::uplinkd_table(plan.nat, plan.marks);
   return plan;
 }

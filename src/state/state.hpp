@@ -5,7 +5,9 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -61,12 +63,19 @@ class State {
   const UplinkFacts& facts(const std::string& interface) const;
   const std::map<std::string, UplinkFacts>& all_facts() const { return facts_; }
 
+  // Another program's MPTCP endpoints are in the kernel (foreign_manager()'s words,
+  // plan/mptcp_endpoints.hpp), seen before planning: uplinkd then leaves MPTCP alone, its sysctls too (a
+  // userspace path manager's pm_type = 1 stays).
+  void set_mptcp_other_manager(std::optional<std::string> words) { mptcp_other_manager_ = std::move(words); }
+  const std::optional<std::string>& mptcp_other_manager() const { return mptcp_other_manager_; }
+
  private:
   UplinkFacts* by_ifindex(uint32_t ifindex);
   UplinkFacts* by_interface(const std::string& interface);
   static bool on_dhcpv6(UplinkFacts& facts, const HookEvent& event);
 
   std::map<std::string, UplinkFacts> facts_;  // by interface name
+  std::optional<std::string> mptcp_other_manager_;
 };
 
 }  // namespace uplinkd

@@ -9,10 +9,11 @@
 # lost removes its endpoint, its return puts it back. Every change is an mptcp event; status (JSON and table)
 # and plan show the endpoints. kill -9 and a restart converge with nothing stale (an address gone while
 # uplinkd was dead, an endpoint id of an uplink the config no longer has) and nothing twice. Another program's
-# endpoint (10.9.9.9 id 5, subflow) present at start: uplinkd changes no endpoint (not even for a drain), says
-# why once in its log and in status and plan; mptcp = false then removes uplinkd's endpoints and leaves that
-# one. Without it, mptcp = true again puts them back, and a stop with on_exit = "flush" removes them (the
-# limits stay). /metrics shows the endpoints (uplinkd_mptcp_*) along the way.
+# endpoint (10.9.9.9 id 5, subflow) present at start: uplinkd changes no endpoint (not even for a drain) nor
+# the MPTCP sysctls (pm_type = 1 stays), says why once in its log and in status and plan; mptcp = false then
+# removes uplinkd's endpoints and leaves that one. Without it, mptcp = true again puts them back (pm_type 0),
+# and a stop with on_exit = "flush" removes them (the limits stay). /metrics shows the endpoints
+# (uplinkd_mptcp_*) along the way.
 set -euo pipefail
 source "$(dirname "$0")/lib/uplinkd_test.sh"
 source "$(dirname "$0")/lib/failover.sh"
@@ -150,6 +151,7 @@ log "another program's endpoint at start: uplinkd leaves MPTCP alone and says wh
 kill9_uplinkd router
 in_ns router ip mptcp endpoint add 10.9.9.9 id 5 subflow
 ip -n "$(ns router)" addr add 100.64.3.10/24 dev wan3                # uplinkd would add 251 if it managed
+sysctl_ns router net.mptcp.pm_type=1                                 # as a userspace path manager wants it
 before=$(mptcp_endpoints router)
 limits_before=$(mptcp_limits router)
 log_lines=$(wc -l <"$(uplinkd_log router)")
@@ -164,6 +166,7 @@ assert_contains "$(uplinkctl_in router plan)" "# MPTCP endpoints left alone: MPT
 uplinkctl_in router drain wan1 >/dev/null # applied before drain answers: would flag 255 backup
 assert_eq "$before" "$(mptcp_endpoints router)" "endpoints after a start and a drain beside another manager"
 assert_eq "$limits_before" "$(mptcp_limits router)" "limits beside another manager"
+assert_eq 1 "$(in_ns router sysctl -n net.mptcp.pm_type)" "pm_type beside another manager (left as it was)"
 assert_eq 1 "$(tail -n +$((log_lines + 1)) "$(uplinkd_log router)" | grep -c ' warn.*managed by another program')" \
   "warnings about the other manager (said once)"
 
@@ -182,6 +185,7 @@ uplinkctl_in router reload >/dev/null
 wait_for --deadline 5 --what "uplinkd's endpoints back (wan1 drained: backup)" has_endpoints router \
   "251 100.64.3.10 subflow,backup wan3" "253 100.64.2.10 subflow wan2" "255 100.64.1.20 subflow,backup wan1"
 assert_eq "true" "$(status_json router | jq .mptcp.managed)" "status: mptcp.managed"
+assert_eq 0 "$(in_ns router sysctl -n net.mptcp.pm_type)" "pm_type once uplinkd manages MPTCP again"
 uplinkctl_in router undrain wan1 >/dev/null
 wait_for --deadline 5 --what "endpoint 255 no backup" has_endpoints router \
   "251 100.64.3.10 subflow,backup wan3" "253 100.64.2.10 subflow wan2" "255 100.64.1.20 subflow wan1"

@@ -366,6 +366,14 @@ TEST_F(Mptcp, TheSysctlsEndpointsNeed) {
   EXPECT_THAT(make_plan(config, state).sysctls, IsEmpty());
 }
 
+// Beside another program's endpoints uplinkd changes nothing of MPTCP: a userspace path manager stays.
+TEST_F(Mptcp, NoSysctlsBesideAnotherManager) {
+  state.set_mptcp_other_manager("MPTCP endpoint 10.9.9.9 id 5 (subflow) is managed by another program");
+  EXPECT_THAT(make_plan(config, state).sysctls, IsEmpty());
+  state.set_mptcp_other_manager(std::nullopt);
+  EXPECT_EQ(make_plan(config, state).sysctls.size(), 2u);
+}
+
 // What `uplinkctl plan` lists: the endpoints and limits as `ip mptcp` would make them.
 TEST_F(Mptcp, AsIpMptcpCommands) {
   auto wanted = desired().endpoints;
